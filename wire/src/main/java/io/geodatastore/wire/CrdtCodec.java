@@ -66,8 +66,10 @@ import java.util.TreeMap;
  * <p>Decoding never trusts the input: every count is bounded (the limits below and {@link
  * ReplicaDictionary#SIZE_MAX}), every index checked, and the state is rebuilt through core's
  * validating {@code of(...)} factories, so hostile bytes yield a {@link WireFormatException}, never
- * another exception and never a state that breaks an invariant. Future format versions add a case
- * to the version switch and keep reading version 1.
+ * another exception and never a state that breaks an invariant. Order is enforced where a duplicate
+ * would silently drop data (dictionary, version-vector indices, elements, MV-Register dots); dot
+ * lists that are merely out of order are normalised by core. Future format versions add a case to
+ * the version switch and keep reading version 1.
  */
 public final class CrdtCodec {
 
