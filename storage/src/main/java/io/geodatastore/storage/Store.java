@@ -1,0 +1,74 @@
+package io.geodatastore.storage;
+
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.op.Operation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A replica's durable state: every key's record, the replication log of the deltas this replica
+ * originated, and the replica's identity.
+ *
+ * <p>Every write is one atomic batch holding the new record and its replication-log entry: after
+ * any crash both are there or neither. Futures complete once the batch is durable under the
+ * configured {@link Durability}. Writes to one key are serialised by the key's shard, so any number
+ * of concurrent writers lose nothing.
+ */
+public interface Store extends AutoCloseable {
+
+  /** This replica's identity: the origin of its dots and log entries; stable across restarts. */
+  ReplicaId replicaId();
+
+  /** The node name the store was created for. */
+  String nodeId();
+
+  /** Applies a client operation, creating the key with the family's default type if needed. */
+  CompletableFuture<WriteResult> write(KeyRef key, Operation op);
+
+  /** Deletes a key, leaving a tombstone that begins a new epoch. */
+  CompletableFuture<WriteResult> delete(KeyRef key);
+
+  /** Merges a replicated entry from another origin. Idempotent. */
+  CompletableFuture<MergeResult> merge(LogEntry entry);
+
+  /** Merges a full record (anti-entropy, read repair). Repairs a quarantined key. Idempotent. */
+  CompletableFuture<MergeResult> mergeRecord(KeyRef key, KeyRecord record);
+
+  /** The key's live state. */
+  ReadResult read(KeyRef key);
+
+  /** The key's record including tombstones, or null when absent (anti-entropy ships these). */
+  KeyRecord readRecord(KeyRef key) throws CorruptRecordException;
+
+  /** Live keys of {@code family} whose name starts with {@code prefix}, after {@code after}. */
+  List<KeyListing> list(Family family, String prefix, String after, int limit);
+
+  /** The highest sequence number below which every entry this replica originated is durable. */
+  long lastSequence();
+
+  /**
+   * Up to {@code maxEntries} (and about {@code maxBytes}) entries of {@code origin} from {@code
+   * fromSeq}.
+   */
+  List<LogEntry> readLog(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes);
+
+  /** Removes {@code origin}'s entries up to and including {@code throughSeq}; returns how many. */
+  long trimLog(ReplicaId origin, long throughSeq);
+
+  /** Drops what is causally stable under {@code horizon} (per-origin sequence numbers). */
+  GcResult gc(VersionVector horizon);
+
+  /** Writes a consistent snapshot of the running store to {@code dir} (which must not exist). */
+  void checkpoint(Path dir);
+
+  StorageStats stats();
+
+  List<QuarantinedKey> quarantined();
+
+  /** Stops accepting work, finishes queued batches, and closes the database. */
+  @Override
+  void close();
+}

@@ -1,0 +1,854 @@
+package io.geodatastore.storage.rocksdb;
+
+import io.geodatastore.core.causal.Hlc;
+import io.geodatastore.core.causal.HlcTimestamp;
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.CorruptRecordException;
+import io.geodatastore.storage.GcResult;
+import io.geodatastore.storage.KeyListing;
+import io.geodatastore.storage.KeyRecord;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.LogEntryCodec;
+import io.geodatastore.storage.MergeResult;
+import io.geodatastore.storage.Payload;
+import io.geodatastore.storage.QuarantinedKey;
+import io.geodatastore.storage.ReadResult;
+import io.geodatastore.storage.RecordCodec;
+import io.geodatastore.storage.StorageStats;
+import io.geodatastore.storage.Store;
+import io.geodatastore.storage.StoreConfig;
+import io.geodatastore.storage.WriteResult;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Statistics;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Store} on RocksDB: one column family per CRDT type (keyed by key name), plus {@code
+ * meta} (identity, format version, sequence and clock high-water marks), {@code replog} (this and
+ * other origins' delta entries, see {@link LogEntryCodec}), {@code conflicts}, and {@code merkle}
+ * (reserved for anti-entropy's tree leaves, written in the same batches).
+ *
+ * <p>Writes go through {@link Shard}s; reads go to RocksDB directly and see every acknowledged
+ * write. A value that fails its checksum or decode quarantines its key: logged once, counted,
+ * listed by {@link #quarantined()}, refused for writes, and repaired by the next full-state merge.
+ */
+public final class RocksStore implements Store {
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(RocksStore.class);
+
+  /** The meta format version this code writes; it reads every earlier one. */
+  public static final int META_FORMAT_VERSION = 1;
+
+  static final String CF_META = "meta";
+  static final String CF_REPLOG = "replog";
+  static final String CF_CONFLICTS = "conflicts";
+  static final String CF_MERKLE = "merkle";
+
+  private static final byte[] META_REPLICA_ID = utf8("replica_id");
+  private static final byte[] META_NODE_ID = utf8("node_id");
+  private static final byte[] META_FORMAT = utf8("format_version");
+  private static final String META_SEQ_PREFIX = "seq.";
+  private static final String META_HLC_PREFIX = "hlc.";
+  private static final String CHECKPOINT_MARKER = "GEODATASTORE_CHECKPOINT";
+
+  private final StoreConfig config;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final LRUCache blockCache;
+  private final BloomFilter bloom;
+  private final Statistics statistics;
+  private final WriteOptions writeOptions;
+  private final WriteOptions unsyncedWrites;
+  private final RocksDB db;
+  private final List<ColumnFamilyHandle> handles;
+  private final EnumMap<CrdtType, ColumnFamilyHandle> typeCfs = new EnumMap<>(CrdtType.class);
+  private final ColumnFamilyHandle metaCf;
+  private final ColumnFamilyHandle replogCf;
+  private final ReplicaId replicaId;
+  private final AtomicLong nextSeq;
+  private final SequenceTracker durable;
+  private final Object clockLock = new Object();
+  private Hlc hlc;
+  private final AtomicLong hlcClamps = new AtomicLong();
+  private volatile VersionVector horizon = VersionVector.EMPTY;
+  private final ConcurrentHashMap<KeyRef, QuarantinedKey> quarantine = new ConcurrentHashMap<>();
+  private final AtomicLong quarantinedTotal = new AtomicLong();
+  private final EnumMap<CrdtType, LongAdder[]> typeStats = new EnumMap<>(CrdtType.class);
+  private volatile boolean statsDirty;
+  private final AtomicLong logEntries = new AtomicLong();
+  private final AtomicLong logBytes = new AtomicLong();
+  private final AtomicLong tombstonesReclaimed = new AtomicLong();
+  private final AtomicLong bytesReclaimed = new AtomicLong();
+  private final Shard[] shards;
+  private volatile boolean closed;
+
+  private RocksStore(StoreConfig config, boolean reidentify) throws RocksDBException, IOException {
+    this.config = config;
+    Files.createDirectories(config.dataDir());
+    statistics = new Statistics();
+    blockCache = new LRUCache(64L << 20);
+    bloom = new BloomFilter(10);
+    dbOptions =
+        new DBOptions()
+            .setCreateIfMissing(true)
+            .setCreateMissingColumnFamilies(true)
+            .setIncreaseParallelism(Math.max(2, Runtime.getRuntime().availableProcessors()))
+            .setMaxBackgroundJobs(4)
+            .setBytesPerSync(1 << 20)
+            .setStatistics(statistics);
+    cfOptions =
+        new ColumnFamilyOptions()
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setTableFormatConfig(
+                new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloom));
+    writeOptions =
+        new WriteOptions().setSync(config.durability() == io.geodatastore.storage.Durability.FSYNC);
+    unsyncedWrites = new WriteOptions().setSync(false);
+
+    List<ColumnFamilyDescriptor> descriptors = descriptors(config.dataDir());
+    handles = new ArrayList<>();
+    db = RocksDB.open(dbOptions, config.dataDir().toString(), descriptors, handles);
+    ColumnFamilyHandle meta = null;
+    ColumnFamilyHandle replog = null;
+    for (int i = 0; i < descriptors.size(); i++) {
+      String name = new String(descriptors.get(i).getName(), StandardCharsets.UTF_8);
+      CrdtType t = CrdtType.fromApiName(name);
+      if (t != null) {
+        typeCfs.put(t, handles.get(i));
+      } else if (name.equals(CF_META)) {
+        meta = handles.get(i);
+      } else if (name.equals(CF_REPLOG)) {
+        replog = handles.get(i);
+      }
+    }
+    metaCf = meta;
+    replogCf = replog;
+    for (CrdtType t : CrdtType.values()) {
+      typeStats.put(
+          t, new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()});
+    }
+    replicaId = identity(config.nodeId(), reidentify);
+    long seqHigh = Math.max(metaMax(META_SEQ_PREFIX), lastLoggedSequence());
+    nextSeq = new AtomicLong(seqHigh + 1);
+    durable = new SequenceTracker(seqHigh);
+    hlc = Hlc.resume(config.hlcMaxOffsetMs(), new HlcTimestamp(metaMax(META_HLC_PREFIX), 0));
+    recountStats();
+    recountLog();
+    shards = new Shard[config.shards()];
+    for (int i = 0; i < shards.length; i++) {
+      shards[i] = new Shard(this, i, config.cacheEntriesPerShard());
+    }
+    for (Shard s : shards) {
+      s.start();
+    }
+    log.info(
+        "store open: node {} replica {} at {}, {} shards, durability {}, next sequence {}",
+        config.nodeId(),
+        replicaId,
+        config.dataDir(),
+        shards.length,
+        config.durability(),
+        nextSeq.get());
+  }
+
+  /** Opens (creating when needed) the store in {@code config.dataDir()}. */
+  public static RocksStore open(StoreConfig config) {
+    try {
+      return new RocksStore(config, false);
+    } catch (RocksDBException | IOException e) {
+      throw new StorageException(
+          "cannot open the store at " + config.dataDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Starts a store from a checkpoint: copies it to {@code config.dataDir()} (which must be absent
+   * or empty) and opens it under a fresh replica id, so that the restored replica can never reissue
+   * dots or sequence numbers its source already issued. The source's replication log is not kept.
+   */
+  public static RocksStore openFromCheckpoint(Path checkpoint, StoreConfig config) {
+    try {
+      if (!Files.exists(checkpoint.resolve(CHECKPOINT_MARKER))) {
+        throw new StorageException(checkpoint + " is not a geodatastore checkpoint");
+      }
+      Path target = config.dataDir();
+      if (Files.exists(target)) {
+        try (Stream<Path> s = Files.list(target)) {
+          if (s.findAny().isPresent()) {
+            throw new StorageException("cannot restore into " + target + ": it is not empty");
+          }
+        }
+      }
+      Files.createDirectories(target);
+      try (Stream<Path> files = Files.list(checkpoint)) {
+        for (Path f : files.toList()) {
+          if (!f.getFileName().toString().equals(CHECKPOINT_MARKER)) {
+            Files.copy(f, target.resolve(f.getFileName()));
+          }
+        }
+      }
+      return new RocksStore(config, true);
+    } catch (RocksDBException | IOException e) {
+      throw new StorageException("cannot restore " + checkpoint + ": " + e.getMessage(), e);
+    }
+  }
+
+  private List<ColumnFamilyDescriptor> descriptors(Path dir) throws RocksDBException {
+    List<String> names = new ArrayList<>();
+    names.add(new String(RocksDB.DEFAULT_COLUMN_FAMILY, StandardCharsets.UTF_8));
+    for (CrdtType t : CrdtType.values()) {
+      names.add(t.apiName());
+    }
+    names.addAll(List.of(CF_META, CF_REPLOG, CF_CONFLICTS, CF_MERKLE));
+    if (Files.exists(dir.resolve("CURRENT"))) {
+      try (Options o = new Options()) {
+        for (byte[] existing : RocksDB.listColumnFamilies(o, dir.toString())) {
+          String n = new String(existing, StandardCharsets.UTF_8);
+          if (!names.contains(n)) {
+            names.add(n);
+          }
+        }
+      }
+    }
+    List<ColumnFamilyDescriptor> out = new ArrayList<>();
+    for (String n : names) {
+      out.add(new ColumnFamilyDescriptor(utf8(n), cfOptions));
+    }
+    return out;
+  }
+
+  private ReplicaId identity(String nodeId, boolean reidentify) throws RocksDBException {
+    byte[] format = db.get(metaCf, META_FORMAT);
+    if (format != null) {
+      int v = ByteBuffer.wrap(format).getInt();
+      if (v > META_FORMAT_VERSION) {
+        throw new StorageException(
+            "the data directory was written by a newer version (format " + v + "); upgrade");
+      }
+    }
+    byte[] stored = db.get(metaCf, META_REPLICA_ID);
+    byte[] storedNode = db.get(metaCf, META_NODE_ID);
+    if (stored != null && !reidentify) {
+      String node = storedNode == null ? "?" : new String(storedNode, StandardCharsets.UTF_8);
+      if (!node.equals(nodeId)) {
+        throw new StorageException(
+            "data directory " + config.dataDir() + " belongs to node " + node + ", not " + nodeId);
+      }
+      return ReplicaId.of(new String(stored, StandardCharsets.UTF_8));
+    }
+    byte[] suffix = new byte[4];
+    new SecureRandom().nextBytes(suffix);
+    ReplicaId id = ReplicaId.of(nodeId + "." + HexFormat.of().formatHex(suffix));
+    if (reidentify) {
+      // The source's log entries belong to the source's replica id; drop them and its marks.
+      try (RocksIterator it = db.newIterator(replogCf)) {
+        it.seekToLast();
+        if (it.isValid()) {
+          byte[] end = Arrays.copyOf(it.key(), it.key().length + 1);
+          db.deleteRange(replogCf, new byte[0], end);
+        }
+      }
+      for (String prefix : List.of(META_SEQ_PREFIX, META_HLC_PREFIX)) {
+        for (byte[] k : metaKeys(prefix)) {
+          db.delete(metaCf, k);
+        }
+      }
+      log.info(
+          "restored from a checkpoint of replica {}: new replica id {}",
+          stored == null ? "?" : new String(stored, StandardCharsets.UTF_8),
+          id);
+    }
+    try (WriteOptions w = new WriteOptions().setSync(true)) {
+      db.put(metaCf, w, META_REPLICA_ID, utf8(id.value()));
+      db.put(metaCf, w, META_NODE_ID, utf8(nodeId));
+      db.put(metaCf, w, META_FORMAT, ByteBuffer.allocate(4).putInt(META_FORMAT_VERSION).array());
+    }
+    return id;
+  }
+
+  private List<byte[]> metaKeys(String prefix) {
+    List<byte[]> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(metaCf)) {
+      for (it.seek(utf8(prefix)); it.isValid(); it.next()) {
+        if (!new String(it.key(), StandardCharsets.UTF_8).startsWith(prefix)) {
+          break;
+        }
+        out.add(it.key());
+      }
+    }
+    return out;
+  }
+
+  private long metaMax(String prefix) throws RocksDBException {
+    long max = 0;
+    for (byte[] k : metaKeys(prefix)) {
+      byte[] v = db.get(metaCf, k);
+      if (v != null && v.length == 8) {
+        max = Math.max(max, ByteBuffer.wrap(v).getLong());
+      }
+    }
+    return max;
+  }
+
+  private long lastLoggedSequence() {
+    byte[] prefix = LogEntryCodec.keyPrefix(replicaId);
+    try (RocksIterator it = db.newIterator(replogCf)) {
+      it.seekForPrev(LogEntryCodec.key(replicaId, Long.MAX_VALUE));
+      if (it.isValid() && startsWith(it.key(), prefix)) {
+        try {
+          return LogEntryCodec.decodeKey(it.key()).counter();
+        } catch (CorruptRecordException e) {
+          log.warn("unreadable replication-log key at open: {}", e.getMessage());
+        }
+      }
+    }
+    return 0;
+  }
+
+  // ---- Store: writes ----
+
+  private Shard shardFor(KeyRef key) {
+    int h = key.name().hashCode() * 31 + key.family().ordinal();
+    return shards[Math.floorMod(h, shards.length)];
+  }
+
+  private <T> CompletableFuture<T> submit(Shard.Task task, CompletableFuture<T> done) {
+    if (closed || !shardFor(task.key()).submit(task)) {
+      done.completeExceptionally(new IllegalStateException("the store is closed"));
+    }
+    return done;
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> write(KeyRef key, Operation op) {
+    if (op.family() != key.family()) {
+      throw new IllegalArgumentException(op + " is not an operation on " + key.family().apiName());
+    }
+    Shard.WriteTask t = new Shard.WriteTask(this, key, op);
+    return submit(t, t.done);
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> delete(KeyRef key) {
+    Shard.DeleteTask t = new Shard.DeleteTask(this, key);
+    return submit(t, t.done);
+  }
+
+  @Override
+  public CompletableFuture<MergeResult> merge(LogEntry entry) {
+    Shard.MergeTask t = new Shard.MergeTask(this, entry.key(), entry.toRecord(), false);
+    return submit(t, t.done);
+  }
+
+  @Override
+  public CompletableFuture<MergeResult> mergeRecord(KeyRef key, KeyRecord record) {
+    if (record.type().family() != key.family()) {
+      throw new IllegalArgumentException(record.type() + " is not a type of " + key.family());
+    }
+    Shard.MergeTask t = new Shard.MergeTask(this, key, record, true);
+    return submit(t, t.done);
+  }
+
+  // ---- Store: reads ----
+
+  /** Reads a key's record from every column family of its family; resolves and reports. */
+  Slot loadSlot(KeyRef key) {
+    QuarantinedKey q = quarantine.get(key);
+    if (q != null) {
+      return Slot.corrupt(key, q.reason());
+    }
+    byte[] name = key.nameBytes();
+    KeyRecord best = null;
+    int bestBytes = 0;
+    List<CrdtType> found = new ArrayList<>();
+    for (CrdtType t : CrdtType.values()) {
+      if (t.family() != key.family()) {
+        continue;
+      }
+      byte[] v;
+      try {
+        v = db.get(typeCfs.get(t), name);
+      } catch (RocksDBException e) {
+        throw new StorageException("read of " + key + " failed: " + e.getMessage(), e);
+      }
+      if (v == null) {
+        continue;
+      }
+      KeyRecord r;
+      try {
+        r = RecordCodec.decode(v);
+      } catch (CorruptRecordException e) {
+        quarantine(key, e.getMessage());
+        return Slot.corrupt(key, e.getMessage());
+      }
+      found.add(t);
+      KeyRecord merged = KeyRecord.merge(best, r).record();
+      if (merged != best) {
+        best = merged;
+        bestBytes = v.length;
+      }
+    }
+    if (best == null) {
+      return Slot.absent(key);
+    }
+    final CrdtType winner = best.type();
+    List<CrdtType> strays = found.stream().filter(t -> t != winner).toList();
+    return new Slot(key, best, bestBytes, null, strays);
+  }
+
+  private void quarantine(KeyRef key, String reason) {
+    QuarantinedKey q = new QuarantinedKey(key, reason, System.currentTimeMillis());
+    if (quarantine.putIfAbsent(key, q) == null) {
+      quarantinedTotal.incrementAndGet();
+      log.warn("key {} quarantined until anti-entropy repairs it: {}", key, reason);
+    }
+  }
+
+  void repaired(KeyRef key) {
+    if (quarantine.remove(key) != null) {
+      log.info("key {} repaired from a full state; quarantine lifted", key);
+    }
+  }
+
+  @Override
+  public ReadResult read(KeyRef key) {
+    Slot s = loadSlot(key);
+    if (s.corrupt() != null) {
+      return new ReadResult.Quarantined(key, s.corrupt());
+    }
+    KeyRecord r = s.record() == null ? null : s.record().normalize(horizon);
+    if (r == null || !r.live()) {
+      return new ReadResult.NotFound(key);
+    }
+    return new ReadResult.Found(key, r.type(), r.state(), r.epoch());
+  }
+
+  @Override
+  public KeyRecord readRecord(KeyRef key) throws CorruptRecordException {
+    Slot s = loadSlot(key);
+    if (s.corrupt() != null) {
+      throw new CorruptRecordException(s.corrupt());
+    }
+    return s.record();
+  }
+
+  @Override
+  public List<KeyListing> list(Family family, String prefix, String after, int limit) {
+    if (limit < 1) {
+      return List.of();
+    }
+    // Gather up to `limit` live names per type of the family, then merge by name.
+    List<KeyListing> all = new ArrayList<>();
+    for (CrdtType t : CrdtType.values()) {
+      if (t.family() != family) {
+        continue;
+      }
+      try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
+        byte[] start = utf8(after != null && after.compareTo(prefix) >= 0 ? after : prefix);
+        int n = 0;
+        for (it.seek(start); it.isValid() && n < limit; it.next()) {
+          String name = new String(it.key(), StandardCharsets.UTF_8);
+          if (!name.startsWith(prefix)) {
+            break;
+          }
+          if (after != null && name.compareTo(after) <= 0) {
+            continue;
+          }
+          byte[] v = it.value();
+          if (v.length > 1 && (v[1] & 1) != 0) {
+            all.add(new KeyListing(name, t));
+            n++;
+          }
+        }
+      }
+    }
+    all.sort((a, b) -> a.name().compareTo(b.name()));
+    List<KeyListing> out = new ArrayList<>();
+    for (KeyListing k : all) {
+      if (out.isEmpty() || !out.get(out.size() - 1).name().equals(k.name())) {
+        out.add(k);
+      }
+      if (out.size() == limit) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  // ---- replication log ----
+
+  @Override
+  public long lastSequence() {
+    return durable.watermark();
+  }
+
+  @Override
+  public List<LogEntry> readLog(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes) {
+    List<LogEntry> out = new ArrayList<>();
+    byte[] prefix = LogEntryCodec.keyPrefix(origin);
+    long limit = origin.equals(replicaId) ? durable.watermark() : Long.MAX_VALUE;
+    long bytes = 0;
+    try (RocksIterator it = db.newIterator(replogCf)) {
+      for (it.seek(LogEntryCodec.key(origin, Math.max(1, fromSeq)));
+          it.isValid() && out.size() < maxEntries && bytes < maxBytes;
+          it.next()) {
+        if (!startsWith(it.key(), prefix)) {
+          break;
+        }
+        try {
+          var id = LogEntryCodec.decodeKey(it.key());
+          if (id.counter() > limit) {
+            break;
+          }
+          byte[] v = it.value();
+          out.add(LogEntryCodec.decode(id, v));
+          bytes += v.length;
+        } catch (CorruptRecordException e) {
+          log.warn("skipping a corrupt replication-log entry of {}: {}", origin, e.getMessage());
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public long trimLog(ReplicaId origin, long throughSeq) {
+    byte[] begin = LogEntryCodec.key(origin, 0);
+    byte[] end = LogEntryCodec.key(origin, throughSeq + 1);
+    long n = 0;
+    long bytes = 0;
+    try (RocksIterator it = db.newIterator(replogCf)) {
+      for (it.seek(begin); it.isValid() && Arrays.compareUnsigned(it.key(), end) < 0; it.next()) {
+        n++;
+        bytes += it.value().length;
+      }
+    }
+    if (n == 0) {
+      return 0;
+    }
+    try {
+      db.deleteRange(replogCf, unsyncedWrites, begin, end);
+    } catch (RocksDBException e) {
+      throw new StorageException("trim of the replication log failed: " + e.getMessage(), e);
+    }
+    logEntries.addAndGet(-n);
+    logBytes.addAndGet(-bytes);
+    return n;
+  }
+
+  // ---- GC, checkpoint, stats ----
+
+  @Override
+  public GcResult gc(VersionVector newHorizon) {
+    horizon = horizon.merge(newHorizon);
+    VersionVector h = horizon;
+    List<CompletableFuture<long[]>> pending = new ArrayList<>();
+    for (CrdtType t : CrdtType.values()) {
+      try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          byte[] v = it.value();
+          if (v.length < 2 || (v[1] & 4) == 0) {
+            continue; // no epoch dot: nothing to reclaim
+          }
+          KeyRef key = new KeyRef(t.family(), new String(it.key(), StandardCharsets.UTF_8));
+          try {
+            KeyRecord r = RecordCodec.decode(v);
+            if (r.normalize(h) != r) {
+              Shard.NormalizeTask task = new Shard.NormalizeTask(key, h);
+              pending.add(submit(task, task.done));
+            }
+          } catch (CorruptRecordException e) {
+            quarantine(key, e.getMessage());
+          }
+        }
+      }
+    }
+    long[] sum = new long[3];
+    for (CompletableFuture<long[]> f : pending) {
+      long[] r = f.join();
+      for (int i = 0; i < 3; i++) {
+        sum[i] += r[i];
+      }
+    }
+    tombstonesReclaimed.addAndGet(sum[0]);
+    bytesReclaimed.addAndGet(sum[2]);
+    if (sum[0] + sum[1] > 0) {
+      log.info(
+          "gc under horizon {}: {} tombstones dropped, {} epochs forgotten, {} bytes reclaimed",
+          h,
+          sum[0],
+          sum[1],
+          sum[2]);
+    }
+    return new GcResult(sum[0], sum[1], sum[2]);
+  }
+
+  VersionVector horizon() {
+    return horizon;
+  }
+
+  @Override
+  public void checkpoint(Path dir) {
+    try (Checkpoint cp = Checkpoint.create(db)) {
+      cp.createCheckpoint(dir.toString());
+      Files.writeString(dir.resolve(CHECKPOINT_MARKER), replicaId.value() + "\n");
+      log.info("checkpoint of replica {} written to {}", replicaId, dir);
+    } catch (RocksDBException | IOException e) {
+      throw new StorageException("checkpoint to " + dir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public StorageStats stats() {
+    if (statsDirty) {
+      recountStats();
+    }
+    Map<CrdtType, StorageStats.TypeStats> types = new EnumMap<>(CrdtType.class);
+    typeStats.forEach(
+        (t, a) ->
+            types.put(
+                t, new StorageStats.TypeStats(a[0].sum(), a[1].sum(), a[2].sum(), a[3].sum())));
+    return new StorageStats(
+        types,
+        tombstonesReclaimed.get(),
+        bytesReclaimed.get(),
+        logEntries.get(),
+        logBytes.get(),
+        durable.watermark(),
+        quarantine.size());
+  }
+
+  /** Keys quarantined since open, including those repaired since. */
+  public long quarantinedTotal() {
+    return quarantinedTotal.get();
+  }
+
+  /** Received timestamps clamped by the HLC's max-offset guard since open. */
+  public long hlcClamps() {
+    return hlcClamps.get();
+  }
+
+  /** RocksDB's own statistics (tickers and histograms), for metrics. */
+  public Statistics rocksStatistics() {
+    return statistics;
+  }
+
+  @Override
+  public List<QuarantinedKey> quarantined() {
+    return List.copyOf(quarantine.values());
+  }
+
+  private void recountStats() {
+    statsDirty = false;
+    typeStats.values().forEach(a -> Arrays.stream(a).forEach(LongAdder::reset));
+    for (CrdtType t : CrdtType.values()) {
+      try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          KeyRef key = new KeyRef(t.family(), new String(it.key(), StandardCharsets.UTF_8));
+          byte[] v = it.value();
+          try {
+            statsChanged(null, new Slot(key, RecordCodec.decode(v), v.length, null, List.of()));
+          } catch (CorruptRecordException e) {
+            quarantine(key, e.getMessage());
+          }
+        }
+      }
+    }
+  }
+
+  private void recountLog() {
+    long n = 0;
+    long bytes = 0;
+    try (RocksIterator it = db.newIterator(replogCf)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        n++;
+        bytes += it.value().length;
+      }
+    }
+    logEntries.set(n);
+    logBytes.set(bytes);
+  }
+
+  void statsChanged(Slot before, Slot after) {
+    account(before, -1);
+    account(after, 1);
+  }
+
+  private void account(Slot s, int sign) {
+    if (s == null || s.record() == null) {
+      return;
+    }
+    LongAdder[] a = typeStats.get(s.record().type());
+    int keyBytes = s.key().nameBytes().length;
+    long payload = keyBytes + Payload.bytes(s.record().state());
+    long stored = keyBytes + (long) s.storedBytes();
+    a[s.record().live() ? 0 : 1].add(sign);
+    a[2].add(sign * payload);
+    a[3].add(sign * (stored - payload));
+  }
+
+  void statsInvalidated() {
+    statsDirty = true;
+  }
+
+  void logAppended(int bytes) {
+    logEntries.incrementAndGet();
+    logBytes.addAndGet(bytes);
+  }
+
+  // ---- services for shards ----
+
+  StoreConfig config() {
+    return config;
+  }
+
+  RocksDB db() {
+    return db;
+  }
+
+  WriteOptions writeOptions() {
+    return writeOptions;
+  }
+
+  ColumnFamilyHandle cf(CrdtType t) {
+    return typeCfs.get(t);
+  }
+
+  ColumnFamilyHandle replogCf() {
+    return replogCf;
+  }
+
+  long allocateSequence() {
+    return nextSeq.getAndIncrement();
+  }
+
+  void sequenceDurable(long seq) {
+    durable.completed(seq);
+  }
+
+  HlcTimestamp tick() {
+    synchronized (clockLock) {
+      hlc = hlc.tick(config.wallClockMs().getAsLong());
+      return hlc.timestamp();
+    }
+  }
+
+  void receive(HlcTimestamp remote) {
+    synchronized (clockLock) {
+      Hlc.Receipt r = hlc.receive(remote, config.wallClockMs().getAsLong());
+      hlc = r.clock();
+      if (r.clamped() && hlcClamps.getAndIncrement() % 1000 == 0) {
+        log.warn(
+            "received a timestamp {} ms ahead of this node's clock; clamped to the max offset of {} ms",
+            r.aheadMs(),
+            config.hlcMaxOffsetMs());
+      }
+    }
+  }
+
+  /** Adds the shard's sequence and clock high-water marks to its batch. */
+  void metaPut(Shard.Batch b, int shard) throws RocksDBException {
+    if (!b.sequences.isEmpty()) {
+      long max = b.sequences.stream().mapToLong(Long::longValue).max().orElseThrow();
+      b.writes.put(
+          metaCf, utf8(META_SEQ_PREFIX + shard), ByteBuffer.allocate(8).putLong(max).array());
+    }
+    if (b.lastTime != null) {
+      b.writes.put(
+          metaCf,
+          utf8(META_HLC_PREFIX + shard),
+          ByteBuffer.allocate(8).putLong(b.lastTime.wallMs()).array());
+    }
+  }
+
+  @Override
+  public ReplicaId replicaId() {
+    return replicaId;
+  }
+
+  @Override
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Shard s : shards) {
+      try {
+        s.stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      log.warn("final WAL sync failed: {}", e.getMessage());
+    }
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    db.close();
+    writeOptions.close();
+    unsyncedWrites.close();
+    dbOptions.close();
+    cfOptions.close();
+    bloom.close();
+    blockCache.close();
+    statistics.close();
+    log.info("store closed: node {} replica {}", config.nodeId(), replicaId);
+  }
+
+  private static boolean startsWith(byte[] a, byte[] prefix) {
+    return a.length >= prefix.length
+        && Arrays.equals(a, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
