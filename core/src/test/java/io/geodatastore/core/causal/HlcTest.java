@@ -69,4 +69,11 @@ class HlcTest {
   void aNegativePhysicalReadingCountsAsZero() {
     assertThat(Hlc.create(0).tick(-5).timestamp()).isEqualTo(new HlcTimestamp(0, 1));
   }
+
+  @Test
+  void anUnboundedMaxOffsetNeverClampsInsteadOfOverflowing() {
+    Hlc.Receipt r = Hlc.create(Long.MAX_VALUE).receive(new HlcTimestamp(100_000, 3), 10_000);
+    assertThat(r.clamped()).isFalse();
+    assertThat(r.clock().timestamp()).isEqualTo(new HlcTimestamp(100_000, 4));
+  }
 }
