@@ -54,7 +54,8 @@ public final class Hlc {
    */
   public Receipt receive(HlcTimestamp remote, long physicalMs) {
     long physical = Math.max(physicalMs, 0);
-    long limit = physical + maxOffsetMs;
+    // Saturates: a max offset of Long.MAX_VALUE means "never clamp", not an overflowed limit.
+    long limit = maxOffsetMs > Long.MAX_VALUE - physical ? Long.MAX_VALUE : physical + maxOffsetMs;
     HlcTimestamp effective = remote;
     long aheadMs = 0;
     if (remote.wallMs() > limit) {
