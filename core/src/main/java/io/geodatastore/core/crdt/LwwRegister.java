@@ -85,6 +85,10 @@ public final class LwwRegister implements Crdt<LwwRegister> {
   /** Writes {@code value} at {@code timestamp} on behalf of {@code replica}. */
   public Update<LwwRegister> write(ReplicaId replica, String value, HlcTimestamp timestamp) {
     Objects.requireNonNull(value, "value");
+    Objects.requireNonNull(replica, "replica");
+    if (!timestamp.isAfter(HlcTimestamp.ZERO)) {
+      throw new IllegalArgumentException("an LWW write needs a timestamp after zero");
+    }
     LwwRegister w = new LwwRegister(value, timestamp, replica, this.timestamp);
     if (!timestamp.isAfter(this.timestamp) || ORDER.compare(w, this) <= 0) {
       Conflict c =

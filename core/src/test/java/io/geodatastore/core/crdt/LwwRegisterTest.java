@@ -1,6 +1,7 @@
 package io.geodatastore.core.crdt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.geodatastore.core.causal.Hlc;
 import io.geodatastore.core.causal.HlcTimestamp;
@@ -76,5 +77,12 @@ class LwwRegisterTest {
         .as("an equal timestamp does not replace either")
         .extracting(Conflict::kind)
         .containsExactly(Conflict.Kind.LWW_WRITE_LOST);
+  }
+
+  @Test
+  void aWriteAtTheZeroTimestampIsAProgrammerErrorNotANullPointer() {
+    assertThatThrownBy(() -> LwwRegister.EMPTY.write(ReplicaId.of("a"), "\"v\"", HlcTimestamp.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("after zero");
   }
 }
