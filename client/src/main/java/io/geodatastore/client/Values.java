@@ -1,0 +1,46 @@
+package io.geodatastore.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The typed answers of the data API. */
+public final class Values {
+
+  private Values() {}
+
+  /** A counter: {@code {"key","type","value"}}. */
+  public record Counter(String key, String type, long value) {}
+
+  /** A set: {@code {"key","type","elements","size"}}; elements are any JSON values. */
+  public record Set(String key, String type, List<JsonNode> elements, int size) {
+    /** The elements that are JSON strings, as Java strings, in order. */
+    public List<String> strings() {
+      List<String> out = new ArrayList<>();
+      for (JsonNode e : elements) {
+        if (e.isTextual()) {
+          out.add(e.asText());
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * A register. For {@code lww_register}: {@code value} and {@code timestamp}; for {@code
+   * mv_register}: {@code values} and the {@code context} to send back with the next write.
+   */
+  public record Register(
+      String key,
+      String type,
+      JsonNode value,
+      JsonNode timestamp,
+      List<JsonNode> values,
+      JsonNode context) {}
+
+  /** One key of a listing. */
+  public record KeyEntry(String key, String type) {}
+
+  /** A page of keys; {@code nextAfter} is null on the last page. */
+  public record KeyPage(List<KeyEntry> keys, String nextAfter) {}
+}
