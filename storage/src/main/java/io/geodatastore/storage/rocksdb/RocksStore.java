@@ -39,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -106,6 +107,14 @@ public final class RocksStore implements Store {
   private final ColumnFamilyHandle replogCf;
   private final ReplicaId replicaId;
   private final AtomicLong nextSeq;
+
+  /**
+   * Held by a shard from the first sequence number its batch allocates until the batch is written,
+   * so sequence numbers reach the write-ahead log in order: a crash can then cut the log only at
+   * its end, never leave a hole where a slower shard's earlier number was still unwritten.
+   */
+  private final ReentrantLock sequencer = new ReentrantLock();
+
   private final SequenceTracker durable;
   private final Object clockLock = new Object();
   private Hlc hlc;
@@ -766,7 +775,15 @@ public final class RocksStore implements Store {
     return replogCf;
   }
 
+  /** The sequencer a batch holds from its first allocated sequence number until it is written. */
+  ReentrantLock sequencer() {
+    return sequencer;
+  }
+
   long allocateSequence() {
+    if (!sequencer.isHeldByCurrentThread()) {
+      throw new IllegalStateException("sequence numbers are allocated under the sequencer");
+    }
     return nextSeq.getAndIncrement();
   }
 
