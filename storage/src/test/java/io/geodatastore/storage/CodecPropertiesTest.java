@@ -27,7 +27,8 @@ class CodecPropertiesTest {
   @Property
   void recordsRoundTrip(@ForAll long seed) throws CorruptRecordException {
     Random rnd = new Random(seed);
-    KeyRecord r = RandomRecords.record(RandomRecords.family(rnd), rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    KeyRecord r = g.record(g.family());
     byte[] bytes = RecordCodec.encode(r);
     KeyRecord back = RecordCodec.decode(bytes);
     assertThat(back).as("seed %d", seed).isEqualTo(r);
@@ -37,7 +38,8 @@ class CodecPropertiesTest {
   @Property
   void logEntriesAndTheirKeysRoundTrip(@ForAll long seed) throws CorruptRecordException {
     Random rnd = new Random(seed);
-    LogEntry e = entry(rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    LogEntry e = entry(g, rnd);
     byte[] bytes = LogEntryCodec.encode(e);
     assertThat(LogEntryCodec.decode(e.id(), bytes)).as("seed %d", seed).isEqualTo(e);
     assertThat(LogEntryCodec.decodeKey(LogEntryCodec.key(e.id()))).isEqualTo(e.id());
@@ -52,22 +54,25 @@ class CodecPropertiesTest {
   @Property
   void anyChangedByteOrTruncationOfARecordIsACorruptRecord(@ForAll long seed) {
     Random rnd = new Random(seed);
-    KeyRecord r = RandomRecords.record(RandomRecords.family(rnd), rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    KeyRecord r = g.record(g.family());
     everyDamageIsRefused(seed, RecordCodec.encode(r), RecordCodec::decode, rnd);
   }
 
   @Property
   void anyChangedByteOrTruncationOfALogEntryIsACorruptRecord(@ForAll long seed) {
     Random rnd = new Random(seed);
-    LogEntry e = entry(rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    LogEntry e = entry(g, rnd);
     everyDamageIsRefused(seed, LogEntryCodec.encode(e), b -> LogEntryCodec.decode(e.id(), b), rnd);
   }
 
   @Example
   void everyValueOfEveryHeaderByteIsRefused() {
     Random rnd = new Random(42);
+    RandomRecords g = new RandomRecords(rnd);
     for (int i = 0; i < 20; i++) {
-      byte[] bytes = RecordCodec.encode(RandomRecords.record(RandomRecords.family(rnd), rnd));
+      byte[] bytes = RecordCodec.encode(g.record(g.family()));
       for (int pos = 0; pos < RecordCodec.HEADER_BYTES; pos++) {
         for (int mask = 1; mask < 256; mask++) {
           byte[] d = bytes.clone();
@@ -100,8 +105,8 @@ class CodecPropertiesTest {
     }
   }
 
-  private static LogEntry entry(Random rnd) {
-    KeyRecord r = RandomRecords.record(RandomRecords.family(rnd), rnd);
+  private static LogEntry entry(RandomRecords g, Random rnd) {
+    KeyRecord r = g.record(g.family());
     ReplicaId origin = RandomRecords.REPLICAS.get(rnd.nextInt(RandomRecords.REPLICAS.size()));
     Dot id = new Dot(origin, 1 + rnd.nextLong(1L << 40));
     String name = RandomRecords.NAMES.get(rnd.nextInt(RandomRecords.NAMES.size()));

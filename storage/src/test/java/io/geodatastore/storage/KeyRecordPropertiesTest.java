@@ -27,19 +27,21 @@ class KeyRecordPropertiesTest {
   @Property
   void joinIsCommutative(@ForAll long seed) {
     Random rnd = new Random(seed);
-    Family f = RandomRecords.family(rnd);
-    KeyRecord a = RandomRecords.record(f, rnd);
-    KeyRecord b = RandomRecords.record(f, rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    Family f = g.family();
+    KeyRecord a = g.record(f);
+    KeyRecord b = g.record(f);
     assertThat(join(a, b)).as("seed %d: %s ⊔ %s", seed, a, b).isEqualTo(join(b, a));
   }
 
   @Property
   void joinIsAssociative(@ForAll long seed) {
     Random rnd = new Random(seed);
-    Family f = RandomRecords.family(rnd);
-    KeyRecord a = RandomRecords.record(f, rnd);
-    KeyRecord b = RandomRecords.record(f, rnd);
-    KeyRecord c = RandomRecords.record(f, rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    Family f = g.family();
+    KeyRecord a = g.record(f);
+    KeyRecord b = g.record(f);
+    KeyRecord c = g.record(f);
     assertThat(join(join(a, b), c))
         .as("seed %d: %s, %s, %s", seed, a, b, c)
         .isEqualTo(join(a, join(b, c)));
@@ -48,10 +50,11 @@ class KeyRecordPropertiesTest {
   @Property
   void joinIsIdempotentAndReturnsTheLocalRecordWhenNothingChanges(@ForAll long seed) {
     Random rnd = new Random(seed);
-    KeyRecord a = RandomRecords.record(RandomRecords.family(rnd), rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    KeyRecord a = g.record(g.family());
     assertThat(KeyRecord.merge(a, a).record()).isSameAs(a);
     assertThat(KeyRecord.merge(null, a).record()).isSameAs(a);
-    KeyRecord b = RandomRecords.record(a.type().family(), rnd);
+    KeyRecord b = g.record(a.type().family());
     KeyRecord ab = join(a, b);
     // The join is an upper bound: joining either side again changes nothing.
     assertThat(join(ab, a)).as("seed %d", seed).isEqualTo(ab);
@@ -61,13 +64,14 @@ class KeyRecordPropertiesTest {
   @Property
   void sameEpochDifferentTypesResolveToTheLowerTagWhateverTheOrder(@ForAll long seed) {
     Random rnd = new Random(seed);
-    Family f = rnd.nextBoolean() ? Family.SETS : RandomRecords.family(rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    Family f = rnd.nextBoolean() ? Family.SETS : g.family();
     List<CrdtType> types = RandomRecords.typesOf(f);
     CrdtType t1 = types.get(rnd.nextInt(types.size()));
     CrdtType t2 = types.get(rnd.nextInt(types.size()));
     Epoch e = RandomRecords.EPOCHS.get(rnd.nextInt(RandomRecords.EPOCHS.size()));
-    KeyRecord a = RandomRecords.record(t1, e, rnd);
-    KeyRecord b = RandomRecords.record(t2, e, rnd);
+    KeyRecord a = g.record(t1, e);
+    KeyRecord b = g.record(t2, e);
     KeyRecord.Merged ab = KeyRecord.merge(a, b);
     KeyRecord.Merged ba = KeyRecord.merge(b, a);
     assertThat(ab.record()).as("seed %d", seed).isEqualTo(ba.record());
@@ -87,9 +91,10 @@ class KeyRecordPropertiesTest {
   @Property
   void aGreaterEpochWinsWholesale(@ForAll long seed) {
     Random rnd = new Random(seed);
-    Family f = RandomRecords.family(rnd);
-    KeyRecord a = RandomRecords.record(f, rnd);
-    KeyRecord b = RandomRecords.record(f, rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    Family f = g.family();
+    KeyRecord a = g.record(f);
+    KeyRecord b = g.record(f);
     int c = a.epoch().compareTo(b.epoch());
     if (c != 0) {
       assertThat(join(a, b)).isEqualTo(c > 0 ? a : b);
@@ -99,8 +104,9 @@ class KeyRecordPropertiesTest {
   @Property
   void normalizeForgetsExactlyTheStableEpochs(@ForAll long seed) {
     Random rnd = new Random(seed);
-    KeyRecord r = RandomRecords.record(RandomRecords.family(rnd), rnd);
-    VersionVector h = RandomRecords.horizon(rnd);
+    RandomRecords g = new RandomRecords(rnd);
+    KeyRecord r = g.record(g.family());
+    VersionVector h = g.horizon();
     KeyRecord n = r.normalize(h);
     boolean stable = r.epochDot() != null && h.contains(r.epochDot());
     if (!stable) {
@@ -116,7 +122,7 @@ class KeyRecordPropertiesTest {
       assertThat(n.normalize(h)).as("idempotent").isSameAs(n);
     }
     // A greater horizon never brings an epoch back.
-    VersionVector more = h.merge(RandomRecords.horizon(rnd));
+    VersionVector more = h.merge(g.horizon());
     if (n == null) {
       assertThat(r.normalize(more)).isNull();
     } else {
@@ -127,16 +133,12 @@ class KeyRecordPropertiesTest {
 
   @Example
   void aLiveWriteInTheDeletesEpochJoinsWithTheTombstone() {
-    Random rnd = new Random(7);
+    RandomRecords g = new RandomRecords(new Random(7));
     Epoch e = RandomRecords.EPOCHS.get(1);
     KeyRecord tomb = KeyRecord.tombstone(CrdtType.OR_SET, e, RandomRecords.epochDot(e));
     KeyRecord live =
         new KeyRecord(
-            CrdtType.OR_SET,
-            e,
-            true,
-            RandomRecords.state(CrdtType.OR_SET, rnd),
-            RandomRecords.epochDot(e));
+            CrdtType.OR_SET, e, true, g.state(CrdtType.OR_SET), RandomRecords.epochDot(e));
     assertThat(join(tomb, live)).isEqualTo(live);
     assertThat(join(live, tomb)).isEqualTo(live);
   }

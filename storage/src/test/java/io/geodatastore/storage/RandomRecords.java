@@ -20,10 +20,19 @@ import java.util.Random;
  * Random key records, built only through core's API: random {@link Operation}s applied with {@link
  * Operations#apply} on one to three replicas, with random merges between them. Everything follows
  * from one {@link Random}, so a printed seed replays a failure exactly.
+ *
+ * <p>All states of one type come from one history: a dot names one write everywhere, as it does in
+ * a real cluster (two independent histories would give one dot two different values, a state no
+ * replica can reach).
  */
 public final class RandomRecords {
 
-  private RandomRecords() {}
+  private final Random rnd;
+  private final Map<CrdtType, List<Crdt<?>>> histories = new HashMap<>();
+
+  public RandomRecords(Random rnd) {
+    this.rnd = rnd;
+  }
 
   public static final List<ReplicaId> REPLICAS =
       List.of(
@@ -56,7 +65,7 @@ public final class RandomRecords {
         : new Dot(e.replica(), e.timestamp().wallMs() + e.timestamp().logical());
   }
 
-  public static Family family(Random rnd) {
+  public Family family() {
     return Family.values()[rnd.nextInt(Family.values().length)];
   }
 
@@ -70,39 +79,48 @@ public final class RandomRecords {
     return out;
   }
 
-  public static CrdtType type(Family f, Random rnd) {
+  public CrdtType type(Family f) {
     List<CrdtType> ts = typesOf(f);
     return ts.get(rnd.nextInt(ts.size()));
   }
 
   /** A random record of a type of {@code f}. */
-  public static KeyRecord record(Family f, Random rnd) {
-    CrdtType type = type(f, rnd);
+  public KeyRecord record(Family f) {
+    CrdtType type = type(f);
     Epoch epoch = EPOCHS.get(rnd.nextInt(EPOCHS.size()));
-    return record(type, epoch, rnd);
+    return record(type, epoch);
   }
 
   /**
    * A random record of {@code type} in {@code epoch}: live, or (outside epoch zero) a tombstone.
    */
-  public static KeyRecord record(CrdtType type, Epoch epoch, Random rnd) {
+  public KeyRecord record(CrdtType type, Epoch epoch) {
     boolean live = epoch.isZero() || rnd.nextInt(3) != 0;
-    Crdt<?> state = live ? state(type, rnd) : type.empty();
+    Crdt<?> state = live ? state(type) : type.empty();
     return new KeyRecord(type, epoch, live, state, epochDot(epoch));
   }
 
-  /** A random state of {@code type}: random operations on a few replicas, random merges. */
-  public static Crdt<?> state(CrdtType type, Random rnd) {
+  /** A random state of {@code type}, from this generator's one history of that type. */
+  public Crdt<?> state(CrdtType type) {
+    List<Crdt<?>> seen = histories.computeIfAbsent(type, this::history);
+    return seen.get(rnd.nextInt(seen.size()));
+  }
+
+  /** Every state reached by random operations on a few replicas, with random merges. */
+  private List<Crdt<?>> history(CrdtType type) {
+    List<Crdt<?>> seen = new ArrayList<>();
+    seen.add(type.empty());
     int n = 1 + rnd.nextInt(REPLICAS.size());
     List<Crdt<?>> states = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       states.add(type.empty());
     }
-    int steps = rnd.nextInt(12);
+    int steps = rnd.nextInt(24);
     for (int step = 0; step < steps; step++) {
       int i = rnd.nextInt(n);
       if (n > 1 && rnd.nextInt(5) == 0) {
         states.set(i, (Crdt<?>) states.get(i).mergeAny(states.get(rnd.nextInt(n))).state());
+        seen.add(states.get(i));
         continue;
       }
       HlcTimestamp now = new HlcTimestamp(1 + rnd.nextInt(50), rnd.nextInt(3));
@@ -110,13 +128,14 @@ public final class RandomRecords {
           Operations.apply(type, states.get(i), op(type, states.get(i), rnd), REPLICAS.get(i), now);
       if (o instanceof Operations.Applied a) {
         states.set(i, a.state());
+        seen.add(a.state());
       }
     }
-    return states.get(rnd.nextInt(n));
+    return seen;
   }
 
   /** A random operation that applies to {@code type}. */
-  public static Operation op(CrdtType type, Crdt<?> state, Random rnd) {
+  private static Operation op(CrdtType type, Crdt<?> state, Random rnd) {
     return switch (type) {
       case G_COUNTER -> new Operation.Increment(amount(rnd));
       case PN_COUNTER ->
@@ -134,7 +153,7 @@ public final class RandomRecords {
   }
 
   /** A random horizon over {@link #REPLICAS} (some replicas absent). */
-  public static VersionVector horizon(Random rnd) {
+  public VersionVector horizon() {
     Map<ReplicaId, Long> m = new HashMap<>();
     for (ReplicaId r : REPLICAS) {
       if (rnd.nextBoolean()) {
