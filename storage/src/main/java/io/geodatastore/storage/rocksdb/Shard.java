@@ -408,11 +408,16 @@ final class Shard implements Runnable {
           store.receive(r.timestamp());
         }
       }
-      if (repairing) {
-        store.repaired(key);
-      }
       MergeResult r = new MergeResult(changed || repairing, repairing, m.conflicts());
-      b.completions.add(() -> done.complete(r));
+      b.completions.add(
+          () -> {
+            // Lifted only once the repair is written: a read in between would find the corrupt
+            // value again and quarantine the key anew.
+            if (repairing) {
+              store.repaired(key);
+            }
+            done.complete(r);
+          });
     }
   }
 
