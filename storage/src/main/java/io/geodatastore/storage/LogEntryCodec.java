@@ -20,7 +20,8 @@ import java.nio.charset.StandardCharsets;
  * offset  size  field
  * 0       1     format version (1)
  * 1       1     flags: bit 0 live, bit 1 epoch present, bit 2 epoch dot present
- * 2       4     CRC32C (big-endian) of every byte from offset 6 to the end
+ * 2       4     CRC32C (big-endian) of bytes 0 and 1, then of every byte from offset 6 to the
+ *               end (as in RecordCodec)
  * 6       1     type tag
  * 7       var   key name: varint length + UTF-8
  *         var   written-at HLC: varint wall ms, varint logical
@@ -86,7 +87,7 @@ public final class LogEntryCodec {
     return new Bytes.Writer(b.length + RecordCodec.HEADER_BYTES)
         .u8(FORMAT_VERSION)
         .u8(flags)
-        .u32(RecordCodec.crc(b, 0, b.length))
+        .u32(RecordCodec.crc(FORMAT_VERSION, flags, b, 0, b.length))
         .raw(b)
         .toByteArray();
   }
@@ -101,7 +102,11 @@ public final class LogEntryCodec {
     int expected = in.u32();
     if (expected
         != RecordCodec.crc(
-            bytes, RecordCodec.HEADER_BYTES, bytes.length - RecordCodec.HEADER_BYTES)) {
+            version,
+            flags,
+            bytes,
+            RecordCodec.HEADER_BYTES,
+            bytes.length - RecordCodec.HEADER_BYTES)) {
       throw new CorruptRecordException("log entry checksum mismatch at " + id);
     }
     CrdtType type = RecordCodec.readType(in);

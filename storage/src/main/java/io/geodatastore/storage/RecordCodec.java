@@ -16,7 +16,9 @@ import java.util.zip.CRC32C;
  * offset  size    field
  * 0       1       format version (1)
  * 1       1       flags: bit 0 live, bit 1 epoch present, bit 2 epoch dot present
- * 2       4       CRC32C (big-endian) of every byte from offset 6 to the end
+ * 2       4       CRC32C (big-endian) of bytes 0 and 1, then of every byte from offset 6 to
+ *                 the end: the flags are covered too, so a damaged flag is never read as a
+ *                 record of another shape
  * 6       1       type tag (CrdtType.tag)
  * 7       var     epoch, if present: varint wall ms, varint logical, varint length + UTF-8 replica
  *         var     epoch dot, if present: varint length + UTF-8 origin replica, varint sequence
@@ -55,7 +57,7 @@ public final class RecordCodec {
     return new Bytes.Writer(b.length + HEADER_BYTES)
         .u8(FORMAT_VERSION)
         .u8(flags)
-        .u32(crc(b, 0, b.length))
+        .u32(crc(FORMAT_VERSION, flags, b, 0, b.length))
         .raw(b)
         .toByteArray();
   }
@@ -68,7 +70,7 @@ public final class RecordCodec {
     }
     int flags = in.u8();
     int expected = in.u32();
-    int actual = crc(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES);
+    int actual = crc(version, flags, bytes, HEADER_BYTES, bytes.length - HEADER_BYTES);
     if (expected != actual) {
       throw new CorruptRecordException("record checksum mismatch");
     }
@@ -126,8 +128,11 @@ public final class RecordCodec {
     }
   }
 
-  static int crc(byte[] b, int off, int len) {
+  /** The checksum of a header's version and flags bytes followed by {@code len} body bytes. */
+  static int crc(int version, int flags, byte[] b, int off, int len) {
     CRC32C c = new CRC32C();
+    c.update(version);
+    c.update(flags);
     c.update(b, off, len);
     return (int) c.getValue();
   }

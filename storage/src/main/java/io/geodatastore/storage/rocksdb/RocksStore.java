@@ -39,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -106,6 +107,14 @@ public final class RocksStore implements Store {
   private final ColumnFamilyHandle replogCf;
   private final ReplicaId replicaId;
   private final AtomicLong nextSeq;
+
+  /**
+   * Held by a shard from the first sequence number its batch allocates until the batch is written,
+   * so sequence numbers reach the write-ahead log in order: a crash can then cut the log only at
+   * its end, never leave a hole where a slower shard's earlier number was still unwritten.
+   */
+  private final ReentrantLock sequencer = new ReentrantLock();
+
   private final SequenceTracker durable;
   private final Object clockLock = new Object();
   private Hlc hlc;
@@ -148,35 +157,43 @@ public final class RocksStore implements Store {
     List<ColumnFamilyDescriptor> descriptors = descriptors(config.dataDir());
     handles = new ArrayList<>();
     db = RocksDB.open(dbOptions, config.dataDir().toString(), descriptors, handles);
-    ColumnFamilyHandle meta = null;
-    ColumnFamilyHandle replog = null;
-    for (int i = 0; i < descriptors.size(); i++) {
-      String name = new String(descriptors.get(i).getName(), StandardCharsets.UTF_8);
-      CrdtType t = CrdtType.fromApiName(name);
-      if (t != null) {
-        typeCfs.put(t, handles.get(i));
-      } else if (name.equals(CF_META)) {
-        meta = handles.get(i);
-      } else if (name.equals(CF_REPLOG)) {
-        replog = handles.get(i);
+    try {
+      ColumnFamilyHandle meta = null;
+      ColumnFamilyHandle replog = null;
+      for (int i = 0; i < descriptors.size(); i++) {
+        String name = new String(descriptors.get(i).getName(), StandardCharsets.UTF_8);
+        CrdtType t = CrdtType.fromApiName(name);
+        if (t != null) {
+          typeCfs.put(t, handles.get(i));
+        } else if (name.equals(CF_META)) {
+          meta = handles.get(i);
+        } else if (name.equals(CF_REPLOG)) {
+          replog = handles.get(i);
+        }
       }
-    }
-    metaCf = meta;
-    replogCf = replog;
-    for (CrdtType t : CrdtType.values()) {
-      typeStats.put(
-          t, new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()});
-    }
-    replicaId = identity(config.nodeId(), reidentify);
-    long seqHigh = Math.max(metaMax(META_SEQ_PREFIX), lastLoggedSequence());
-    nextSeq = new AtomicLong(seqHigh + 1);
-    durable = new SequenceTracker(seqHigh);
-    hlc = Hlc.resume(config.hlcMaxOffsetMs(), new HlcTimestamp(metaMax(META_HLC_PREFIX), 0));
-    recountStats();
-    recountLog();
-    shards = new Shard[config.shards()];
-    for (int i = 0; i < shards.length; i++) {
-      shards[i] = new Shard(this, i, config.cacheEntriesPerShard());
+      metaCf = meta;
+      replogCf = replog;
+      for (CrdtType t : CrdtType.values()) {
+        typeStats.put(
+            t,
+            new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()});
+      }
+      replicaId = identity(config.nodeId(), reidentify);
+      long seqHigh = Math.max(metaMax(META_SEQ_PREFIX), lastLoggedSequence());
+      nextSeq = new AtomicLong(seqHigh + 1);
+      durable = new SequenceTracker(seqHigh);
+      hlc = Hlc.resume(config.hlcMaxOffsetMs(), new HlcTimestamp(metaMax(META_HLC_PREFIX), 0));
+      recountStats();
+      recountLog();
+      shards = new Shard[config.shards()];
+      for (int i = 0; i < shards.length; i++) {
+        shards[i] = new Shard(this, i, config.cacheEntriesPerShard());
+      }
+    } catch (RocksDBException | RuntimeException e) {
+      // A refused open (another node's directory, a newer format) must not keep the database
+      // and its lock: the caller may retry or open the directory correctly in this process.
+      releaseNative();
+      throw e;
     }
     for (Shard s : shards) {
       s.start();
@@ -758,7 +775,15 @@ public final class RocksStore implements Store {
     return replogCf;
   }
 
+  /** The sequencer a batch holds from its first allocated sequence number until it is written. */
+  ReentrantLock sequencer() {
+    return sequencer;
+  }
+
   long allocateSequence() {
+    if (!sequencer.isHeldByCurrentThread()) {
+      throw new IllegalStateException("sequence numbers are allocated under the sequencer");
+    }
     return nextSeq.getAndIncrement();
   }
 
@@ -829,6 +854,11 @@ public final class RocksStore implements Store {
     } catch (RocksDBException e) {
       log.warn("final WAL sync failed: {}", e.getMessage());
     }
+    releaseNative();
+    log.info("store closed: node {} replica {}", config.nodeId(), replicaId);
+  }
+
+  private void releaseNative() {
     for (ColumnFamilyHandle h : handles) {
       h.close();
     }
@@ -840,7 +870,6 @@ public final class RocksStore implements Store {
     bloom.close();
     blockCache.close();
     statistics.close();
-    log.info("store closed: node {} replica {}", config.nodeId(), replicaId);
   }
 
   private static boolean startsWith(byte[] a, byte[] prefix) {

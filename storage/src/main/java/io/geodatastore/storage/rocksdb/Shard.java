@@ -121,6 +121,7 @@ final class Shard implements Runnable {
     final List<Long> sequences = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
     HlcTimestamp lastTime;
+    boolean holdsSequencer;
 
     Slot load(KeyRef key) {
       Slot s = pending.get(key);
@@ -156,6 +157,10 @@ final class Shard implements Runnable {
     }
 
     Dot log(LogEntryBuilder b) throws RocksDBException {
+      if (!holdsSequencer) {
+        store.sequencer().lock();
+        holdsSequencer = true;
+      }
       long seq = store.allocateSequence();
       sequences.add(seq);
       Dot id = new Dot(store.replicaId(), seq);
@@ -196,6 +201,7 @@ final class Shard implements Runnable {
             }
           });
       b.sequences.forEach(store::sequenceDurable);
+      releaseSequencer(b);
       b.completions.forEach(Runnable::run);
     } catch (RocksDBException e) {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
@@ -205,6 +211,15 @@ final class Shard implements Runnable {
       for (Task t : tasks) {
         t.fail(new StorageException("write failed: " + e.getMessage(), e));
       }
+    } finally {
+      releaseSequencer(b);
+    }
+  }
+
+  private void releaseSequencer(Batch b) {
+    if (b.holdsSequencer) {
+      b.holdsSequencer = false;
+      store.sequencer().unlock();
     }
   }
 
@@ -393,11 +408,16 @@ final class Shard implements Runnable {
           store.receive(r.timestamp());
         }
       }
-      if (repairing) {
-        store.repaired(key);
-      }
       MergeResult r = new MergeResult(changed || repairing, repairing, m.conflicts());
-      b.completions.add(() -> done.complete(r));
+      b.completions.add(
+          () -> {
+            // Lifted only once the repair is written: a read in between would find the corrupt
+            // value again and quarantine the key anew.
+            if (repairing) {
+              store.repaired(key);
+            }
+            done.complete(r);
+          });
     }
   }
 
