@@ -182,7 +182,12 @@ public final class RocksStore implements Store {
       long seqHigh = Math.max(metaMax(META_SEQ_PREFIX), lastLoggedSequence());
       nextSeq = new AtomicLong(seqHigh + 1);
       durable = new SequenceTracker(seqHigh);
-      hlc = Hlc.resume(config.hlcMaxOffsetMs(), new HlcTimestamp(metaMax(META_HLC_PREFIX), 0));
+      // Only the wall part of the last time is persisted: resume one millisecond past it, so no
+      // timestamp issued before the restart can be issued again.
+      long lastWallMs = metaMax(META_HLC_PREFIX);
+      hlc =
+          Hlc.resume(
+              config.hlcMaxOffsetMs(), new HlcTimestamp(lastWallMs == 0 ? 0 : lastWallMs + 1, 0));
       recountStats();
       recountLog();
       shards = new Shard[config.shards()];

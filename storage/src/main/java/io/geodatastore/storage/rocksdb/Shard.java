@@ -80,6 +80,10 @@ final class Shard implements Runnable {
     running = false;
     LockSupport.unpark(thread);
     thread.join();
+    // A submit that raced the stop may have enqueued after the loop's last look: refuse it.
+    for (Task t = queue.poll(); t != null; t = queue.poll()) {
+      t.fail(new IllegalStateException("the store is closed"));
+    }
   }
 
   @Override
@@ -280,6 +284,12 @@ final class Shard implements Runnable {
         }
         base = rec;
       }
+      // A write must be ordered after what it overwrites: an LWW write after the value's time, and
+      // any write after the epoch it is in (so the clock never lags the data it has seen).
+      store.receive(base.epoch().timestamp());
+      if (base.state() instanceof LwwRegister lww && !lww.isEmpty()) {
+        store.receive(lww.timestamp());
+      }
       HlcTimestamp now = store.tick();
       b.lastTime = now;
       Operations.Outcome outcome =
@@ -346,6 +356,8 @@ final class Shard implements Runnable {
         r = new WriteResult.NotFound(key);
       } else {
         CrdtType type = slot.record().type();
+        // The new epoch must be greater than the one it ends, or the delete would lose the join.
+        store.receive(slot.record().epoch().timestamp());
         HlcTimestamp now = store.tick();
         b.lastTime = now;
         Epoch epoch = new Epoch(now, store.replicaId());

@@ -124,4 +124,37 @@ class ReplicationMergeTest {
     assertThat(valueIn(b)).isEqualTo(4);
     assertThat(b.readRecord(k)).isEqualTo(a.readRecord(k));
   }
+
+  @Test
+  void anLwwWriteAfterMergingAValueFromAClockAheadStillWins() {
+    KeyRef reg = KeyRef.of(Family.REGISTERS, "r");
+    clockB.set(clockA.get() + 30_000); // B's wall clock 30 s ahead, within the max offset
+    await(b.write(reg, new Operation.Write("\"from-b\"", null)));
+    for (LogEntry e : b.readLog(b.replicaId(), 1, 10, Long.MAX_VALUE)) {
+      await(a.merge(e));
+    }
+    await(a.write(reg, new Operation.Write("\"from-a-later\"", null)));
+    ReadResult r = a.read(reg);
+    assertThat(r).isInstanceOf(ReadResult.Found.class);
+    assertThat(((io.geodatastore.core.crdt.LwwRegister) ((ReadResult.Found) r).state()).value())
+        .as("a write that followed the merged value is ordered after it")
+        .isEqualTo("\"from-a-later\"");
+  }
+
+  @Test
+  void aDeleteAfterMergingARecordFromAClockAheadStartsAGreaterEpoch() {
+    clockB.set(clockA.get() + 30_000);
+    await(b.write(k, new Operation.Increment(1)));
+    await(b.delete(k));
+    await(b.write(k, new Operation.Increment(2)));
+    for (LogEntry e : logOfB(1)) {
+      await(a.merge(e));
+    }
+    await(a.delete(k));
+    for (LogEntry e : a.readLog(a.replicaId(), 1, 10, Long.MAX_VALUE)) {
+      await(b.merge(e));
+    }
+    assertThat(a.read(k)).isInstanceOf(ReadResult.NotFound.class);
+    assertThat(b.read(k)).as("A's delete wins on B too").isInstanceOf(ReadResult.NotFound.class);
+  }
 }
