@@ -10,6 +10,7 @@ import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.CorruptRecordException;
 import io.geodatastore.storage.GcResult;
 import io.geodatastore.storage.KeyListing;
+import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.LogEntry;
@@ -791,6 +792,29 @@ public final class RocksStore implements Store {
     }
     return nextSeq.getAndIncrement();
   }
+
+  /** Hands back the last allocated sequence (the caller holds the sequencer). */
+  void releaseSequence(long seq) {
+    nextSeq.compareAndSet(seq + 1, seq);
+  }
+
+  /** The store's hybrid logical clock, for {@link KeyOps}. */
+  KeyOps.Clock clock() {
+    return clock;
+  }
+
+  private final KeyOps.Clock clock =
+      new KeyOps.Clock() {
+        @Override
+        public void receive(HlcTimestamp seen) {
+          RocksStore.this.receive(seen);
+        }
+
+        @Override
+        public HlcTimestamp tick() {
+          return RocksStore.this.tick();
+        }
+      };
 
   void sequenceDurable(long seq) {
     durable.completed(seq);

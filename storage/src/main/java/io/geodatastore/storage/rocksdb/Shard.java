@@ -4,13 +4,10 @@ import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.CrdtType;
-import io.geodatastore.core.crdt.LwwRegister;
 import io.geodatastore.core.op.Operation;
-import io.geodatastore.core.op.Operations;
-import io.geodatastore.storage.Epoch;
+import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
-import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.LogEntryCodec;
 import io.geodatastore.storage.MergeResult;
 import io.geodatastore.storage.RecordCodec;
@@ -139,7 +136,10 @@ final class Shard implements Runnable {
     }
 
     void put(Slot before, KeyRecord record) throws RocksDBException {
-      byte[] value = RecordCodec.encode(record);
+      putEncoded(before, record, RecordCodec.encode(record));
+    }
+
+    private void putEncoded(Slot before, KeyRecord record, byte[] value) throws RocksDBException {
       byte[] name = before.key().nameBytes();
       if (before.record() != null && before.record().type() != record.type()) {
         writes.delete(store.cf(before.record().type()), name);
@@ -160,25 +160,46 @@ final class Shard implements Runnable {
       store.statsChanged(before, after);
     }
 
-    Dot log(LogEntryBuilder b) throws RocksDBException {
-      if (!holdsSequencer) {
-        store.sequencer().lock();
-        holdsSequencer = true;
+    /**
+     * Adds a planned change to the batch: its record and its log entry together, or neither. The
+     * entry's sequence number is allocated under the store's sequencer (held until the batch is
+     * written, so the log has no holes) and handed back if building the change fails.
+     */
+    WriteResult commit(Slot before, KeyOps.Plan plan) throws RocksDBException {
+      Dot id = null;
+      if (plan.logs()) {
+        if (!holdsSequencer) {
+          store.sequencer().lock();
+          holdsSequencer = true;
+        }
+        id = new Dot(store.replicaId(), store.allocateSequence());
       }
-      long seq = store.allocateSequence();
-      sequences.add(seq);
-      Dot id = new Dot(store.replicaId(), seq);
-      LogEntry entry = b.build(id);
-      byte[] value = LogEntryCodec.encode(entry);
-      writes.put(store.replogCf(), LogEntryCodec.key(id), value);
-      store.logAppended(value.length);
-      return id;
+      KeyOps.Committed c;
+      byte[] record;
+      byte[] entry;
+      try {
+        c = plan.commit(id);
+        record = c.record() == null ? null : RecordCodec.encode(c.record());
+        entry = c.entry() == null ? null : LogEntryCodec.encode(c.entry());
+      } catch (RuntimeException e) {
+        if (id != null) {
+          store.releaseSequence(id.counter());
+        }
+        throw e;
+      }
+      if (id != null) {
+        sequences.add(id.counter());
+        lastTime = c.entry().writtenAt();
+      }
+      if (record != null) {
+        putEncoded(before, c.record(), record);
+      }
+      if (entry != null) {
+        writes.put(store.replogCf(), LogEntryCodec.key(id), entry);
+        store.logAppended(entry.length);
+      }
+      return c.result();
     }
-  }
-
-  /** Builds a log entry once its id is known. */
-  interface LogEntryBuilder {
-    LogEntry build(Dot id);
   }
 
   private void commit(List<Task> tasks) {
@@ -264,60 +285,12 @@ final class Shard implements Runnable {
     @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
-      if (slot.corrupt() != null) {
-        complete(b, new WriteResult.Quarantined(key, slot.corrupt()));
-        return;
-      }
-      KeyRecord rec = slot.record();
-      boolean created = rec == null || !rec.live();
-      KeyRecord base;
-      if (created) {
-        CrdtType type = op instanceof Operation.Create c ? c.type() : key.family().defaultType();
-        base =
-            rec == null
-                ? KeyRecord.live(type.empty())
-                : new KeyRecord(type, rec.epoch(), true, type.empty(), rec.epochDot());
-      } else {
-        if (op instanceof Operation.Create c && c.type() != rec.type()) {
-          complete(b, new WriteResult.TypeMismatch(key, rec.type()));
-          return;
-        }
-        base = rec;
-      }
-      // A write must be ordered after what it overwrites: an LWW write after the value's time, and
-      // any write after the epoch it is in (so the clock never lags the data it has seen).
-      store.receive(base.epoch().timestamp());
-      if (base.state() instanceof LwwRegister lww && !lww.isEmpty()) {
-        store.receive(lww.timestamp());
-      }
-      HlcTimestamp now = store.tick();
-      b.lastTime = now;
-      Operations.Outcome outcome =
-          Operations.apply(base.type(), base.state(), op, store.replicaId(), now);
-      switch (outcome) {
-        case Operations.TypeMismatch m ->
-            complete(b, new WriteResult.TypeMismatch(key, m.actual()));
-        case Operations.Overflow o -> complete(b, new WriteResult.Overflow(key, o.message()));
-        case Operations.Applied a -> applied(b, slot, base, a, created, now);
-      }
-    }
-
-    private void applied(
-        Batch b, Slot slot, KeyRecord base, Operations.Applied a, boolean created, HlcTimestamp now)
-        throws RocksDBException {
-      KeyRecord next = base.withState(a.state());
-      Dot id = null;
-      if (created || !a.delta().isEmpty()) {
-        b.put(slot, next);
-        id =
-            b.log(
-                i ->
-                    new LogEntry(
-                        i, key, next.type(), next.epoch(), true, a.delta(), next.epochDot(), now));
-      }
-      complete(
-          b,
-          new WriteResult.Written(key, next.type(), next.state(), created, id, now, a.conflicts()));
+      WriteResult r =
+          slot.corrupt() != null
+              ? new WriteResult.Quarantined(key, slot.corrupt())
+              : b.commit(
+                  slot, KeyOps.write(slot.record(), key, op, store.replicaId(), store.clock()));
+      complete(b, r);
     }
 
     private void complete(Batch b, WriteResult r) {
@@ -349,22 +322,10 @@ final class Shard implements Runnable {
     @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
-      WriteResult r;
-      if (slot.corrupt() != null) {
-        r = new WriteResult.Quarantined(key, slot.corrupt());
-      } else if (slot.record() == null || !slot.record().live()) {
-        r = new WriteResult.NotFound(key);
-      } else {
-        CrdtType type = slot.record().type();
-        // The new epoch must be greater than the one it ends, or the delete would lose the join.
-        store.receive(slot.record().epoch().timestamp());
-        HlcTimestamp now = store.tick();
-        b.lastTime = now;
-        Epoch epoch = new Epoch(now, store.replicaId());
-        Dot id = b.log(i -> new LogEntry(i, key, type, epoch, false, type.empty(), i, now));
-        b.put(slot, KeyRecord.tombstone(type, epoch, id));
-        r = new WriteResult.Written(key, type, type.empty(), false, id, now, List.of());
-      }
+      WriteResult r =
+          slot.corrupt() != null
+              ? new WriteResult.Quarantined(key, slot.corrupt())
+              : b.commit(slot, KeyOps.delete(slot.record(), key, store.replicaId(), store.clock()));
       WriteResult result = r;
       b.completions.add(() -> done.complete(result));
     }
@@ -404,23 +365,12 @@ final class Shard implements Runnable {
         b.completions.add(() -> done.complete(new MergeResult(false, false, List.of())));
         return;
       }
-      VersionVector horizon = store.horizon();
-      KeyRecord in = incoming.normalize(horizon);
-      KeyRecord local =
-          repairing || slot.record() == null ? null : slot.record().normalize(horizon);
-      if (in == null) {
-        b.completions.add(() -> done.complete(new MergeResult(false, false, List.of())));
-        return;
+      KeyOps.MergePlan plan =
+          KeyOps.merge(slot.record(), incoming, store.horizon(), repairing, store.clock());
+      if (plan.record() != null) {
+        b.put(slot, plan.record());
       }
-      KeyRecord.Merged m = KeyRecord.merge(local, in);
-      boolean changed = m.record() != slot.record() && !m.record().equals(slot.record());
-      if (changed || repairing) {
-        b.put(slot, m.record());
-        if (m.record().state() instanceof LwwRegister r && !r.isEmpty()) {
-          store.receive(r.timestamp());
-        }
-      }
-      MergeResult r = new MergeResult(changed || repairing, repairing, m.conflicts());
+      MergeResult r = plan.result();
       b.completions.add(
           () -> {
             // Lifted only once the repair is written: a read in between would find the corrupt
