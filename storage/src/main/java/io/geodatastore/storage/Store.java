@@ -55,6 +55,18 @@ public interface Store extends AutoCloseable {
    */
   List<LogEntry> readLog(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes);
 
+  /** The lowest sequence of {@code origin} still in the log, or 0 when it holds none. */
+  long firstRetainedSequence(ReplicaId origin);
+
+  /** The persisted watermark of {@code origin}'s entries merged here (0 when none). */
+  long applied(ReplicaId origin);
+
+  /**
+   * Persists that every entry of {@code origin} up to {@code seq} is merged here. Not synced: after
+   * a crash the watermark may be older, and the entries after it are merged again (harmlessly).
+   */
+  void recordApplied(ReplicaId origin, long seq);
+
   /** Removes {@code origin}'s entries up to and including {@code throughSeq}; returns how many. */
   long trimLog(ReplicaId origin, long throughSeq);
 

@@ -575,6 +575,48 @@ public final class RocksStore implements Store {
   }
 
   @Override
+  public long firstRetainedSequence(ReplicaId origin) {
+    byte[] prefix = LogEntryCodec.keyPrefix(origin);
+    try (RocksIterator it = db.newIterator(replogCf)) {
+      for (it.seek(LogEntryCodec.key(origin, 0)); it.isValid(); it.next()) {
+        if (!startsWith(it.key(), prefix)) {
+          return 0;
+        }
+        try {
+          return LogEntryCodec.decodeKey(it.key()).counter();
+        } catch (CorruptRecordException e) {
+          log.warn("unreadable replication-log key of {}: {}", origin, e.getMessage());
+        }
+      }
+    }
+    return 0;
+  }
+
+  @Override
+  public long applied(ReplicaId origin) {
+    try {
+      byte[] v = db.get(metaCf, appliedKey(origin));
+      return v != null && v.length == 8 ? ByteBuffer.wrap(v).getLong() : 0;
+    } catch (RocksDBException e) {
+      throw new StorageException("read of the applied mark of " + origin + " failed", e);
+    }
+  }
+
+  @Override
+  public void recordApplied(ReplicaId origin, long seq) {
+    try {
+      db.put(
+          metaCf, unsyncedWrites, appliedKey(origin), ByteBuffer.allocate(8).putLong(seq).array());
+    } catch (RocksDBException e) {
+      throw new StorageException("write of the applied mark of " + origin + " failed", e);
+    }
+  }
+
+  private static byte[] appliedKey(ReplicaId origin) {
+    return utf8("applied." + origin.value());
+  }
+
+  @Override
   public long trimLog(ReplicaId origin, long throughSeq) {
     byte[] begin = LogEntryCodec.key(origin, 0);
     byte[] end = LogEntryCodec.key(origin, throughSeq + 1);

@@ -309,4 +309,26 @@ class RocksStoreTest {
         .hasMessageContaining("node-a");
     store = RocksStore.open(Stores.fast(dir.resolve("db"), "node-a"));
   }
+
+  @Test
+  void theFirstRetainedSequenceFollowsTrimsAndAppliedMarksSurviveAReopen() {
+    KeyRef c = KeyRef.of(Family.COUNTERS, "c");
+    assertThat(store.firstRetainedSequence(store.replicaId())).isZero();
+    for (int i = 0; i < 5; i++) {
+      Stores.await(store.write(c, new Operation.Increment(1)));
+    }
+    assertThat(store.firstRetainedSequence(store.replicaId())).isEqualTo(1);
+    store.trimLog(store.replicaId(), 3);
+    assertThat(store.firstRetainedSequence(store.replicaId())).isEqualTo(4);
+    store.trimLog(store.replicaId(), 5);
+    assertThat(store.firstRetainedSequence(store.replicaId())).isZero();
+
+    io.geodatastore.core.causal.ReplicaId other =
+        io.geodatastore.core.causal.ReplicaId.of("node-b.00000001");
+    assertThat(store.applied(other)).isZero();
+    store.recordApplied(other, 42);
+    store.close();
+    store = RocksStore.open(Stores.fast(dir.resolve("db"), "node-a"));
+    assertThat(store.applied(other)).isEqualTo(42);
+  }
 }
