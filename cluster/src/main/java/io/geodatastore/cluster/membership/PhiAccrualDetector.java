@@ -90,7 +90,7 @@ public final class PhiAccrualDetector {
     }
     long sinceMs = Math.max(0, nowMs - w.lastHeartbeatMs);
     double mean = w.mean() + options.acceptablePauseMs;
-    double stdDev = Math.max(w.stdDev(), options.minStdDevMs);
+    double stdDev = Math.max(w.stdDev(), (double) options.minStdDevMs);
     return phi(sinceMs, mean, stdDev);
   }
 

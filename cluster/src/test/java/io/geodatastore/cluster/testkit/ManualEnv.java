@@ -19,7 +19,18 @@ public final class ManualEnv implements Env {
   /** One message the state machine sent. */
   public record Sent(long atMs, NodeAddress to, ClusterMessage msg) {}
 
-  private record Task(long atMs, long order, Runnable run, boolean[] cancelled) {}
+  private static final class Task {
+    final long atMs;
+    final long order;
+    final Runnable run;
+    boolean cancelled;
+
+    Task(long atMs, long order, Runnable run) {
+      this.atMs = atMs;
+      this.order = order;
+      this.run = run;
+    }
+  }
 
   private final PriorityQueue<Task> tasks =
       new PriorityQueue<>(
@@ -51,9 +62,9 @@ public final class ManualEnv implements Env {
 
   @Override
   public Cancellable schedule(long delayMs, Runnable task) {
-    boolean[] cancelled = {false};
-    tasks.add(new Task(nowMs + delayMs, order++, task, cancelled));
-    return () -> cancelled[0] = true;
+    Task t = new Task(nowMs + delayMs, order++, task);
+    tasks.add(t);
+    return () -> t.cancelled = true;
   }
 
   @Override
@@ -67,7 +78,7 @@ public final class ManualEnv implements Env {
     while (!tasks.isEmpty() && tasks.peek().atMs <= until) {
       Task t = tasks.poll();
       nowMs = t.atMs;
-      if (!t.cancelled[0]) {
+      if (!t.cancelled) {
         t.run.run();
       }
     }

@@ -28,7 +28,7 @@ public final class SimNetwork {
 
   private record Event(long atMs, long order, Runnable action) {}
 
-  private final class Endpoint {
+  private static final class Endpoint {
     final NodeAddress address;
     final String region;
     final Consumer<ClusterMessage> handler;

@@ -17,7 +17,7 @@ import net.jqwik.api.constraints.IntRange;
  * live node alive, every crashed node dead (or purged) and every departed node left, dead or
  * purged. The seed, printed with every failure, replays the run exactly.
  */
-class MembershipConvergenceProperties {
+class MembershipConvergenceTest {
 
   private static final long QUIESCENCE_MAX_MS = 240_000;
   private static final long STABLE_MS = 20_000;
@@ -60,11 +60,11 @@ class MembershipConvergenceProperties {
 
   private static String randomFault(SimCluster c, SplittableRandom r, Fate[] fate) {
     int n = c.size();
-    switch (r.nextInt(7)) {
+    return switch (r.nextInt(7)) {
       case 0 -> {
         int region = r.nextInt(SimCluster.REGIONS.length);
         c.isolate(c.regionMembers(region));
-        return "isolate region r" + region;
+        yield "isolate region r" + region;
       }
       case 1 -> {
         Set<Integer> island = new HashSet<>();
@@ -74,35 +74,35 @@ class MembershipConvergenceProperties {
           }
         }
         c.isolate(island);
-        return "isolate " + island;
+        yield "isolate " + island;
       }
       case 2 -> {
         c.net.heal();
-        return "heal";
+        yield "heal";
       }
       case 3 -> {
         int i = r.nextInt(n);
         double loss = 0.1 + 0.3 * r.nextDouble();
         c.net.loss(SimCluster.address(i), loss);
-        return "loss " + (int) (loss * 100) + "% at n" + i;
+        yield "loss " + (int) (loss * 100) + "% at n" + i;
       }
       case 4 -> {
         int i = r.nextInt(n);
-        if (fate[i] != Fate.RUNNING || lastLiveSeed(c, fate, i) || liveCount(fate) <= 2) {
-          return "(no crash)";
+        if (fate[i] != Fate.RUNNING || lastLiveSeed(fate, i) || liveCount(fate) <= 2) {
+          yield "(no crash)";
         }
         c.crash(i);
         fate[i] = Fate.CRASHED;
-        return "crash n" + i;
+        yield "crash n" + i;
       }
       case 5 -> {
         int i = r.nextInt(n);
-        if (fate[i] != Fate.RUNNING || lastLiveSeed(c, fate, i) || liveCount(fate) <= 2) {
-          return "(no leave)";
+        if (fate[i] != Fate.RUNNING || lastLiveSeed(fate, i) || liveCount(fate) <= 2) {
+          yield "(no leave)";
         }
         c.node(i).leave(() -> {});
         fate[i] = Fate.LEFT;
-        return "leave n" + i;
+        yield "leave n" + i;
       }
       default -> {
         List<Integer> down = new ArrayList<>();
@@ -112,7 +112,7 @@ class MembershipConvergenceProperties {
           }
         }
         if (down.isEmpty()) {
-          return "(no restart)";
+          yield "(no restart)";
         }
         int i = down.get(r.nextInt(down.size()));
         // Mostly the wall clock at start, as the node does; sometimes a clock that went back.
@@ -120,12 +120,12 @@ class MembershipConvergenceProperties {
         c.crash(i); // a leaving node may still be in its grace period
         c.start(i, incarnation);
         fate[i] = Fate.RUNNING;
-        return "restart n" + i + " at incarnation " + incarnation;
+        yield "restart n" + i + " at incarnation " + incarnation;
       }
-    }
+    };
   }
 
-  private static boolean lastLiveSeed(SimCluster c, Fate[] fate, int candidate) {
+  private static boolean lastLiveSeed(Fate[] fate, int candidate) {
     if (candidate > 2) {
       return false;
     }
