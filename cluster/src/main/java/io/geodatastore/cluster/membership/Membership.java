@@ -470,7 +470,10 @@ public final class Membership {
   // ---------------------------------------------------------------------------------------------
   // Messages
 
-  /** Handles a message delivered to this node. */
+  /**
+   * Handles a message delivered to this node: merges what it says, answers pings and joins, relays
+   * indirect probes. Messages before {@link #start} or after {@link #stop} are ignored.
+   */
   public void receive(MembershipMessage msg) {
     if (stopped || !started) {
       return;
