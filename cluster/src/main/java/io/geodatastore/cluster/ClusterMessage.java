@@ -10,4 +10,4 @@ package io.geodatastore.cluster;
  * requires the permitted types of a sealed type in the unnamed module to share its package, which
  * is why the sub-interfaces live here rather than beside their state machines.)
  */
-public sealed interface ClusterMessage permits MembershipMessage {}
+public sealed interface ClusterMessage permits MembershipMessage, ReplicationMessage {}

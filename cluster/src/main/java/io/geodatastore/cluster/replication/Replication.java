@@ -1,0 +1,474 @@
+package io.geodatastore.cluster.replication;
+
+import io.geodatastore.cluster.Cancellable;
+import io.geodatastore.cluster.Env;
+import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.storage.LogEntry;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Per-origin delta streams (ARCHITECTURE.md, "Per-origin delta streams"), as a state machine driven
+ * by an {@link Env}: not thread-safe, every call on the node's one logical thread.
+ *
+ * <p><b>Sending.</b> This node numbers the entries it originates (the store does). For each peer it
+ * keeps what the peer acknowledged and what was sent; it sends consecutive entries in batches
+ * (bounded by count, bytes and a short delay that lets concurrent writes share a batch), keeps at
+ * most a window of them unacknowledged, and after a silence resends from the last acknowledgement.
+ * A peer that comes up is first probed for its watermark, so a restart on either side resumes
+ * exactly where the receiver is. The log is trimmed up to the lowest acknowledgement; a peer more
+ * than the retention limit behind stops holding the trim back and is marked for anti-entropy
+ * catch-up, and its stream jumps over the trimmed gap ({@code skipTo}).
+ *
+ * <p><b>Receiving.</b> Batches of one origin are merged one at a time in order (merges are
+ * idempotent, so duplicates are harmless); the watermark advances only over consecutive entries
+ * that are durable here, is persisted, and is acknowledged to the sender.
+ *
+ * <p><b>Write levels.</b> {@link #awaitAcks} completes when enough replicas acknowledged a sequence
+ * number, or reports what was reached when time runs out.
+ */
+public final class Replication {
+
+  private final Env env;
+  private final NodeId self;
+  private final String region;
+  private final LocalReplica local;
+  private final ReplicationOptions options;
+  private final Map<NodeId, PeerStream> peers = new TreeMap<>();
+  private final Map<ReplicaId, Inbound> inbound = new HashMap<>();
+  private final List<Waiter> waiters = new ArrayList<>();
+  private final List<Consumer<NodeId>> catchUpListeners = new ArrayList<>();
+  private boolean pumpScheduled;
+  private Cancellable ticker;
+  private long deltasSent;
+  private long deltasReceived;
+  private long catchUpsNeeded;
+
+  public Replication(
+      Env env, NodeId self, String region, LocalReplica local, ReplicationOptions options) {
+    this.env = env;
+    this.self = self;
+    this.region = region;
+    this.local = local;
+    this.options = options;
+  }
+
+  /** Starts the housekeeping timer. */
+  public void start() {
+    ticker = env.schedule(options.tickMs(), this::tick);
+  }
+
+  /** Stops the timer; pending waiters are answered as not met. */
+  public void stop() {
+    if (ticker != null) {
+      ticker.cancel();
+    }
+    for (Waiter w : List.copyOf(waiters)) {
+      w.finish(false);
+    }
+  }
+
+  /** Called with a member's state whenever membership learns it. */
+  public void memberChanged(
+      NodeId id, String memberRegion, NodeAddress address, MemberState state) {
+    if (id.equals(self)) {
+      return;
+    }
+    if (state == MemberState.LEFT) {
+      peers.remove(id);
+      checkWaiters();
+      return;
+    }
+    PeerStream p = peers.computeIfAbsent(id, PeerStream::new);
+    p.region = memberRegion;
+    p.address = address;
+    boolean up = state == MemberState.ALIVE || state == MemberState.SUSPECT;
+    if (up && !p.up) {
+      p.up = true;
+      p.known = false;
+      probe(p);
+    } else if (!up) {
+      p.up = false;
+    }
+    checkWaiters();
+  }
+
+  /** Called when a local write is durable: its entry may go out with the next batch. */
+  public void localWritten() {
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      env.schedule(
+          options.batchDelayMs(),
+          () -> {
+            pumpScheduled = false;
+            peers.values().forEach(this::pump);
+          });
+    }
+  }
+
+  /** Delivers a replication message. */
+  public void onMessage(ReplicationMessage m) {
+    switch (m) {
+      case ReplicationMessage.DeltaBatch b -> onBatch(b);
+      case ReplicationMessage.BatchAck a -> onAck(a);
+      case ReplicationMessage.StreamProbe p -> {
+        long applied = inbound(p.origin()).applied;
+        reply(p.from(), new ReplicationMessage.BatchAck(self, p.origin(), applied));
+      }
+    }
+  }
+
+  /** Calls {@code listener} with a peer that fell behind the log's retention. */
+  public void onCatchUpNeeded(Consumer<NodeId> listener) {
+    catchUpListeners.add(listener);
+  }
+
+  // ---- sending ----
+
+  private void probe(PeerStream p) {
+    p.lastProbeMs = env.nowMs();
+    env.send(p.address, new ReplicationMessage.StreamProbe(self, local.replicaId()));
+  }
+
+  private void pump(PeerStream p) {
+    if (!p.up || !p.known) {
+      return;
+    }
+    long last = local.lastSequence();
+    while (p.sent < last && p.sent - p.acked < options.windowEntriesMax()) {
+      long from = p.sent + 1;
+      long skipTo = 0;
+      long first = local.firstRetainedSequence();
+      if (from < first) {
+        skipTo = first;
+        from = first;
+        markCatchUp(p);
+      }
+      int room =
+          (int)
+              Math.min(options.batchEntriesMax(), options.windowEntriesMax() - (p.sent - p.acked));
+      List<LogEntry> entries = local.readLog(from, room, options.batchBytesMax());
+      if (entries.isEmpty() && skipTo == 0) {
+        return;
+      }
+      ReplicationMessage.DeltaBatch b =
+          new ReplicationMessage.DeltaBatch(self, local.replicaId(), skipTo, entries);
+      env.send(p.address, b);
+      p.sent = b.lastSequence();
+      p.lastSendMs = env.nowMs();
+      deltasSent += entries.size();
+    }
+  }
+
+  private void markCatchUp(PeerStream p) {
+    if (!p.needsCatchUp) {
+      p.needsCatchUp = true;
+      catchUpsNeeded++;
+      catchUpListeners.forEach(l -> l.accept(p.id));
+    }
+  }
+
+  private void onAck(ReplicationMessage.BatchAck a) {
+    PeerStream p = peers.get(a.from());
+    if (p == null || !a.origin().equals(local.replicaId())) {
+      return;
+    }
+    if (a.appliedThrough() > p.acked) {
+      p.acked = a.appliedThrough();
+      p.lastAckMs = env.nowMs();
+      if (p.needsCatchUp && local.lastSequence() - p.acked <= options.windowEntriesMax()) {
+        p.needsCatchUp = false;
+      }
+    }
+    if (!p.known || p.sent < p.acked) {
+      p.known = true;
+      p.sent = Math.max(p.sent, p.acked);
+      if (p.lastAckMs == 0) {
+        p.lastAckMs = env.nowMs();
+      }
+    }
+    checkWaiters();
+    pump(p);
+  }
+
+  // ---- receiving ----
+
+  private Inbound inbound(ReplicaId origin) {
+    return inbound.computeIfAbsent(origin, o -> new Inbound(o, local.applied(o)));
+  }
+
+  private void onBatch(ReplicationMessage.DeltaBatch b) {
+    Inbound in = inbound(b.origin());
+    if (in.queue.size() >= options.windowEntriesMax() / options.batchEntriesMax() + 1) {
+      return; // over the bound: the sender resends after its retransmit timeout
+    }
+    in.queue.add(b);
+    drain(in);
+  }
+
+  private void drain(Inbound in) {
+    while (!in.merging && !in.queue.isEmpty()) {
+      ReplicationMessage.DeltaBatch b = in.queue.poll();
+      if (b.skipTo() > in.applied + 1) {
+        in.applied = b.skipTo() - 1;
+        local.recordApplied(in.origin, in.applied);
+        catchUpsNeeded++;
+      }
+      List<LogEntry> fresh = new ArrayList<>();
+      for (LogEntry e : b.entries()) {
+        long seq = e.id().counter();
+        if (seq == in.applied + 1 + fresh.size()) {
+          fresh.add(e);
+        } else if (seq > in.applied + 1 + fresh.size()) {
+          break; // a gap: the sender resends from our acknowledgement
+        }
+      }
+      if (fresh.isEmpty()) {
+        reply(b.from(), new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+        continue;
+      }
+      in.merging = true;
+      long through = fresh.getLast().id().counter();
+      NodeId sender = b.from();
+      local.merge(
+          fresh,
+          ok -> {
+            in.merging = false;
+            if (ok && through > in.applied) {
+              in.applied = through;
+              deltasReceived += fresh.size();
+              local.recordApplied(in.origin, through);
+            }
+            reply(sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+            drain(in);
+          });
+    }
+  }
+
+  private void reply(NodeId to, ReplicationMessage m) {
+    PeerStream p = peers.get(to);
+    if (p != null && p.address != null) {
+      env.send(p.address, m);
+    }
+  }
+
+  // ---- housekeeping ----
+
+  private void tick() {
+    long now = env.nowMs();
+    for (PeerStream p : peers.values()) {
+      if (!p.up) {
+        continue;
+      }
+      if (!p.known) {
+        if (now - p.lastProbeMs >= options.retransmitMs()) {
+          probe(p);
+        }
+        continue;
+      }
+      if (p.sent > p.acked
+          && now - p.lastAckMs >= options.retransmitMs()
+          && now - p.lastSendMs >= options.retransmitMs()) {
+        p.sent = p.acked;
+        pump(p);
+      } else if (p.sent < local.lastSequence()) {
+        pump(p);
+      }
+      if (local.lastSequence() - p.acked > options.retentionEntriesMax()) {
+        markCatchUp(p);
+      }
+    }
+    trim();
+    expireWaiters(now);
+    ticker = env.schedule(options.tickMs(), this::tick);
+  }
+
+  private void trim() {
+    if (peers.isEmpty()) {
+      return; // nobody known yet: a joining peer will need these entries
+    }
+    long min = Long.MAX_VALUE;
+    for (PeerStream p : peers.values()) {
+      if (!p.needsCatchUp) {
+        min = Math.min(min, p.acked);
+      }
+    }
+    if (min == Long.MAX_VALUE) {
+      min = local.lastSequence() - options.retentionEntriesMax();
+    }
+    if (min >= local.firstRetainedSequence()) {
+      local.trimLog(min);
+    }
+  }
+
+  // ---- write levels ----
+
+  /**
+   * Calls {@code done} once the write with sequence {@code seq} is held by the replicas {@code
+   * level} names, or with what was reached after {@code timeoutMs}.
+   */
+  public void awaitAcks(long seq, WriteLevel level, long timeoutMs, Consumer<AckOutcome> done) {
+    Waiter w = new Waiter(seq, level, env.nowMs() + timeoutMs, done);
+    if (!w.check()) {
+      waiters.add(w);
+      env.schedule(timeoutMs, () -> expireWaiters(env.nowMs()));
+    }
+  }
+
+  /**
+   * What a write level reached.
+   *
+   * @param met whether enough replicas acknowledged
+   * @param acknowledged replicas holding the write, this node included
+   * @param needed replicas the level needs
+   * @param replicas replicas the level counts
+   */
+  public record AckOutcome(boolean met, int acknowledged, int needed, int replicas) {}
+
+  private void checkWaiters() {
+    waiters.removeIf(Waiter::check);
+  }
+
+  private void expireWaiters(long now) {
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (now >= w.deadlineMs) {
+        it.remove();
+        w.finish(false);
+      }
+    }
+  }
+
+  private final class Waiter {
+    final long seq;
+    final WriteLevel level;
+    final long deadlineMs;
+    final Consumer<AckOutcome> done;
+
+    Waiter(long seq, WriteLevel level, long deadlineMs, Consumer<AckOutcome> done) {
+      this.seq = seq;
+      this.level = level;
+      this.deadlineMs = deadlineMs;
+      this.done = done;
+    }
+
+    /** Completes and returns true when the level is met. */
+    boolean check() {
+      int[] c = count();
+      if (c[0] >= c[1]) {
+        done.accept(new AckOutcome(true, c[0], c[1], c[2]));
+        return true;
+      }
+      return false;
+    }
+
+    void finish(boolean met) {
+      int[] c = count();
+      done.accept(new AckOutcome(met, c[0], c[1], c[2]));
+    }
+
+    /** {acknowledged, needed, replicas}, this node counted as one acknowledging replica. */
+    private int[] count() {
+      int replicas = 1;
+      int acked = 1;
+      for (PeerStream p : peers.values()) {
+        if (level == WriteLevel.LOCAL_QUORUM && !region.equals(p.region)) {
+          continue;
+        }
+        replicas++;
+        if (p.acked >= seq) {
+          acked++;
+        }
+      }
+      int needed =
+          switch (level) {
+            case LOCAL -> 1;
+            case LOCAL_QUORUM, QUORUM -> replicas / 2 + 1;
+            case ALL -> replicas;
+          };
+      return new int[] {acked, needed, replicas};
+    }
+  }
+
+  // ---- figures ----
+
+  /**
+   * One peer's stream.
+   *
+   * @param peer the peer
+   * @param region its region
+   * @param up whether it is alive or suspect
+   * @param unacknowledged entries of this node's log the peer has not acknowledged
+   * @param acknowledged the peer's watermark of this node's entries
+   * @param needsCatchUp whether it fell behind the log's retention
+   */
+  public record PeerLag(
+      NodeId peer,
+      String region,
+      boolean up,
+      long unacknowledged,
+      long acknowledged,
+      boolean needsCatchUp) {}
+
+  public List<PeerLag> lag() {
+    long last = local.lastSequence();
+    List<PeerLag> out = new ArrayList<>();
+    for (PeerStream p : peers.values()) {
+      out.add(
+          new PeerLag(p.id, p.region, p.up, Math.max(0, last - p.acked), p.acked, p.needsCatchUp));
+    }
+    return out;
+  }
+
+  public long deltasSent() {
+    return deltasSent;
+  }
+
+  public long deltasReceived() {
+    return deltasReceived;
+  }
+
+  public long catchUpsNeeded() {
+    return catchUpsNeeded;
+  }
+
+  private static final class PeerStream {
+    final NodeId id;
+    String region;
+    NodeAddress address;
+    boolean up;
+    boolean known;
+    boolean needsCatchUp;
+    long acked;
+    long sent;
+    long lastSendMs;
+    long lastAckMs;
+    long lastProbeMs;
+
+    PeerStream(NodeId id) {
+      this.id = id;
+    }
+  }
+
+  private static final class Inbound {
+    final ReplicaId origin;
+    long applied;
+    boolean merging;
+    final ArrayDeque<ReplicationMessage.DeltaBatch> queue = new ArrayDeque<>();
+
+    Inbound(ReplicaId origin, long applied) {
+      this.origin = origin;
+      this.applied = applied;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.geodatastore.cluster.replication;
+
+/**
+ * Bounds and timings of the delta streams; every bound carries its unit.
+ *
+ * @param batchEntriesMax most entries per batch
+ * @param batchBytesMax about the most encoded bytes per batch
+ * @param batchDelayMs how long a new write may wait for others to share its batch
+ * @param windowEntriesMax most entries sent to one peer and not yet acknowledged
+ * @param retransmitMs resend from the last acknowledgement when a peer acknowledged nothing for
+ *     this long while entries are outstanding
+ * @param retentionEntriesMax how far a peer may fall behind before it is left to anti-entropy and
+ *     no longer holds back the trimming of the log
+ * @param tickMs period of the housekeeping timer (retransmission, trimming, lag)
+ */
+public record ReplicationOptions(
+    int batchEntriesMax,
+    long batchBytesMax,
+    long batchDelayMs,
+    int windowEntriesMax,
+    long retransmitMs,
+    long retentionEntriesMax,
+    long tickMs) {
+
+  public ReplicationOptions {
+    if (batchEntriesMax < 1
+        || batchBytesMax < 1
+        || batchDelayMs < 0
+        || windowEntriesMax < batchEntriesMax
+        || retransmitMs < 1
+        || retentionEntriesMax < windowEntriesMax
+        || tickMs < 1) {
+      throw new IllegalArgumentException("inconsistent replication options: " + this);
+    }
+  }
+
+  public static ReplicationOptions defaults() {
+    return new ReplicationOptions(512, 1 << 20, 2, 8_192, 1_000, 1_000_000, 50);
+  }
+}
