@@ -5,11 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.ClosedSessionException;
 import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.ResponseCompleteException;
+import com.linecorp.armeria.common.stream.ClosedStreamException;
+import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.RequestCancellationException;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.geodatastore.core.causal.DotContext;
 import io.geodatastore.core.crdt.Conflict;
@@ -100,7 +105,7 @@ final class DataService {
         req,
         (agg, token) -> {
           Family family = family(ctx.pathParam("family"));
-          KeyRef key = key(family, ctx.pathParam("key"));
+          KeyRef key = key(ctx, family, ctx.pathParam("key"));
           HttpMethod m = ctx.method();
           if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
             Consistency.resolve(ctx.queryParam("consistency"), null);
@@ -124,7 +129,7 @@ final class DataService {
         req,
         (agg, token) -> {
           Family family = family(ctx.pathParam("family"));
-          key(family, "");
+          key(ctx, family, "");
           throw new IllegalStateException("unreachable: an empty key was accepted");
         });
   }
@@ -156,7 +161,7 @@ final class DataService {
                         : "; use one of " + ops));
           }
           requireMethod(ctx, HttpMethod.POST);
-          KeyRef key = key(family, ctx.pathParam("key"));
+          KeyRef key = key(ctx, family, ctx.pathParam("key"));
           Body body = new Body(CanonicalJson.parseBody(agg.content().array()));
           return switch (op) {
             case "increment", "decrement" -> counterOp(ctx, key, op, body, token);
@@ -201,6 +206,15 @@ final class DataService {
     if (c instanceof ContentTooLargeException) {
       return Responses.error(bodyTooLarge(config.maxBodyBytes()), token);
     }
+    if (c instanceof HttpStatusException hse) {
+      return hse.httpStatus().code() == 413
+          ? Responses.error(bodyTooLarge(config.maxBodyBytes()), token)
+          : Responses.error(hse.httpStatus(), "bad_request", hse.httpStatus().reasonPhrase());
+    }
+    if (isAbort(c)) {
+      log.debug("{} {}: the exchange was aborted: {}", ctx.method(), ctx.path(), c.toString());
+      return Responses.error(HttpStatus.SERVICE_UNAVAILABLE, "aborted", "the request was aborted");
+    }
     if (c instanceof IllegalStateException && stopping.getAsBoolean()) {
       return Responses.error(
           new ApiError(
@@ -223,6 +237,15 @@ final class DataService {
         "the body is larger than the limit of "
             + limit
             + " bytes (--max-body-bytes); send fewer elements per request");
+  }
+
+  /** The client went away, or Armeria already answered: nothing left to tell anyone. */
+  static boolean isAbort(Throwable c) {
+    return c instanceof ResponseCompleteException
+        || c instanceof ClosedSessionException
+        || c instanceof ClosedStreamException
+        || c instanceof RequestCancellationException
+        || c instanceof java.util.concurrent.CancellationException;
   }
 
   static Throwable unwrap(Throwable t) {
@@ -524,8 +547,12 @@ final class DataService {
     return f;
   }
 
-  private KeyRef key(Family family, String name) {
-    int bytes = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
+  private KeyRef key(ServiceRequestContext ctx, Family family, String name) {
+    // Armeria folds "//" into "/": an empty key segment must not become the next segment's name.
+    String raw = ctx.rawPath();
+    int q = raw.indexOf('?');
+    boolean emptySegment = (q < 0 ? raw : raw.substring(0, q)).contains("//");
+    int bytes = name == null || emptySegment ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
     if (bytes == 0 || bytes > config.maxKeyBytes()) {
       throw ApiError.badRequest(
           "invalid_key",

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServerErrorHandler;
@@ -90,7 +91,6 @@ public final class GeodsNode implements AutoCloseable {
       sb.service("/crdt/{family}", data::serveFamily);
       sb.service("/crdt/{family}/{key}", data::serveKey);
       sb.service("/crdt/{family}/", data::serveEmptyKey);
-      sb.service("/crdt/{family}//{operation}", data::serveEmptyKey);
       sb.service("/crdt/{family}/{key}/{operation}", data::serveOperation);
       sb.service("/health/live", (ctx, req) -> Responses.json(HttpStatus.OK, status("alive")));
       sb.service(
@@ -207,8 +207,16 @@ public final class GeodsNode implements AutoCloseable {
       if (c instanceof ApiError e) {
         return Responses.error(e, null);
       }
-      if (c instanceof ContentTooLargeException) {
+      if (c instanceof ContentTooLargeException
+          || (c instanceof HttpStatusException h && h.httpStatus().code() == 413)) {
         return Responses.error(DataService.bodyTooLarge(maxBodyBytes), null);
+      }
+      if (c instanceof HttpStatusException h) {
+        AggregatedHttpResponse r = renderStatus(ctx, null, null, h.httpStatus(), null, c);
+        return r.toHttpResponse();
+      }
+      if (DataService.isAbort(c)) {
+        return null;
       }
       log.error("{} {} failed with an unexpected error", ctx.method(), ctx.path(), c);
       return Responses.error(

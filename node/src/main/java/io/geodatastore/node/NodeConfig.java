@@ -109,12 +109,15 @@ public record NodeConfig(
         throw new IllegalArgumentException("unknown setting '" + k + "'; known: " + KEYS);
       }
     }
+    String nodeId = required(s, "node-id");
+    String region = required(s, "region");
+    HostPort http = HostPort.parse("http", required(s, "http"));
     HostPort peer = HostPort.parse("peer", required(s, "peer"));
     String advertise = s.get("advertise");
     return new NodeConfig(
-        required(s, "node-id"),
-        required(s, "region"),
-        HostPort.parse("http", required(s, "http")),
+        nodeId,
+        region,
+        http,
         peer,
         advertise == null || advertise.isBlank() ? peer : HostPort.parse("advertise", advertise),
         HostPort.parseList("seeds", s.get("seeds")),
