@@ -10,20 +10,25 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import com.linecorp.armeria.common.metric.MoreMeters;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServiceBindingBuilder;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.rocksdb.RocksStore;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -82,19 +87,32 @@ public final class GeodsNode implements AutoCloseable {
               store, config, metrics, conflicts, wallClockMs, () -> self[0].stopping.get());
       AdminService admin =
           new AdminService(store, config, conflicts, clockOffsetMs, wallClockMs, version());
+      // Latency as Prometheus histogram buckets (aggregatable across nodes), not client-side
+      // quantiles. Armeria's request metrics read this process-wide setting.
+      MoreMeters.setDistributionStatisticConfig(
+          DistributionStatisticConfig.builder()
+              .percentilesHistogram(true)
+              .build()
+              .merge(DistributionStatisticConfig.DEFAULT));
       ServerBuilder sb = Server.builder();
       sb.http(new InetSocketAddress(config.http().host(), config.http().port()))
           .maxRequestLength(config.maxBodyBytes())
           .meterRegistry(metrics.registry())
           .gracefulShutdownTimeout(SHUTDOWN_QUIET, SHUTDOWN_TIMEOUT)
           .errorHandler(new JsonErrorHandler(config.maxBodyBytes()));
-      sb.service("/crdt/{family}", data::serveFamily);
-      sb.service("/crdt/{family}/{key}", data::serveKey);
-      sb.service("/crdt/{family}/", data::serveEmptyKey);
-      sb.service("/crdt/{family}/{key}/{operation}", data::serveOperation);
-      sb.service("/health/live", (ctx, req) -> Responses.json(HttpStatus.OK, status("alive")));
-      sb.service(
+      route(sb, "/crdt/{family}", "crdt.list", data::serveFamily);
+      route(sb, "/crdt/{family}/{key}", "crdt.key", data::serveKey);
+      route(sb, "/crdt/{family}/", "crdt.empty_key", data::serveEmptyKey);
+      route(sb, "/crdt/{family}/{key}/{operation}", "crdt.operation", data::serveOperation);
+      route(
+          sb,
+          "/health/live",
+          "health.live",
+          (ctx, req) -> Responses.json(HttpStatus.OK, status("alive")));
+      route(
+          sb,
           "/health/ready",
+          "health.ready",
           (ctx, req) ->
               self[0].ready.get()
                   ? Responses.json(HttpStatus.OK, status("ready"))
@@ -102,24 +120,30 @@ public final class GeodsNode implements AutoCloseable {
                       HttpStatus.SERVICE_UNAVAILABLE,
                       "not_ready",
                       "the node is starting or stopping; retry shortly"));
-      sb.service(
+      route(
+          sb,
           "/metrics",
+          "metrics",
           (ctx, req) ->
               HttpResponse.of(
-                  HttpStatus.OK,
-                  MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
-                  metrics.scrape()));
-      sb.service("/admin/status", admin::status);
-      sb.service("/admin/replication/lag", admin::replicationLag);
-      sb.service("/admin/conflicts", admin::conflicts);
-      sb.service("/admin/anti-entropy/full-sync", admin::needsCluster);
-      sb.service("/admin/anti-entropy/jobs/{id}", admin::needsCluster);
-      sb.service("/admin/sync/regions/{region}", admin::syncRegion);
+                  CompletableFuture.supplyAsync(
+                      () ->
+                          HttpResponse.of(
+                              HttpStatus.OK,
+                              MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
+                              metrics.scrape()),
+                      ctx.blockingTaskExecutor())));
+      route(sb, "/admin/status", "admin.status", admin::status);
+      route(sb, "/admin/replication/lag", "admin.replication_lag", admin::replicationLag);
+      route(sb, "/admin/conflicts", "admin.conflicts", admin::conflicts);
+      route(sb, "/admin/anti-entropy/full-sync", "admin.anti_entropy", admin::needsCluster);
+      route(sb, "/admin/anti-entropy/jobs/{id}", "admin.anti_entropy_job", admin::needsCluster);
+      route(sb, "/admin/sync/regions/{region}", "admin.sync_region", admin::syncRegion);
       if (config.faultInjection()) {
-        sb.service("/admin/faults/clock", admin::clockFault);
-        sb.service("/admin/faults/partition", admin::faultNeedsTransport);
-        sb.service("/admin/faults/latency", admin::faultNeedsTransport);
-        sb.service("/admin/faults", admin::healFaults);
+        route(sb, "/admin/faults/clock", "admin.faults", admin::clockFault);
+        route(sb, "/admin/faults/partition", "admin.faults", admin::faultNeedsTransport);
+        route(sb, "/admin/faults/latency", "admin.faults", admin::faultNeedsTransport);
+        route(sb, "/admin/faults", "admin.faults", admin::healFaults);
       }
       sb.decorator(
           MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("http.server")));
@@ -144,6 +168,13 @@ public final class GeodsNode implements AutoCloseable {
       metrics.close();
       throw e;
     }
+  }
+
+  /** Binds a service under a stable name: the {@code service} label of the HTTP metrics. */
+  private static void route(ServerBuilder sb, String path, String name, HttpService service) {
+    ServiceBindingBuilder b = sb.route().path(path);
+    b.defaultServiceName(name);
+    b.build(service);
   }
 
   private static ObjectNode status(String s) {
