@@ -116,7 +116,7 @@ final class DataService {
           }
           if (m == HttpMethod.DELETE) {
             Consistency.resolve(ctx.queryParam("consistency"), null);
-            return delete(key, token);
+            return delete(ctx, key, token);
           }
           throw methodNotAllowed(m, "GET, POST, DELETE");
         });
@@ -336,7 +336,8 @@ final class DataService {
         body.allow("type", "consistency");
         consistency(ctx, body);
         CrdtType type = body.type(key.family());
-        yield write(key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
+        yield write(
+            ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
       }
       case REGISTERS -> writeRegister(ctx, key, body, token);
     };
@@ -349,7 +350,7 @@ final class DataService {
     CrdtType type = body.type(key.family());
     long initial = body.integer("initial_value", 0, type == CrdtType.PN_COUNTER);
     if (initial == 0) {
-      return write(key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
+      return write(ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
     }
     Operation then =
         initial > 0 ? new Operation.Increment(initial) : new Operation.Decrement(-initial);
@@ -369,6 +370,7 @@ final class DataService {
                   case ReadResult.Quarantined q -> throw quarantined(key, q.reason());
                   default ->
                       write(
+                          ctx,
                           key,
                           new Operation.Create(type, then),
                           "create",
@@ -405,7 +407,7 @@ final class DataService {
       throw ApiError.badRequest("invalid_field", "\"context\" goes with a \"value\" to write");
     }
     Operation op = type == null ? write : new Operation.Create(type, write);
-    return write(key, op, write == null ? "create" : "write", HttpStatus.CREATED, token);
+    return write(ctx, key, op, write == null ? "create" : "write", HttpStatus.CREATED, token);
   }
 
   private CompletableFuture<HttpResponse> counterOp(
@@ -415,7 +417,7 @@ final class DataService {
     long amount = body.integer("value", 1, false);
     Operation o =
         op.equals("increment") ? new Operation.Increment(amount) : new Operation.Decrement(amount);
-    return write(key, o, op, HttpStatus.OK, token);
+    return write(ctx, key, o, op, HttpStatus.OK, token);
   }
 
   private CompletableFuture<HttpResponse> setOp(
@@ -424,13 +426,14 @@ final class DataService {
     consistency(ctx, body);
     List<String> elements = body.elements(config.maxElementsPerRequest());
     Operation o = op.equals("add") ? new Operation.Add(elements) : new Operation.Remove(elements);
-    return write(key, o, op, HttpStatus.OK, token);
+    return write(ctx, key, o, op, HttpStatus.OK, token);
   }
 
-  private CompletableFuture<HttpResponse> delete(KeyRef key, SessionToken token) {
+  private CompletableFuture<HttpResponse> delete(
+      ServiceRequestContext ctx, KeyRef key, SessionToken token) {
     return store
         .delete(key)
-        .thenApply(
+        .thenApplyAsync(
             r ->
                 switch (r) {
                   case WriteResult.Written w -> {
@@ -444,15 +447,22 @@ final class DataService {
                   case WriteResult.NotFound n -> throw notFound(key);
                   case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
                   default -> throw new IllegalStateException("a delete answered " + r);
-                });
+                },
+            ctx.eventLoop());
   }
 
   /** Submits a write and renders its result; {@code createdStatus} answers a key it created. */
   private CompletableFuture<HttpResponse> write(
-      KeyRef key, Operation op, String opName, HttpStatus createdStatus, SessionToken token) {
+      ServiceRequestContext ctx,
+      KeyRef key,
+      Operation op,
+      String opName,
+      HttpStatus createdStatus,
+      SessionToken token) {
+    // Render on the request's event loop, not on the store's single-threaded shard.
     return store
         .write(key, op)
-        .thenApply(
+        .thenApplyAsync(
             r ->
                 switch (r) {
                   case WriteResult.Written w -> {
@@ -474,7 +484,8 @@ final class DataService {
                               + "; a counter holds a signed 64-bit value and nothing was changed");
                   case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
                   case WriteResult.NotFound n -> throw notFound(key);
-                });
+                },
+            ctx.eventLoop());
   }
 
   private void recordConflicts(WriteResult.Written w) {
