@@ -204,11 +204,17 @@ public final class GeodsNode implements AutoCloseable {
     }
     log.info("geods node {} stopping", config.nodeId());
     ready.set(false);
+    long t0 = System.nanoTime();
     server.stop().join();
+    long t1 = System.nanoTime();
     stopping.set(true);
     store.close();
     metrics.close();
-    log.info("geods node {} stopped", config.nodeId());
+    log.info(
+        "geods node {} stopped (HTTP drained in {} ms, store closed in {} ms)",
+        config.nodeId(),
+        (t1 - t0) / 1_000_000,
+        (System.nanoTime() - t1) / 1_000_000);
   }
 
   static String version() {
