@@ -5,11 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +82,68 @@ class RestartTest {
       }
     }
     assertThat(q.exitValue()).as("a SIGTERM stop exits by the shutdown hook").isIn(0, 143);
+  }
+
+  @Test
+  void sigtermLosesNoAcknowledgedWriteAndHalfAppliesNone() throws Exception {
+    Path data = dir.resolve("sigterm");
+    int port = freePort();
+    Process p = startChild(data, port);
+    awaitReady(p, port);
+    HttpClient client = HttpClient.newHttpClient();
+    URI inc = URI.create("http://127.0.0.1:" + port + "/crdt/counters/hits/increment");
+    AtomicInteger acked = new AtomicInteger();
+    List<CompletableFuture<?>> sent = new ArrayList<>();
+    int total = 400;
+    for (int i = 0; i < total; i++) {
+      sent.add(
+          client
+              .sendAsync(
+                  HttpRequest.newBuilder(inc)
+                      .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .thenAccept(
+                  r -> {
+                    if (r.statusCode() == 200) {
+                      acked.incrementAndGet();
+                    }
+                  }));
+      if (i == total / 2) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (acked.get() < 10 && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
+        p.destroy(); // SIGTERM while writes are in flight
+      }
+    }
+    for (CompletableFuture<?> f : sent) {
+      try {
+        f.get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        // refused or cut off by the stop: not acknowledged
+      }
+    }
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(acked.get())
+        .as("writes acknowledged before and during the stop")
+        .isGreaterThanOrEqualTo(10);
+    port = freePort();
+    Process q = startChild(data, port);
+    try {
+      TestHttp http = awaitReady(q, port);
+      var r = http.get("/crdt/counters/hits");
+      long value = r.status() == 404 ? 0 : r.json().get("value").asLong();
+      assertThat(value)
+          .as("every acknowledged increment survived")
+          .isGreaterThanOrEqualTo(acked.get());
+      assertThat(value).isLessThanOrEqualTo(total);
+    } finally {
+      q.destroy();
+      if (!q.waitFor(30, TimeUnit.SECONDS)) {
+        q.destroyForcibly();
+      }
+    }
   }
 
   private Process startChild(Path data, int port) throws IOException {
