@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -41,7 +40,6 @@ public final class CanonicalJson {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
           .build();
 
   private static final JsonFactory FACTORY = MAPPER.getFactory();
@@ -103,7 +101,7 @@ public final class CanonicalJson {
     switch (n.getNodeType()) {
       case OBJECT -> {
         List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.properties().iterator(); it.hasNext(); ) {
           fields.add(it.next());
         }
         fields.sort(Map.Entry.comparingByKey());

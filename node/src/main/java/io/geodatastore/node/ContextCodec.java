@@ -65,7 +65,7 @@ public final class ContextCodec {
       throw invalid("it has more than " + ENTRIES_MAX + " entries");
     }
     Map<ReplicaId, Long> m = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = vv.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = vv.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       m.put(replica(e.getKey()), counter(e.getValue()));
     }

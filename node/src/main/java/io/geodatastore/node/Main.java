@@ -189,7 +189,8 @@ public final class Main implements Runnable {
         throw new ParameterException(
             spec.commandLine(), "the config file " + file + " must be a YAML mapping of settings");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator();
+          it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         JsonNode v = e.getValue();
         String text;

@@ -83,7 +83,7 @@ public record SessionToken(Map<String, Long> vector) {
       throw invalid("its vector is missing or too large");
     }
     Map<String, Long> m = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = vv.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = vv.properties().iterator(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode seq = e.getValue();
       if (!seq.canConvertToExactIntegral() || !seq.canConvertToLong() || seq.longValue() < 0) {
