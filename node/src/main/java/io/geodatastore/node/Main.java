@@ -135,7 +135,20 @@ public final class Main implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage(), e);
       }
-      GeodsNode node = GeodsNode.start(config);
+      GeodsNode node;
+      try {
+        node = GeodsNode.start(config);
+      } catch (RuntimeException e) {
+        Throwable c = DataService.unwrap(e);
+        spec.commandLine()
+            .getErr()
+            .println(
+                "geods: cannot start node "
+                    + config.nodeId()
+                    + ": "
+                    + (c.getMessage() == null ? c.toString() : c.getMessage()));
+        return 1;
+      }
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
