@@ -29,7 +29,7 @@ bench: build
 	scripts/bench
 
 start-cluster:
-	@echo "make start-cluster: the node (issue 4) and the geo-cluster (issue 5) are not built yet." >&2
+	@echo "make start-cluster: the geo-cluster (issue 5) is not built yet; run one node with bin/geods node --help." >&2
 	@exit 1
 
 stop-cluster:

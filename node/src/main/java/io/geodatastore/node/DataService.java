@@ -1,0 +1,780 @@
+package io.geodatastore.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.ClosedSessionException;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.ResponseCompleteException;
+import com.linecorp.armeria.common.stream.ClosedStreamException;
+import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.RequestCancellationException;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.geodatastore.core.causal.DotContext;
+import io.geodatastore.core.crdt.Conflict;
+import io.geodatastore.core.crdt.Crdt;
+import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.crdt.GCounter;
+import io.geodatastore.core.crdt.GSet;
+import io.geodatastore.core.crdt.LwwRegister;
+import io.geodatastore.core.crdt.MvRegister;
+import io.geodatastore.core.crdt.OrSet;
+import io.geodatastore.core.crdt.PnCounter;
+import io.geodatastore.core.crdt.TwoPhaseSet;
+import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.KeyListing;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.ReadResult;
+import io.geodatastore.storage.WriteResult;
+import io.geodatastore.storage.rocksdb.RocksStore;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data API of API.md §3: {@code /crdt/{family}}, {@code /crdt/{family}/{key}} and {@code
+ * /crdt/{family}/{key}/{operation}}. Writes go to the store's shards and are answered when their
+ * future completes; reads and listings run on Armeria's blocking-task executor (RocksDB reads may
+ * touch the disk). Nothing here blocks an event loop.
+ */
+final class DataService {
+
+  private static final Logger log = LoggerFactory.getLogger(DataService.class);
+
+  /** Listing page size when {@code limit} is not given, and the largest allowed. */
+  static final int LIST_LIMIT_DEFAULT = 100;
+
+  static final int LIST_LIMIT_MAX = 1000;
+
+  private final RocksStore store;
+  private final NodeConfig config;
+  private final NodeMetrics metrics;
+  private final ConflictLog conflicts;
+  private final LongSupplier wallClockMs;
+  private final BooleanSupplier stopping;
+
+  DataService(
+      RocksStore store,
+      NodeConfig config,
+      NodeMetrics metrics,
+      ConflictLog conflicts,
+      LongSupplier wallClockMs,
+      BooleanSupplier stopping) {
+    this.stopping = stopping;
+    this.store = store;
+    this.config = config;
+    this.metrics = metrics;
+    this.conflicts = conflicts;
+    this.wallClockMs = wallClockMs;
+  }
+
+  // ---- routing ----
+
+  /** {@code /crdt/{family}}: GET lists keys. */
+  HttpResponse serveFamily(ServiceRequestContext ctx, HttpRequest req) {
+    return run(
+        ctx,
+        req,
+        (agg, token) -> {
+          requireMethod(ctx, HttpMethod.GET);
+          Family family = family(ctx.pathParam("family"));
+          return list(ctx, family, token);
+        });
+  }
+
+  /** {@code /crdt/{family}/{key}}: GET reads, POST creates or writes, DELETE deletes. */
+  HttpResponse serveKey(ServiceRequestContext ctx, HttpRequest req) {
+    return run(
+        ctx,
+        req,
+        (agg, token) -> {
+          Family family = family(ctx.pathParam("family"));
+          KeyRef key = key(ctx, family, ctx.pathParam("key"));
+          HttpMethod m = ctx.method();
+          if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+            Consistency.resolve(ctx.queryParam("consistency"), null);
+            return read(ctx, key, token);
+          }
+          if (m == HttpMethod.POST) {
+            return create(ctx, key, CanonicalJson.parseBody(agg.content().array()), token);
+          }
+          if (m == HttpMethod.DELETE) {
+            Consistency.resolve(ctx.queryParam("consistency"), null);
+            return delete(ctx, key, token);
+          }
+          throw methodNotAllowed(m, "GET, POST, DELETE");
+        });
+  }
+
+  /** {@code /crdt/{family}/} and {@code /crdt/{family}//…}: an empty key name. */
+  HttpResponse serveEmptyKey(ServiceRequestContext ctx, HttpRequest req) {
+    return run(
+        ctx,
+        req,
+        (agg, token) -> {
+          Family family = family(ctx.pathParam("family"));
+          key(ctx, family, "");
+          throw new IllegalStateException("unreachable: an empty key was accepted");
+        });
+  }
+
+  /** {@code /crdt/{family}/{key}/{operation}}: POST increment, decrement, add, remove. */
+  HttpResponse serveOperation(ServiceRequestContext ctx, HttpRequest req) {
+    return run(
+        ctx,
+        req,
+        (agg, token) -> {
+          Family family = family(ctx.pathParam("family"));
+          String op = ctx.pathParam("operation");
+          List<String> ops =
+              switch (family) {
+                case COUNTERS -> List.of("increment", "decrement");
+                case SETS -> List.of("add", "remove");
+                case REGISTERS -> List.of();
+              };
+          if (!ops.contains(op)) {
+            throw ApiError.notFound(
+                "unknown_operation",
+                "/crdt/"
+                    + family.apiName()
+                    + "/{key} has no operation '"
+                    + op
+                    + "'"
+                    + (ops.isEmpty()
+                        ? "; write a register with POST /crdt/registers/{key} {\"value\":V}"
+                        : "; use one of " + ops));
+          }
+          requireMethod(ctx, HttpMethod.POST);
+          KeyRef key = key(ctx, family, ctx.pathParam("key"));
+          Body body = new Body(CanonicalJson.parseBody(agg.content().array()));
+          return switch (op) {
+            case "increment", "decrement" -> counterOp(ctx, key, op, body, token);
+            default -> setOp(ctx, key, op, body, token);
+          };
+        });
+  }
+
+  /** A request handler that may throw {@link ApiError}. */
+  private interface Handler {
+    CompletableFuture<HttpResponse> handle(AggregatedHttpRequest req, SessionToken token);
+  }
+
+  private HttpResponse run(ServiceRequestContext ctx, HttpRequest req, Handler h) {
+    CompletableFuture<HttpResponse> f =
+        req.aggregate()
+            .thenCompose(
+                agg -> {
+                  SessionToken token = SessionToken.decode(agg.headers().get(SessionToken.HEADER));
+                  return h.handle(agg, token);
+                })
+            .exceptionally(t -> failure(ctx, req, t));
+    return HttpResponse.of(f);
+  }
+
+  private HttpResponse failure(ServiceRequestContext ctx, HttpRequest req, Throwable t) {
+    Throwable c = unwrap(t);
+    // An error reflects nothing new: echo the client's token when it sent a valid one.
+    String token = null;
+    String sent = req.headers().get(SessionToken.HEADER);
+    if (sent != null) {
+      try {
+        token = SessionToken.decode(sent).encode();
+      } catch (ApiError e) {
+        token = null;
+      }
+    }
+    if (c instanceof ApiError e) {
+      log.debug("{} {}: {} {}", ctx.method(), ctx.path(), e.status().code(), e.getMessage());
+      return Responses.error(e, token);
+    }
+    if (c instanceof ContentTooLargeException) {
+      return Responses.error(bodyTooLarge(config.maxBodyBytes()), token);
+    }
+    if (c instanceof HttpStatusException hse) {
+      return hse.httpStatus().code() == 413
+          ? Responses.error(bodyTooLarge(config.maxBodyBytes()), token)
+          : Responses.error(hse.httpStatus(), "bad_request", hse.httpStatus().reasonPhrase());
+    }
+    if (isAbort(c)) {
+      log.debug("{} {}: the exchange was aborted: {}", ctx.method(), ctx.path(), c.toString());
+      return Responses.error(HttpStatus.SERVICE_UNAVAILABLE, "aborted", "the request was aborted");
+    }
+    if (c instanceof IllegalStateException && stopping.getAsBoolean()) {
+      return Responses.error(
+          new ApiError(
+              HttpStatus.SERVICE_UNAVAILABLE,
+              "shutting_down",
+              "this node is stopping and takes no more writes; retry on another node or after restart"),
+          token);
+    }
+    log.error("{} {} failed with an unexpected error", ctx.method(), ctx.path(), c);
+    return Responses.error(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        "internal",
+        "the node failed to serve this request (" + c + "); this is a bug, please report it");
+  }
+
+  static ApiError bodyTooLarge(long limit) {
+    return new ApiError(
+        HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+        "body_too_large",
+        "the body is larger than the limit of "
+            + limit
+            + " bytes (--max-body-bytes); send fewer elements per request");
+  }
+
+  /** The client went away, or Armeria already answered: nothing left to tell anyone. */
+  static boolean isAbort(Throwable c) {
+    return c instanceof ResponseCompleteException
+        || c instanceof ClosedSessionException
+        || c instanceof ClosedStreamException
+        || c instanceof RequestCancellationException
+        || c instanceof java.util.concurrent.CancellationException;
+  }
+
+  static Throwable unwrap(Throwable t) {
+    Throwable c = t;
+    while ((c instanceof CompletionException || c instanceof ExecutionException)
+        && c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  // ---- reads ----
+
+  private CompletableFuture<HttpResponse> read(
+      ServiceRequestContext ctx, KeyRef key, SessionToken token) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          long seen = store.lastSequence();
+          ReadResult r = store.read(key);
+          return switch (r) {
+            case ReadResult.Found f -> {
+              metrics.operation(f.type(), "read");
+              yield Responses.json(
+                  HttpStatus.OK,
+                  render(key, f.state()),
+                  token.with(store.replicaId(), seen).encode());
+            }
+            case ReadResult.NotFound n -> throw notFound(key);
+            case ReadResult.Quarantined q -> throw quarantined(key, q.reason());
+          };
+        },
+        ctx.blockingTaskExecutor());
+  }
+
+  private CompletableFuture<HttpResponse> list(
+      ServiceRequestContext ctx, Family family, SessionToken token) {
+    Consistency.resolve(ctx.queryParam("consistency"), null);
+    String prefix = ctx.queryParam("prefix");
+    String after = ctx.queryParam("after");
+    String limitText = ctx.queryParam("limit");
+    int limit = LIST_LIMIT_DEFAULT;
+    if (limitText != null) {
+      try {
+        limit = Integer.parseInt(limitText);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > LIST_LIMIT_MAX) {
+        throw ApiError.badRequest(
+            "invalid_field",
+            "limit is a whole number from 1 to " + LIST_LIMIT_MAX + ", got '" + limitText + "'");
+      }
+    }
+    int pageSize = limit;
+    String p = prefix == null ? "" : prefix;
+    String a = after == null || after.isEmpty() ? null : after;
+    return CompletableFuture.supplyAsync(
+        () -> {
+          long seen = store.lastSequence();
+          List<KeyListing> keys = store.list(family, p, a, pageSize + 1);
+          ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+          o.put("family", family.apiName());
+          ArrayNode arr = o.putArray("keys");
+          int n = Math.min(pageSize, keys.size());
+          for (int i = 0; i < n; i++) {
+            arr.addObject()
+                .put("key", keys.get(i).name())
+                .put("type", keys.get(i).type().apiName());
+          }
+          if (keys.size() > pageSize) {
+            o.put("next_after", keys.get(pageSize - 1).name());
+          } else {
+            o.putNull("next_after");
+          }
+          return Responses.json(HttpStatus.OK, o, token.with(store.replicaId(), seen).encode());
+        },
+        ctx.blockingTaskExecutor());
+  }
+
+  // ---- writes ----
+
+  private CompletableFuture<HttpResponse> create(
+      ServiceRequestContext ctx, KeyRef key, ObjectNode json, SessionToken token) {
+    Body body = new Body(json);
+    return switch (key.family()) {
+      case COUNTERS -> createCounter(ctx, key, body, token);
+      case SETS -> {
+        body.allow("type", "consistency");
+        consistency(ctx, body);
+        CrdtType type = body.type(key.family());
+        yield write(
+            ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
+      }
+      case REGISTERS -> writeRegister(ctx, key, body, token);
+    };
+  }
+
+  private CompletableFuture<HttpResponse> createCounter(
+      ServiceRequestContext ctx, KeyRef key, Body body, SessionToken token) {
+    body.allow("type", "initial_value", "consistency");
+    consistency(ctx, body);
+    CrdtType type = body.type(key.family());
+    long initial = body.integer("initial_value", 0, type == CrdtType.PN_COUNTER);
+    if (initial == 0) {
+      return write(ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
+    }
+    Operation then =
+        initial > 0 ? new Operation.Increment(initial) : new Operation.Decrement(-initial);
+    // An existing key keeps its value: the initial value applies only when the key is new.
+    return CompletableFuture.supplyAsync(() -> store.read(key), ctx.blockingTaskExecutor())
+        .thenCompose(
+            r ->
+                switch (r) {
+                  case ReadResult.Found f when f.type() == type -> {
+                    metrics.operation(type, "create");
+                    yield CompletableFuture.completedFuture(
+                        Responses.json(
+                            HttpStatus.OK,
+                            render(key, f.state()),
+                            token.with(store.replicaId(), store.lastSequence()).encode()));
+                  }
+                  case ReadResult.Quarantined q -> throw quarantined(key, q.reason());
+                  default ->
+                      write(
+                          ctx,
+                          key,
+                          new Operation.Create(type, then),
+                          "create",
+                          HttpStatus.CREATED,
+                          token);
+                });
+  }
+
+  private CompletableFuture<HttpResponse> writeRegister(
+      ServiceRequestContext ctx, KeyRef key, Body body, SessionToken token) {
+    body.allow("type", "value", "context", "region", "consistency");
+    consistency(ctx, body);
+    region(body.json.get("region"));
+    JsonNode value = body.json.get("value");
+    boolean hasType = body.json.has("type");
+    if (value == null && !hasType) {
+      throw ApiError.badRequest(
+          "missing_field",
+          "give \"type\" (lww_register or mv_register) to create the register, or \"value\" to"
+              + " write it");
+    }
+    CrdtType type = hasType ? body.type(key.family()) : null;
+    Operation write = null;
+    if (value != null) {
+      if (value.isNull()) {
+        throw ApiError.badRequest(
+            "null_value",
+            "\"value\" may be any JSON value except null; to remove a key, DELETE it");
+      }
+      JsonNode c = body.json.get("context");
+      DotContext context = c == null || c.isNull() ? null : ContextCodec.decode(c);
+      write = new Operation.Write(CanonicalJson.canonical(value), context);
+    } else if (body.json.has("context")) {
+      throw ApiError.badRequest("invalid_field", "\"context\" goes with a \"value\" to write");
+    }
+    Operation op = type == null ? write : new Operation.Create(type, write);
+    return write(ctx, key, op, write == null ? "create" : "write", HttpStatus.CREATED, token);
+  }
+
+  private CompletableFuture<HttpResponse> counterOp(
+      ServiceRequestContext ctx, KeyRef key, String op, Body body, SessionToken token) {
+    body.allow("value", "consistency");
+    consistency(ctx, body);
+    long amount = body.integer("value", 1, false);
+    Operation o =
+        op.equals("increment") ? new Operation.Increment(amount) : new Operation.Decrement(amount);
+    return write(ctx, key, o, op, HttpStatus.OK, token);
+  }
+
+  private CompletableFuture<HttpResponse> setOp(
+      ServiceRequestContext ctx, KeyRef key, String op, Body body, SessionToken token) {
+    body.allow("element", "elements", "consistency");
+    consistency(ctx, body);
+    List<String> elements = body.elements(config.maxElementsPerRequest());
+    Operation o = op.equals("add") ? new Operation.Add(elements) : new Operation.Remove(elements);
+    return write(ctx, key, o, op, HttpStatus.OK, token);
+  }
+
+  private CompletableFuture<HttpResponse> delete(
+      ServiceRequestContext ctx, KeyRef key, SessionToken token) {
+    return store
+        .delete(key)
+        .thenApplyAsync(
+            r ->
+                switch (r) {
+                  case WriteResult.Written w -> {
+                    metrics.operation(w.type(), "delete");
+                    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+                    o.put("key", key.name());
+                    o.put("type", w.type().apiName());
+                    o.put("deleted", true);
+                    yield Responses.json(HttpStatus.OK, o, tokenAfter(token, w));
+                  }
+                  case WriteResult.NotFound n -> throw notFound(key);
+                  case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
+                  default -> throw new IllegalStateException("a delete answered " + r);
+                },
+            ctx.eventLoop());
+  }
+
+  /** Submits a write and renders its result; {@code createdStatus} answers a key it created. */
+  private CompletableFuture<HttpResponse> write(
+      ServiceRequestContext ctx,
+      KeyRef key,
+      Operation op,
+      String opName,
+      HttpStatus createdStatus,
+      SessionToken token) {
+    // Render on the request's event loop, not on the store's single-threaded shard.
+    return store
+        .write(key, op)
+        .thenApplyAsync(
+            r ->
+                switch (r) {
+                  case WriteResult.Written w -> {
+                    metrics.operation(w.type(), opName);
+                    recordConflicts(w);
+                    yield Responses.json(
+                        w.created() ? createdStatus : HttpStatus.OK,
+                        render(key, w.state()),
+                        tokenAfter(token, w));
+                  }
+                  case WriteResult.TypeMismatch m ->
+                      throw typeMismatch(key, m.actual(), op, opName);
+                  case WriteResult.Overflow o ->
+                      throw ApiError.conflict(
+                          "counter_overflow",
+                          key
+                              + ": "
+                              + o.message()
+                              + "; a counter holds a signed 64-bit value and nothing was changed");
+                  case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
+                  case WriteResult.NotFound n -> throw notFound(key);
+                },
+            ctx.eventLoop());
+  }
+
+  private void recordConflicts(WriteResult.Written w) {
+    if (w.conflicts().isEmpty()) {
+      return;
+    }
+    long now = wallClockMs.getAsLong();
+    for (Conflict c : w.conflicts()) {
+      metrics.conflict(w.type(), c);
+      conflicts.add(w.key(), w.type(), c, now);
+    }
+  }
+
+  private String tokenAfter(SessionToken token, WriteResult.Written w) {
+    long seq = w.logId() != null ? w.logId().counter() : store.lastSequence();
+    return token.with(store.replicaId(), seq).encode();
+  }
+
+  // ---- rendering ----
+
+  /** The JSON of a key's state, as API.md §3 shows it. */
+  static ObjectNode render(KeyRef key, Crdt<?> state) {
+    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+    o.put("key", key.name());
+    o.put("type", state.type().apiName());
+    switch (state) {
+      case GCounter g -> o.put("value", g.value());
+      case PnCounter p -> o.put("value", p.value());
+      case GSet s -> elements(o, s.value());
+      case TwoPhaseSet s -> elements(o, s.value());
+      case OrSet s -> elements(o, s.value());
+      case LwwRegister r -> {
+        if (r.value() == null) {
+          o.putNull("value");
+          o.putNull("timestamp");
+        } else {
+          o.putRawValue("value", new RawValue(r.value()));
+          o.put("timestamp", r.timestamp().wallMs());
+          o.put("logical", r.timestamp().logical());
+          o.put("writer", r.writer().value());
+        }
+      }
+      case MvRegister r -> {
+        ArrayNode values = o.putArray("values");
+        for (String v : r.values()) {
+          values.addRawValue(new RawValue(v));
+        }
+        o.set("context", ContextCodec.encode(r.context()));
+      }
+    }
+    return o;
+  }
+
+  private static void elements(ObjectNode o, List<String> elements) {
+    ArrayNode arr = o.putArray("elements");
+    for (String e : elements) {
+      arr.addRawValue(new RawValue(e));
+    }
+    o.put("size", elements.size());
+  }
+
+  // ---- validation ----
+
+  private static Family family(String name) {
+    Family f = Family.fromApiName(name);
+    if (f == null) {
+      throw ApiError.badRequest(
+          "unknown_family", "unknown family '" + name + "'; use counters, sets or registers");
+    }
+    return f;
+  }
+
+  private KeyRef key(ServiceRequestContext ctx, Family family, String name) {
+    // Armeria folds "//" into "/": an empty key segment must not become the next segment's name.
+    String raw = ctx.rawPath();
+    int q = raw.indexOf('?');
+    boolean emptySegment = (q < 0 ? raw : raw.substring(0, q)).contains("//");
+    int bytes = name == null || emptySegment ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes == 0 || bytes > config.maxKeyBytes()) {
+      throw ApiError.badRequest(
+          "invalid_key",
+          "a key name is 1 to "
+              + config.maxKeyBytes()
+              + " bytes of UTF-8 after percent-decoding, got "
+              + bytes);
+    }
+    return KeyRef.of(family, name);
+  }
+
+  private static void requireMethod(ServiceRequestContext ctx, HttpMethod m) {
+    if (ctx.method() != m) {
+      throw methodNotAllowed(ctx.method(), m.name());
+    }
+  }
+
+  private static ApiError methodNotAllowed(HttpMethod m, String allowed) {
+    return new ApiError(
+        HttpStatus.METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        m + " is not served here; use " + allowed);
+  }
+
+  private static void consistency(ServiceRequestContext ctx, Body body) {
+    JsonNode c = body.json.get("consistency");
+    if (c != null && !c.isTextual()) {
+      throw ApiError.badRequest(
+          "invalid_field", "\"consistency\" is a string such as \"eventual\"");
+    }
+    Consistency.resolve(ctx.queryParam("consistency"), c == null ? null : c.textValue());
+  }
+
+  private void region(JsonNode r) {
+    if (r == null) {
+      return;
+    }
+    if (!r.isTextual()) {
+      throw ApiError.badRequest("invalid_field", "\"region\" is a region name such as \"us-east\"");
+    }
+    if (!r.textValue().equals(config.region())) {
+      throw ApiError.badRequest(
+          "unknown_region",
+          "region '"
+              + r.textValue()
+              + "' is not reachable from this node: a single node knows only its own region '"
+              + config.region()
+              + "' until the cluster is built; omit \"region\" or use '"
+              + config.region()
+              + "'");
+    }
+  }
+
+  private static ApiError notFound(KeyRef key) {
+    return ApiError.notFound(
+        "not_found", "no key " + key + "; create it with POST /crdt/" + key + " or write to it");
+  }
+
+  private static ApiError quarantined(KeyRef key, String reason) {
+    return new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        "quarantined",
+        "key "
+            + key
+            + " is stored corrupt ("
+            + reason
+            + ") and is quarantined until anti-entropy repairs it from a replica; retry later");
+  }
+
+  private static ApiError typeMismatch(KeyRef key, CrdtType actual, Operation op, String opName) {
+    String msg =
+        op instanceof Operation.Create c
+            ? key + " exists as a " + actual.apiName() + ", not a " + c.type().apiName()
+            : key
+                + " is a "
+                + actual.apiName()
+                + ", which does not support '"
+                + opName
+                + "'"
+                + switch (actual) {
+                  case G_COUNTER -> "; use a pn_counter to decrement";
+                  case G_SET -> "; use a two_phase_set or or_set to remove";
+                  default -> "";
+                };
+    return ApiError.conflict("type_mismatch", msg + "; delete it first to change its type");
+  }
+
+  /** A request body with typed, validated access to its fields. */
+  private static final class Body {
+    final ObjectNode json;
+
+    Body(ObjectNode json) {
+      this.json = json;
+    }
+
+    void allow(String... fields) {
+      Set<String> allowed = Set.of(fields);
+      for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!allowed.contains(f)) {
+          throw ApiError.badRequest(
+              "unknown_field",
+              "unknown field \"" + f + "\"; this call takes " + String.join(", ", fields));
+        }
+      }
+    }
+
+    CrdtType type(Family family) {
+      JsonNode t = json.get("type");
+      if (t == null) {
+        return family.defaultType();
+      }
+      List<String> names = new ArrayList<>();
+      for (CrdtType c : CrdtType.values()) {
+        if (c.family() == family) {
+          names.add(c.apiName());
+        }
+      }
+      if (!t.isTextual()) {
+        throw ApiError.badRequest(
+            "invalid_field", "\"type\" is a string, one of " + String.join(", ", names));
+      }
+      CrdtType c = CrdtType.fromApiName(t.textValue());
+      if (c == null || c.family() != family) {
+        throw ApiError.badRequest(
+            "unknown_type",
+            "unknown type '"
+                + t.textValue()
+                + "' for "
+                + family.apiName()
+                + (c == null ? "" : " (it is a type of " + c.family().apiName() + ")")
+                + "; use one of "
+                + String.join(", ", names));
+      }
+      return c;
+    }
+
+    long integer(String field, long dflt, boolean negativeAllowed) {
+      JsonNode v = json.get(field);
+      if (v == null) {
+        return dflt;
+      }
+      if (!v.isNumber()
+          || !v.canConvertToExactIntegral()
+          || !v.canConvertToLong()
+          || (v.isFloatingPointNumber() && v.decimalValue().stripTrailingZeros().scale() > 0)) {
+        throw ApiError.badRequest(
+            "invalid_field",
+            "\""
+                + field
+                + "\" is a whole number (a JSON integer within the signed 64-bit range), got "
+                + v);
+      }
+      long n = v.longValue();
+      if (n < 0 && !negativeAllowed) {
+        throw ApiError.badRequest(
+            "invalid_amount",
+            "\""
+                + field
+                + "\" must be 0 or more, got "
+                + n
+                + "; use decrement on a pn_counter to subtract");
+      }
+      if (n == Long.MIN_VALUE) {
+        throw ApiError.badRequest("invalid_amount", "\"" + field + "\" is out of range");
+      }
+      return n;
+    }
+
+    List<String> elements(int max) {
+      JsonNode one = json.get("element");
+      JsonNode many = json.get("elements");
+      if (one != null && many != null) {
+        throw ApiError.badRequest("invalid_field", "give \"element\" or \"elements\", not both");
+      }
+      if (one == null && many == null) {
+        throw ApiError.badRequest(
+            "missing_field", "give \"element\":E or \"elements\":[E,…] (any JSON values)");
+      }
+      List<String> out = new ArrayList<>();
+      if (one != null) {
+        out.add(element(one));
+        return out;
+      }
+      if (!many.isArray()) {
+        throw ApiError.badRequest(
+            "invalid_field", "\"elements\" is an array, got a " + CanonicalJson.kind(many));
+      }
+      if (many.isEmpty()) {
+        throw ApiError.badRequest("invalid_field", "\"elements\" is empty; give at least one");
+      }
+      if (many.size() > max) {
+        throw ApiError.badRequest(
+            "too_many_elements",
+            "\"elements\" has "
+                + many.size()
+                + " elements, more than the limit of "
+                + max
+                + " (--max-elements-per-request); split the request");
+      }
+      for (JsonNode e : many) {
+        out.add(element(e));
+      }
+      return out;
+    }
+
+    private static String element(JsonNode e) {
+      if (e.isNull()) {
+        throw ApiError.badRequest("null_value", "an element may be any JSON value except null");
+      }
+      return CanonicalJson.canonical(e);
+    }
+  }
+}

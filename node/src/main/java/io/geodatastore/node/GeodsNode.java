@@ -1,0 +1,311 @@
+package io.geodatastore.node;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
+import com.linecorp.armeria.common.metric.MoreMeters;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServiceBindingBuilder;
+import com.linecorp.armeria.server.ServiceConfig;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
+import io.geodatastore.storage.StoreConfig;
+import io.geodatastore.storage.rocksdb.RocksStore;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running node: the store, the metrics and the HTTP server, wired together. {@link #start}
+ * returns once the node serves; {@link #close} stops it cleanly (stops accepting HTTP, lets
+ * in-flight requests finish, then closes the store, which finishes its queued batches).
+ */
+public final class GeodsNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(GeodsNode.class);
+
+  /** How long graceful shutdown waits for quiet, and at most, before closing connections. */
+  static final Duration SHUTDOWN_QUIET = Duration.ofMillis(200);
+
+  static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Recent conflicts kept for {@code /admin/conflicts}. */
+  static final int CONFLICT_LOG_CAPACITY = 10_000;
+
+  private final NodeConfig config;
+  private final RocksStore store;
+  private final NodeMetrics metrics;
+  private final Server server;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private GeodsNode(NodeConfig config, RocksStore store, NodeMetrics metrics, Server server) {
+    this.config = config;
+    this.store = store;
+    this.metrics = metrics;
+    this.server = server;
+  }
+
+  /** Opens the store and starts serving; returns once HTTP is up. */
+  public static GeodsNode start(NodeConfig config) {
+    AtomicLong clockOffsetMs = new AtomicLong();
+    LongSupplier wallClockMs = () -> System.currentTimeMillis() + clockOffsetMs.get();
+    StoreConfig sc =
+        StoreConfig.defaults(config.dataDir(), config.nodeId())
+            .withDurability(config.durability())
+            .withShards(config.shards())
+            .withWallClock(wallClockMs);
+    RocksStore store = RocksStore.open(sc);
+    NodeMetrics metrics = new NodeMetrics(config.region());
+    try {
+      metrics.bindStore(store);
+      ConflictLog conflicts = new ConflictLog(CONFLICT_LOG_CAPACITY);
+      GeodsNode[] self = new GeodsNode[1];
+      DataService data =
+          new DataService(
+              store, config, metrics, conflicts, wallClockMs, () -> self[0].stopping.get());
+      AdminService admin =
+          new AdminService(store, config, conflicts, clockOffsetMs, wallClockMs, version());
+      // Latency as Prometheus histogram buckets (aggregatable across nodes), not client-side
+      // quantiles. Armeria's request metrics read this process-wide setting.
+      MoreMeters.setDistributionStatisticConfig(
+          DistributionStatisticConfig.builder()
+              .percentilesHistogram(true)
+              .build()
+              .merge(DistributionStatisticConfig.DEFAULT));
+      ServerBuilder sb = Server.builder();
+      sb.http(new InetSocketAddress(config.http().host(), config.http().port()))
+          .maxRequestLength(config.maxBodyBytes())
+          .meterRegistry(metrics.registry())
+          .gracefulShutdownTimeout(SHUTDOWN_QUIET, SHUTDOWN_TIMEOUT)
+          .errorHandler(new JsonErrorHandler(config.maxBodyBytes()));
+      route(sb, "/crdt/{family}", "crdt.list", data::serveFamily);
+      route(sb, "/crdt/{family}/{key}", "crdt.key", data::serveKey);
+      route(sb, "/crdt/{family}/", "crdt.empty_key", data::serveEmptyKey);
+      route(sb, "/crdt/{family}/{key}/{operation}", "crdt.operation", data::serveOperation);
+      route(
+          sb,
+          "/health/live",
+          "health.live",
+          (ctx, req) -> Responses.json(HttpStatus.OK, status("alive")));
+      route(
+          sb,
+          "/health/ready",
+          "health.ready",
+          (ctx, req) ->
+              self[0].ready.get()
+                  ? Responses.json(HttpStatus.OK, status("ready"))
+                  : Responses.error(
+                      HttpStatus.SERVICE_UNAVAILABLE,
+                      "not_ready",
+                      "the node is starting or stopping; retry shortly"));
+      route(
+          sb,
+          "/metrics",
+          "metrics",
+          (ctx, req) ->
+              HttpResponse.of(
+                  CompletableFuture.supplyAsync(
+                      () ->
+                          HttpResponse.of(
+                              HttpStatus.OK,
+                              MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
+                              metrics.scrape()),
+                      ctx.blockingTaskExecutor())));
+      route(sb, "/admin/status", "admin.status", admin::status);
+      route(sb, "/admin/replication/lag", "admin.replication_lag", admin::replicationLag);
+      route(sb, "/admin/conflicts", "admin.conflicts", admin::conflicts);
+      route(sb, "/admin/anti-entropy/full-sync", "admin.anti_entropy", admin::needsCluster);
+      route(sb, "/admin/anti-entropy/jobs/{id}", "admin.anti_entropy_job", admin::needsCluster);
+      route(sb, "/admin/sync/regions/{region}", "admin.sync_region", admin::syncRegion);
+      if (config.faultInjection()) {
+        route(sb, "/admin/faults/clock", "admin.faults", admin::clockFault);
+        route(sb, "/admin/faults/partition", "admin.faults", admin::faultNeedsTransport);
+        route(sb, "/admin/faults/latency", "admin.faults", admin::faultNeedsTransport);
+        route(sb, "/admin/faults", "admin.faults", admin::healFaults);
+      }
+      sb.decorator(
+          MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("http.server")));
+      Server server = sb.build();
+      GeodsNode node = new GeodsNode(config, store, metrics, server);
+      self[0] = node;
+      server.start().join();
+      String http = config.http().host() + ":" + server.activeLocalPort();
+      admin.httpAddress(http);
+      node.ready.set(true);
+      log.info(
+          "geods node {} region {} replica {} serving HTTP on {} (peer {}, data {})",
+          config.nodeId(),
+          config.region(),
+          store.replicaId().value(),
+          http,
+          config.advertise(),
+          config.dataDir());
+      return node;
+    } catch (RuntimeException e) {
+      store.close();
+      metrics.close();
+      throw e;
+    }
+  }
+
+  /** Binds a service under a stable name: the {@code service} label of the HTTP metrics. */
+  private static void route(ServerBuilder sb, String path, String name, HttpService service) {
+    ServiceBindingBuilder b = sb.route().path(path);
+    b.defaultServiceName(name);
+    b.build(service);
+  }
+
+  private static ObjectNode status(String s) {
+    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+    o.put("status", s);
+    return o;
+  }
+
+  /** The HTTP port actually bound (useful with port 0). */
+  public int httpPort() {
+    return server.activeLocalPort();
+  }
+
+  public RocksStore store() {
+    return store;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** Stops serving, waits for in-flight requests and batches, closes the store. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("geods node {} stopping", config.nodeId());
+    ready.set(false);
+    long t0 = System.nanoTime();
+    server.stop().join();
+    long t1 = System.nanoTime();
+    stopping.set(true);
+    store.close();
+    metrics.close();
+    log.info(
+        "geods node {} stopped (HTTP drained in {} ms, store closed in {} ms)",
+        config.nodeId(),
+        (t1 - t0) / 1_000_000,
+        (System.nanoTime() - t1) / 1_000_000);
+  }
+
+  static String version() {
+    try (InputStream in = GeodsNode.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** Renders every error Armeria itself produces (404, 405, 413, …) as API.md §4 JSON. */
+  private static final class JsonErrorHandler implements ServerErrorHandler {
+    private final long maxBodyBytes;
+
+    JsonErrorHandler(long maxBodyBytes) {
+      this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+      Throwable c = DataService.unwrap(cause);
+      if (c instanceof ApiError e) {
+        return Responses.error(e, null);
+      }
+      if (c instanceof ContentTooLargeException
+          || (c instanceof HttpStatusException h && h.httpStatus().code() == 413)) {
+        return Responses.error(DataService.bodyTooLarge(maxBodyBytes), null);
+      }
+      if (c instanceof HttpStatusException h) {
+        AggregatedHttpResponse r = renderStatus(ctx, null, null, h.httpStatus(), null, c);
+        return r.toHttpResponse();
+      }
+      if (DataService.isAbort(c)) {
+        return null;
+      }
+      log.error("{} {} failed with an unexpected error", ctx.method(), ctx.path(), c);
+      return Responses.error(
+          HttpStatus.INTERNAL_SERVER_ERROR,
+          "internal",
+          "the node failed to serve this request; this is a bug, please report it");
+    }
+
+    @Override
+    public AggregatedHttpResponse renderStatus(
+        ServiceRequestContext ctx,
+        ServiceConfig config,
+        RequestHeaders headers,
+        HttpStatus status,
+        String description,
+        Throwable cause) {
+      String code;
+      String message;
+      switch (status.code()) {
+        case 404 -> {
+          code = "not_found";
+          message =
+              "no such endpoint"
+                  + (headers == null ? "" : " " + headers.method() + " " + headers.path())
+                  + "; see docs/api.md";
+        }
+        case 405 -> {
+          code = "method_not_allowed";
+          message = "this method is not served here; see docs/api.md";
+        }
+        case 413 -> {
+          code = "body_too_large";
+          message = DataService.bodyTooLarge(maxBodyBytes).getMessage();
+        }
+        case 400 -> {
+          code = "bad_request";
+          message =
+              "the request is malformed"
+                  + (description == null ? "" : " (" + description + ")")
+                  + "; check the URL and headers";
+        }
+        default -> {
+          code = status.code() >= 500 ? "internal" : "bad_request";
+          message = status.reasonPhrase() + (description == null ? "" : ": " + description);
+        }
+      }
+      return AggregatedHttpResponse.of(
+          ResponseHeaders.of(
+              status,
+              com.linecorp.armeria.common.HttpHeaderNames.CONTENT_TYPE,
+              MediaType.JSON_UTF_8),
+          HttpData.wrap(Responses.bytes(Responses.errorBody(code, message))));
+    }
+  }
+}

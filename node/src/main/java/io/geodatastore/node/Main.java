@@ -1,0 +1,227 @@
+package io.geodatastore.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The {@code geods} command line. */
+@Command(
+    name = "geods",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "geodatastore: a geo-replicated CRDT datastore.",
+    subcommands = {Main.NodeCommand.class})
+public final class Main implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "give a subcommand, e.g. geods node --help");
+  }
+
+  /** Reports the build's version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"geods " + GeodsNode.version()};
+    }
+  }
+
+  /**
+   * {@code geods node}: runs one node until SIGTERM. Every flag has a config-file key, its long
+   * name without the dashes; flags given on the command line override the file.
+   */
+  @Command(
+      name = "node",
+      mixinStandardHelpOptions = true,
+      versionProvider = Main.Version.class,
+      description = "Runs one node until SIGTERM (or Ctrl-C), then stops cleanly.")
+  static final class NodeCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--node-id",
+        paramLabel = "ID",
+        description = "This node's name, e.g. us-east-1.")
+    String nodeId;
+
+    @Option(names = "--region", paramLabel = "R", description = "This node's region, e.g. us-east.")
+    String region;
+
+    @Option(names = "--http", paramLabel = "HOST:PORT", description = "HTTP API address.")
+    String http;
+
+    @Option(
+        names = "--peer",
+        paramLabel = "HOST:PORT",
+        description = "Node-to-node address (used once the cluster exists).")
+    String peer;
+
+    @Option(
+        names = "--advertise",
+        paramLabel = "HOST:PORT",
+        description = "Peer address other nodes should use (default: --peer).")
+    String advertise;
+
+    @Option(
+        names = "--seeds",
+        paramLabel = "HOST:PORT,...",
+        description = "Peer addresses of a few other nodes, in any region.")
+    String seeds;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where data and identity live.")
+    String dataDir;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file of these settings.")
+    Path configFile;
+
+    @Option(
+        names = "--enable-fault-injection",
+        description = "Serve /admin/faults/* (tests and demonstrations only).")
+    Boolean faultInjection;
+
+    @Option(
+        names = "--durability",
+        paramLabel = "fsync|os",
+        description = "Acknowledge writes after fsync (default) or after the OS has them.")
+    String durability;
+
+    @Option(names = "--shards", paramLabel = "N", description = "Store shards (default: cores).")
+    String shards;
+
+    @Option(
+        names = "--max-body-bytes",
+        paramLabel = "N",
+        description = "Largest request body (default 1048576).")
+    String maxBodyBytes;
+
+    @Option(
+        names = "--max-key-bytes",
+        paramLabel = "N",
+        description = "Longest key name in UTF-8 bytes (default and most 512).")
+    String maxKeyBytes;
+
+    @Option(
+        names = "--max-elements-per-request",
+        paramLabel = "N",
+        description = "Most set elements in one request (default 10000).")
+    String maxElementsPerRequest;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      NodeConfig config;
+      try {
+        config = NodeConfig.from(settings());
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+      GeodsNode node;
+      try {
+        node = GeodsNode.start(config);
+      } catch (RuntimeException e) {
+        Throwable c = DataService.unwrap(e);
+        spec.commandLine()
+            .getErr()
+            .println(
+                "geods: cannot start node "
+                    + config.nodeId()
+                    + ": "
+                    + (c.getMessage() == null ? c.toString() : c.getMessage()));
+        return 1;
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    node.close();
+                    stopped.countDown();
+                  },
+                  "geods-shutdown"));
+      stopped.await();
+      return 0;
+    }
+
+    /** The config file's settings, overridden by the flags given. */
+    Map<String, String> settings() {
+      Map<String, String> s = new LinkedHashMap<>();
+      if (configFile != null) {
+        s.putAll(readConfig(configFile));
+      }
+      for (OptionSpec o : spec.options()) {
+        String name = o.longestName();
+        if (!name.startsWith("--")) {
+          continue;
+        }
+        String key = name.substring(2);
+        if (!NodeConfig.KEYS.contains(key)) {
+          continue;
+        }
+        Object v = o.getValue();
+        if (v != null && spec.commandLine().getParseResult().hasMatchedOption(o)) {
+          s.put(key, v.toString());
+        }
+      }
+      return s;
+    }
+
+    private Map<String, String> readConfig(Path file) {
+      ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+      JsonNode root;
+      try {
+        root = yaml.readTree(file.toFile());
+      } catch (IOException e) {
+        throw new ParameterException(
+            spec.commandLine(), "cannot read the config file " + file + ": " + e.getMessage(), e);
+      }
+      Map<String, String> s = new LinkedHashMap<>();
+      if (root == null || root.isMissingNode()) {
+        return s;
+      }
+      if (!root.isObject()) {
+        throw new ParameterException(
+            spec.commandLine(), "the config file " + file + " must be a YAML mapping of settings");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.properties().iterator();
+          it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        JsonNode v = e.getValue();
+        String text;
+        if (v.isArray()) {
+          StringBuilder b = new StringBuilder();
+          for (JsonNode x : v) {
+            b.append(b.isEmpty() ? "" : ",").append(x.asText());
+          }
+          text = b.toString();
+        } else if (v.isValueNode()) {
+          text = v.asText();
+        } else {
+          throw new ParameterException(
+              spec.commandLine(), "config key '" + e.getKey() + "' must be a value or a list");
+        }
+        s.put(e.getKey(), text);
+      }
+      return s;
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package io.geodatastore.node;
+
+import io.geodatastore.storage.Durability;
+import io.geodatastore.storage.KeyRef;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One node's settings, validated. Built from flags and the config file ({@link #from}), whose keys
+ * are the long flag names without dashes.
+ *
+ * @param nodeId the node's name, e.g. {@code us-east-1}
+ * @param region the node's region, e.g. {@code us-east}
+ * @param http where the HTTP API listens
+ * @param peer the node-to-node address (kept for the cluster; nothing listens there yet)
+ * @param advertise the peer address other nodes should use; {@code peer} when not given
+ * @param seeds peer addresses of other nodes
+ * @param dataDir the store's directory
+ * @param faultInjection whether {@code /admin/faults/*} is served
+ * @param durability when writes are acknowledged
+ * @param shards store shards (single-threaded writers)
+ * @param maxBodyBytes the largest request body; larger answers 413
+ * @param maxKeyBytes the longest key name in UTF-8 bytes (at most 512)
+ * @param maxElementsPerRequest the most set elements one request may carry
+ */
+public record NodeConfig(
+    String nodeId,
+    String region,
+    HostPort http,
+    HostPort peer,
+    HostPort advertise,
+    List<HostPort> seeds,
+    Path dataDir,
+    boolean faultInjection,
+    Durability durability,
+    int shards,
+    int maxBodyBytes,
+    int maxKeyBytes,
+    int maxElementsPerRequest) {
+
+  /** Default largest body: 1 MiB. */
+  public static final int MAX_BODY_BYTES_DEFAULT = 1 << 20;
+
+  /** Default most elements per request. */
+  public static final int MAX_ELEMENTS_PER_REQUEST_DEFAULT = 10_000;
+
+  /** Every key the config file and the flags accept. */
+  public static final Set<String> KEYS =
+      Set.of(
+          "node-id",
+          "region",
+          "http",
+          "peer",
+          "advertise",
+          "seeds",
+          "data-dir",
+          "enable-fault-injection",
+          "durability",
+          "shards",
+          "max-body-bytes",
+          "max-key-bytes",
+          "max-elements-per-request");
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+  public NodeConfig {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(region, "region");
+    Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(peer, "peer");
+    Objects.requireNonNull(advertise, "advertise");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(durability, "durability");
+    seeds = List.copyOf(seeds);
+    requireName("node-id", nodeId);
+    requireName("region", region);
+    if (shards < 1 || shards > 1024) {
+      throw new IllegalArgumentException("shards is 1 to 1024, got " + shards);
+    }
+    if (maxBodyBytes < 1024) {
+      throw new IllegalArgumentException("max-body-bytes is at least 1024, got " + maxBodyBytes);
+    }
+    if (maxKeyBytes < 1 || maxKeyBytes > KeyRef.NAME_BYTES_MAX) {
+      throw new IllegalArgumentException(
+          "max-key-bytes is 1 to " + KeyRef.NAME_BYTES_MAX + ", got " + maxKeyBytes);
+    }
+    if (maxElementsPerRequest < 1) {
+      throw new IllegalArgumentException(
+          "max-elements-per-request is at least 1, got " + maxElementsPerRequest);
+    }
+  }
+
+  /**
+   * Builds a config from string settings keyed by long flag name ({@link #KEYS}); missing optional
+   * settings take their defaults.
+   *
+   * @throws IllegalArgumentException naming the setting that is missing or wrong
+   */
+  public static NodeConfig from(Map<String, String> settings) {
+    Map<String, String> s = new LinkedHashMap<>(settings);
+    for (String k : s.keySet()) {
+      if (!KEYS.contains(k)) {
+        throw new IllegalArgumentException("unknown setting '" + k + "'; known: " + KEYS);
+      }
+    }
+    String nodeId = required(s, "node-id");
+    String region = required(s, "region");
+    HostPort http = HostPort.parse("http", required(s, "http"));
+    HostPort peer = HostPort.parse("peer", required(s, "peer"));
+    String advertise = s.get("advertise");
+    return new NodeConfig(
+        nodeId,
+        region,
+        http,
+        peer,
+        advertise == null || advertise.isBlank() ? peer : HostPort.parse("advertise", advertise),
+        HostPort.parseList("seeds", s.get("seeds")),
+        Path.of(required(s, "data-dir")),
+        bool("enable-fault-injection", s.getOrDefault("enable-fault-injection", "false")),
+        Durability.parse(s.getOrDefault("durability", "fsync")),
+        integer(s, "shards", Runtime.getRuntime().availableProcessors()),
+        integer(s, "max-body-bytes", MAX_BODY_BYTES_DEFAULT),
+        integer(s, "max-key-bytes", KeyRef.NAME_BYTES_MAX),
+        integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT));
+  }
+
+  private static String required(Map<String, String> s, String key) {
+    String v = s.get(key);
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException("--" + key + " is required (flag or config-file key)");
+    }
+    return v.strip();
+  }
+
+  private static int integer(Map<String, String> s, String key, int dflt) {
+    String v = s.get(key);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    try {
+      return Integer.parseInt(v.strip().replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + key + " needs a whole number, got '" + v + "'", e);
+    }
+  }
+
+  private static boolean bool(String key, String v) {
+    return switch (v.strip().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> throw new IllegalArgumentException("--" + key + " is true or false, got " + v);
+    };
+  }
+
+  private static void requireName(String what, String v) {
+    if (!NAME.matcher(v).matches()) {
+      throw new IllegalArgumentException(
+          what
+              + " is 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit, got '"
+              + v
+              + "'");
+    }
+  }
+}

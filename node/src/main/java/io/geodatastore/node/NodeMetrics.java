@@ -1,0 +1,193 @@
+package io.geodatastore.node;
+
+import io.geodatastore.core.crdt.Conflict;
+import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.storage.StorageStats;
+import io.geodatastore.storage.rocksdb.RocksStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+import org.rocksdb.Statistics;
+import org.rocksdb.TickerType;
+
+/**
+ * The node's meters, exposed at {@code /metrics} in Prometheus text format: the seed's five {@code
+ * geodatastore_*} metrics, storage and RocksDB figures, and JVM metrics. (HTTP latency histograms
+ * are added by Armeria's metric-collecting decorator on the same registry.)
+ */
+public final class NodeMetrics implements AutoCloseable {
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final String region;
+  private final Map<String, Counter> operations = new ConcurrentHashMap<>();
+  private final Map<String, Counter> conflicts = new ConcurrentHashMap<>();
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  public NodeMetrics(String region) {
+    this.region = region;
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    // Replication arrives with the cluster: with no peers there is no lag and no sync yet.
+    Gauge.builder("geodatastore.replication.lag.seconds", () -> 0.0)
+        .description("Age of the oldest delta not yet acknowledged by a peer; 0 with no peers")
+        .tag("region", region)
+        .register(registry);
+    Counter.builder("geodatastore.anti_entropy.syncs")
+        .description("Anti-entropy synchronisations completed")
+        .tag("region", region)
+        .register(registry);
+    // Pre-register the conflict counter of every reason so dashboards see zeros.
+    for (Conflict.Kind k : Conflict.Kind.values()) {
+      conflictCounter(typeOf(k), k.reason());
+    }
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Binds the store's figures: vector clock size, storage stats, RocksDB tickers, quarantine. */
+  public void bindStore(RocksStore store) {
+    // This replica's version vector: one origin (itself) until it has peers.
+    Gauge.builder("geodatastore.vector.clock.size", () -> 1.0)
+        .description("Entries (origin replicas) in this node's version vector")
+        .register(registry);
+    for (CrdtType t : CrdtType.values()) {
+      typeGauge(store, t, "geodatastore.storage.keys", "Live keys", s -> s.liveKeys());
+      typeGauge(store, t, "geodatastore.storage.tombstones", "Tombstones", s -> s.tombstones());
+      typeGauge(
+          store, t, "geodatastore.storage.payload.bytes", "Payload bytes", s -> s.payloadBytes());
+      typeGauge(
+          store,
+          t,
+          "geodatastore.storage.metadata.bytes",
+          "Metadata bytes",
+          s -> s.metadataBytes());
+    }
+    Gauge.builder("geodatastore.replication.log.entries", store, s -> s.stats().logEntries())
+        .description("Entries in the replication log")
+        .register(registry);
+    Gauge.builder("geodatastore.replication.log.bytes", store, s -> s.stats().logBytes())
+        .description("Bytes in the replication log")
+        .register(registry);
+    Gauge.builder("geodatastore.quarantined.keys", store, s -> s.quarantined().size())
+        .description("Keys whose stored value is corrupt and awaits repair")
+        .register(registry);
+    FunctionCounter.builder("geodatastore.quarantines", store, s -> s.quarantinedTotal())
+        .description("Keys quarantined since start")
+        .register(registry);
+    FunctionCounter.builder("geodatastore.hlc.clamps", store, s -> s.hlcClamps())
+        .description("Received timestamps clamped by the HLC max-offset guard")
+        .register(registry);
+    Statistics stats = store.rocksStatistics();
+    for (TickerType t :
+        new TickerType[] {
+          TickerType.BYTES_WRITTEN,
+          TickerType.BYTES_READ,
+          TickerType.NUMBER_KEYS_WRITTEN,
+          TickerType.NUMBER_KEYS_READ,
+          TickerType.BLOCK_CACHE_HIT,
+          TickerType.BLOCK_CACHE_MISS,
+          TickerType.MEMTABLE_HIT,
+          TickerType.WAL_FILE_SYNCED,
+          TickerType.COMPACT_WRITE_BYTES,
+          TickerType.STALL_MICROS
+        }) {
+      FunctionCounter.builder(
+              "geodatastore.rocksdb." + t.name().toLowerCase(Locale.ROOT),
+              stats,
+              s -> s.getTickerCount(t))
+          .description("RocksDB ticker " + t.name())
+          .register(registry);
+    }
+  }
+
+  private void typeGauge(
+      RocksStore store,
+      CrdtType t,
+      String name,
+      String description,
+      ToDoubleFunction<StorageStats.TypeStats> f) {
+    Gauge.builder(
+            name,
+            store,
+            s -> {
+              StorageStats.TypeStats ts = s.stats().types().get(t);
+              return ts == null ? 0 : f.applyAsDouble(ts);
+            })
+        .description(description + " per type")
+        .tag("type", t.apiName())
+        .register(registry);
+  }
+
+  /** Counts one CRDT operation of {@code operation} on a key of {@code type}. */
+  public void operation(CrdtType type, String operation) {
+    String k = type.apiName() + '/' + operation;
+    Counter c = operations.get(k);
+    if (c == null) {
+      c =
+          operations.computeIfAbsent(
+              k,
+              x ->
+                  Counter.builder("geodatastore.operations")
+                      .description("CRDT operations served, by type, operation and region")
+                      .tag("type", type.apiName())
+                      .tag("operation", operation)
+                      .tag("region", region)
+                      .register(registry));
+    }
+    c.increment();
+  }
+
+  /** Counts the conflicts a write resolved. */
+  public void conflict(CrdtType type, Conflict c) {
+    conflictCounter(type.apiName(), c.kind().reason()).increment();
+  }
+
+  private Counter conflictCounter(String type, String reason) {
+    return conflicts.computeIfAbsent(
+        type + '/' + reason,
+        x ->
+            Counter.builder("geodatastore.conflicts.resolved")
+                .description("Conflicts resolved by a CRDT rule, by type and reason")
+                .tag("type", type)
+                .tag("reason", reason)
+                .register(registry));
+  }
+
+  private static String typeOf(Conflict.Kind k) {
+    return switch (k) {
+      case LWW_CONCURRENT_OVERWRITE, LWW_WRITE_LOST -> CrdtType.LWW_REGISTER.apiName();
+      case TWO_PHASE_SET_READD_REFUSED -> CrdtType.TWO_PHASE_SET.apiName();
+      case MV_REGISTER_SIBLINGS -> CrdtType.MV_REGISTER.apiName();
+      case TYPE_MISMATCH -> "any";
+    };
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}

@@ -1,0 +1,111 @@
+package io.geodatastore.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.geodatastore.core.causal.ReplicaId;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@code X-Geo-Session} token: what a client's session has seen, as a version vector over
+ * origin replicas (replica id → the highest replication sequence of that origin the session's
+ * responses reflected).
+ *
+ * <p>Encoding (version 1): base64url without padding of the JSON {@code {"v":1,"vv":{"<replica
+ * id>":<sequence>,…}}}. Clients treat it as opaque and send back the last one they received; the
+ * node answers with the join of what the client sent and what the response reflects, so a token
+ * only grows.
+ */
+public record SessionToken(Map<String, Long> vector) {
+
+  /** The header that carries the token. */
+  public static final String HEADER = "x-geo-session";
+
+  /** The most origins a token may name. */
+  public static final int ORIGINS_MAX = 1024;
+
+  /** The longest token accepted, in characters. */
+  public static final int LENGTH_MAX = 64 * 1024;
+
+  public static final SessionToken EMPTY = new SessionToken(Map.of());
+
+  public SessionToken {
+    vector = Map.copyOf(vector);
+  }
+
+  /** This token joined with {@code replica} having reached {@code sequence}. */
+  public SessionToken with(ReplicaId replica, long sequence) {
+    Long have = vector.get(replica.value());
+    if (have != null && have >= sequence) {
+      return this;
+    }
+    Map<String, Long> m = new TreeMap<>(vector);
+    m.put(replica.value(), sequence);
+    return new SessionToken(m);
+  }
+
+  public String encode() {
+    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+    o.put("v", 1);
+    ObjectNode vv = o.putObject("vv");
+    new TreeMap<>(vector).forEach(vv::put);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(CanonicalJson.bytes(o));
+  }
+
+  /**
+   * Decodes a token a client sent; null or empty gives {@link #EMPTY}.
+   *
+   * @throws ApiError 400 {@code invalid_session} when it is not a token this node issued
+   */
+  public static SessionToken decode(String header) {
+    if (header == null || header.isBlank()) {
+      return EMPTY;
+    }
+    if (header.length() > LENGTH_MAX) {
+      throw invalid("it is longer than " + LENGTH_MAX + " characters");
+    }
+    JsonNode n;
+    try {
+      byte[] json = Base64.getUrlDecoder().decode(header.strip());
+      n = CanonicalJson.MAPPER.readTree(new String(json, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException | IOException e) {
+      throw invalid("it is not base64url-encoded JSON");
+    }
+    if (n == null || !n.isObject() || !n.path("v").isInt() || n.path("v").intValue() != 1) {
+      throw invalid("it is not a version 1 token");
+    }
+    JsonNode vv = n.get("vv");
+    if (vv == null || !vv.isObject() || vv.size() > ORIGINS_MAX) {
+      throw invalid("its vector is missing or too large");
+    }
+    Map<String, Long> m = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = vv.properties().iterator(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode seq = e.getValue();
+      if (!seq.canConvertToExactIntegral() || !seq.canConvertToLong() || seq.longValue() < 0) {
+        throw invalid("a sequence number is not a whole number 0 or more");
+      }
+      try {
+        ReplicaId.of(e.getKey());
+      } catch (IllegalArgumentException ex) {
+        throw invalid("a replica id is malformed");
+      }
+      m.put(e.getKey(), seq.longValue());
+    }
+    return new SessionToken(m);
+  }
+
+  private static ApiError invalid(String why) {
+    return ApiError.badRequest(
+        "invalid_session",
+        "the "
+            + HEADER
+            + " header is not a session token this service issued ("
+            + why
+            + "); send back the header of an earlier response verbatim, or omit it");
+  }
+}

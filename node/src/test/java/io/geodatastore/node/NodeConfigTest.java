@@ -1,0 +1,66 @@
+package io.geodatastore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.geodatastore.storage.Durability;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class NodeConfigTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void flagsOverrideTheConfigFile() throws Exception {
+    Path f = dir.resolve("node.yaml");
+    Files.writeString(
+        f,
+        "node-id: eu-west-1\nregion: eu-west\nhttp: 127.0.0.1:8081\npeer: 127.0.0.1:9081\n"
+            + "seeds: [127.0.0.1:9080, 127.0.0.1:9082]\ndata-dir: /tmp/x\ndurability: os\n"
+            + "max-body-bytes: 2048\n");
+    Main.NodeCommand cmd = new Main.NodeCommand();
+    new CommandLine(cmd).parseArgs("--config", f.toString(), "--http", "127.0.0.1:7000");
+    NodeConfig c = NodeConfig.from(cmd.settings());
+    assertThat(c.nodeId()).isEqualTo("eu-west-1");
+    assertThat(c.http()).isEqualTo(new HostPort("127.0.0.1", 7000));
+    assertThat(c.advertise()).isEqualTo(c.peer());
+    assertThat(c.seeds()).hasSize(2);
+    assertThat(c.durability()).isEqualTo(Durability.OS);
+    assertThat(c.maxBodyBytes()).isEqualTo(2048);
+    assertThat(c.maxElementsPerRequest()).isEqualTo(10_000);
+  }
+
+  @Test
+  void badSettingsAreNamedInTheMessage() {
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("http", "localhost");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("http");
+    s.put("http", "127.0.0.1:0");
+    s.put("max-key-bytes", "513");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("max-key-bytes");
+    s.remove("max-key-bytes");
+    s.put("colour", "red");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("colour");
+    s.remove("colour");
+    s.remove("node-id");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("--node-id is required");
+  }
+
+  @Test
+  void theCommandLineRejectsAMissingFlagWithUsage() {
+    StringWriter err = new StringWriter();
+    int code =
+        new CommandLine(new Main())
+            .setErr(new PrintWriter(err))
+            .execute("node", "--region", "us-east");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--node-id is required");
+  }
+}
