@@ -1,0 +1,343 @@
+package io.geodatastore.bench;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
+import io.netty.channel.ChannelOption;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * HTTP load on one node started as a child process ({@code bin/geods node}): a non-blocking
+ * HTTP/1.1 keep-alive client (Armeria, one connection per concurrent request) in two modes:
+ *
+ * <ul>
+ *   <li>closed loop: {@code connections} requests always in flight, for the most throughput;
+ *   <li>fixed rate: requests started at a constant rate whatever the answers do, latency measured
+ *       from the intended start (no coordinated omission), with at most {@code connections} in
+ *       flight.
+ * </ul>
+ *
+ * Scenarios: increments of one hot counter, increments over 100,000 counters, OR-Set adds, reads.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.HttpLoad OUT_DIR [--quick]
+ * [--durability=fsync|os] [--connections=16] [--seconds=10]}.
+ */
+public final class HttpLoad {
+
+  private HttpLoad() {}
+
+  enum Scenario {
+    INCR_HOT,
+    INCR_100K,
+    ORSET_ADD,
+    READ
+  }
+
+  record Result(String label, long ok, long errors, double seconds, Histogram micros) {
+    double rate() {
+      return ok / seconds;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path out = Path.of(args.length > 0 ? args[0] : "build/bench");
+    boolean quick = List.of(args).contains("--quick");
+    String durability = option(args, "durability", "fsync");
+    int connections = Integer.parseInt(option(args, "connections", "16"));
+    long seconds = Long.parseLong(option(args, "seconds", quick ? "3" : "10"));
+    Files.createDirectories(out.resolve("tmp"));
+    int port = freePort();
+    Path data = out.resolve("tmp").resolve("http-node-" + System.nanoTime());
+    Process node = startNode(port, freePort(), data, durability, out.resolve("http-node.log"));
+    List<Result> results = new ArrayList<>();
+    try (ClientFactory factory =
+        ClientFactory.builder()
+            .idleTimeout(Duration.ofMinutes(1))
+            .channelOption(ChannelOption.TCP_NODELAY, true)
+            .useHttp1Pipelining(false)
+            .build()) {
+      awaitReady(factory, port);
+      WebClient client =
+          WebClient.builder("h1c://127.0.0.1:" + port)
+              .factory(factory)
+              .responseTimeout(Duration.ofSeconds(30))
+              .build();
+      preload(client);
+      for (Scenario s : Scenario.values()) {
+        Result r = closedLoop(client, s, connections, seconds);
+        System.out.println(row(r));
+        results.add(r);
+      }
+      // Half of the hot-key closed-loop rate, at a fixed rate: the latency target's condition.
+      double half = results.get(Scenario.INCR_100K.ordinal()).rate() / 2;
+      Result fixed = fixedRate(client, Scenario.INCR_100K, connections * 4, half, seconds);
+      System.out.println(row(fixed));
+      results.add(fixed);
+    } finally {
+      node.destroy();
+      if (!node.waitFor(30, TimeUnit.SECONDS)) {
+        node.destroyForcibly();
+      }
+    }
+    String md = report(results, durability, connections, seconds, quick);
+    Files.writeString(out.resolve("http-load-" + durability + ".md"), md, StandardCharsets.UTF_8);
+    System.out.println(md);
+  }
+
+  private static String option(String[] args, String name, String dflt) {
+    for (String a : args) {
+      if (a.startsWith("--" + name + "=")) {
+        return a.substring(name.length() + 3);
+      }
+    }
+    return dflt;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Process startNode(int http, int peer, Path data, String durability, Path log)
+      throws IOException {
+    return new ProcessBuilder(
+            "bin/geods",
+            "node",
+            "--node-id",
+            "bench-1",
+            "--region",
+            "us-east",
+            "--http",
+            "127.0.0.1:" + http,
+            "--peer",
+            "127.0.0.1:" + peer,
+            "--data-dir",
+            data.toString(),
+            "--durability",
+            durability)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  private static void awaitReady(ClientFactory factory, int port) throws InterruptedException {
+    WebClient c = WebClient.builder("h1c://127.0.0.1:" + port).factory(factory).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try {
+        if (c.get("/health/ready").aggregate().join().status().code() == 200) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the node did not become ready in 60 s");
+  }
+
+  private static void preload(WebClient client) {
+    List<CompletableFuture<AggregatedHttpResponse>> fs = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      fs.add(
+          client.execute(post("/crdt/counters/k" + i + "/increment", "{\"value\":1}")).aggregate());
+    }
+    fs.forEach(CompletableFuture::join);
+  }
+
+  private static HttpRequest request(WebClient unused, Scenario s, SplittableRandom r) {
+    return switch (s) {
+      case INCR_HOT -> post("/crdt/counters/hot/increment", "{\"value\":1}");
+      case INCR_100K ->
+          post("/crdt/counters/k" + r.nextInt(100_000) + "/increment", "{\"value\":1}");
+      case ORSET_ADD ->
+          post(
+              "/crdt/sets/s" + r.nextInt(1_000) + "/add",
+              "{\"element\":\"e" + r.nextInt(1_000_000) + "\"}");
+      case READ -> HttpRequest.of(HttpMethod.GET, "/crdt/counters/k" + r.nextInt(1_000));
+    };
+  }
+
+  private static HttpRequest post(String path, String body) {
+    return HttpRequest.of(HttpMethod.POST, path, MediaType.JSON_UTF_8, body);
+  }
+
+  static Result closedLoop(WebClient client, Scenario s, int connections, long seconds)
+      throws InterruptedException {
+    ConcurrentHistogram h = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
+    AtomicLong ok = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicBoolean recording = new AtomicBoolean(false);
+    AtomicBoolean stop = new AtomicBoolean(false);
+    AtomicLong inFlight = new AtomicLong();
+    for (int c = 0; c < connections; c++) {
+      loop(client, s, new SplittableRandom(c * 7919L), h, ok, errors, recording, stop, inFlight);
+    }
+    Thread.sleep(Math.min(2_000, seconds * 300));
+    recording.set(true);
+    long start = System.nanoTime();
+    Thread.sleep(seconds * 1_000);
+    recording.set(false);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    stop.set(true);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return new Result(
+        s.name().toLowerCase(Locale.ROOT) + " closed c=" + connections,
+        ok.get(),
+        errors.get(),
+        elapsed,
+        h);
+  }
+
+  private static void loop(
+      WebClient client,
+      Scenario s,
+      SplittableRandom r,
+      Histogram h,
+      AtomicLong ok,
+      AtomicLong errors,
+      AtomicBoolean recording,
+      AtomicBoolean stop,
+      AtomicLong inFlight) {
+    if (stop.get()) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    inFlight.incrementAndGet();
+    client
+        .execute(request(client, s, r))
+        .aggregate()
+        .whenComplete(
+            (res, err) -> {
+              inFlight.decrementAndGet();
+              if (recording.get()) {
+                if (err == null && res.status().code() < 300) {
+                  h.recordValue(
+                      Math.min((System.nanoTime() - t0) / 1_000, h.getHighestTrackableValue()));
+                  ok.incrementAndGet();
+                } else if (errors.incrementAndGet() == 1) {
+                  System.err.println(
+                      s
+                          + ": first error: "
+                          + (err != null ? err : res.status() + " " + res.contentUtf8()));
+                }
+              }
+              loop(client, s, r, h, ok, errors, recording, stop, inFlight);
+            });
+  }
+
+  static Result fixedRate(
+      WebClient client, Scenario s, int maxInFlight, double perSecond, long seconds)
+      throws InterruptedException {
+    ConcurrentHistogram h = new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
+    AtomicLong ok = new AtomicLong();
+    AtomicLong errors = new AtomicLong();
+    AtomicLong inFlight = new AtomicLong();
+    SplittableRandom r = new SplittableRandom(42);
+    long intervalNanos = (long) (1e9 / perSecond);
+    long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(seconds);
+    long next = start;
+    while (next < end) {
+      long now = System.nanoTime();
+      if (now < next) {
+        long wait = next - now;
+        if (wait > 200_000) {
+          TimeUnit.NANOSECONDS.sleep(wait - 100_000);
+        }
+        continue;
+      }
+      long intended = next;
+      next += intervalNanos;
+      if (inFlight.get() >= maxInFlight) {
+        errors.incrementAndGet(); // the node is behind: counted, not queued without bound
+        continue;
+      }
+      inFlight.incrementAndGet();
+      client
+          .execute(request(client, s, r))
+          .aggregate()
+          .whenComplete(
+              (res, err) -> {
+                inFlight.decrementAndGet();
+                if (err == null && res.status().code() < 300) {
+                  h.recordValue(
+                      Math.min(
+                          (System.nanoTime() - intended) / 1_000, h.getHighestTrackableValue()));
+                  ok.incrementAndGet();
+                } else {
+                  errors.incrementAndGet();
+                }
+              });
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return new Result(
+        String.format(Locale.ROOT, "%s fixed %.0f/s", s.name().toLowerCase(Locale.ROOT), perSecond),
+        ok.get(),
+        errors.get(),
+        elapsed,
+        h);
+  }
+
+  static String row(Result r) {
+    Histogram h = r.micros();
+    return String.format(
+        Locale.ROOT,
+        "| %s | %,.0f | %d | %d | %d | %d | %d |",
+        r.label(),
+        r.rate(),
+        r.errors(),
+        h.getValueAtPercentile(50),
+        h.getValueAtPercentile(99),
+        h.getValueAtPercentile(99.9),
+        h.getMaxValue());
+  }
+
+  static String report(
+      List<Result> results, String durability, int connections, long seconds, boolean quick) {
+    StringBuilder sb = new StringBuilder("# HTTP load on one node\n\n");
+    sb.append("- when: ").append(OffsetDateTime.now()).append('\n');
+    sb.append("- machine: ")
+        .append(BenchReport.machine())
+        .append(" (node and load generator share it)\n");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "- node: bin/geods, durability %s; client: Armeria HTTP/1.1 keep-alive, %d connections, %d s per scenario%s%n%n",
+            durability,
+            connections,
+            seconds,
+            quick ? " (quick: indicative only)" : ""));
+    sb.append("| scenario | req/s | errors | p50 µs | p99 µs | p99.9 µs | max µs |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    results.forEach(r -> sb.append(row(r)).append('\n'));
+    return sb.toString();
+  }
+}
