@@ -375,11 +375,11 @@ public final class RocksStore implements Store {
     return shards[Math.floorMod(h, shards.length)];
   }
 
-  private <T> CompletableFuture<T> submit(Shard.Task task, CompletableFuture<T> done) {
+  private <T> CompletableFuture<T> submit(Shard.Task<T> task) {
     if (closed || !shardFor(task.key()).submit(task)) {
-      done.completeExceptionally(new IllegalStateException("the store is closed"));
+      task.fail(new IllegalStateException("the store is closed"));
     }
-    return done;
+    return task.done;
   }
 
   @Override
@@ -388,19 +388,19 @@ public final class RocksStore implements Store {
       throw new IllegalArgumentException(op + " is not an operation on " + key.family().apiName());
     }
     Shard.WriteTask t = new Shard.WriteTask(this, key, op);
-    return submit(t, t.done);
+    return submit(t);
   }
 
   @Override
   public CompletableFuture<WriteResult> delete(KeyRef key) {
     Shard.DeleteTask t = new Shard.DeleteTask(this, key);
-    return submit(t, t.done);
+    return submit(t);
   }
 
   @Override
   public CompletableFuture<MergeResult> merge(LogEntry entry) {
     Shard.MergeTask t = new Shard.MergeTask(this, entry.key(), entry.toRecord(), false);
-    return submit(t, t.done);
+    return submit(t);
   }
 
   @Override
@@ -409,7 +409,7 @@ public final class RocksStore implements Store {
       throw new IllegalArgumentException(record.type() + " is not a type of " + key.family());
     }
     Shard.MergeTask t = new Shard.MergeTask(this, key, record, true);
-    return submit(t, t.done);
+    return submit(t);
   }
 
   // ---- Store: reads ----
@@ -660,7 +660,7 @@ public final class RocksStore implements Store {
             KeyRecord r = RecordCodec.decode(v);
             if (r.normalize(h) != r) {
               Shard.NormalizeTask task = new Shard.NormalizeTask(key, h);
-              pending.add(submit(task, task.done));
+              pending.add(submit(task));
             }
           } catch (CorruptRecordException e) {
             quarantine(key, e.getMessage());

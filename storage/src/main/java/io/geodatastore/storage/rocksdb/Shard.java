@@ -38,7 +38,7 @@ final class Shard implements Runnable {
 
   private final RocksStore store;
   private final int index;
-  private final ConcurrentLinkedQueue<Task> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Task<?>> queue = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private final LinkedHashMap<KeyRef, Slot> cache;
   private volatile boolean running = true;
@@ -63,7 +63,7 @@ final class Shard implements Runnable {
   }
 
   /** Enqueues a task; false when the shard is stopping. */
-  boolean submit(Task t) {
+  boolean submit(Task<?> t) {
     if (!running) {
       return false;
     }
@@ -78,16 +78,16 @@ final class Shard implements Runnable {
     LockSupport.unpark(thread);
     thread.join();
     // A submit that raced the stop may have enqueued after the loop's last look: refuse it.
-    for (Task t = queue.poll(); t != null; t = queue.poll()) {
+    for (Task<?> t = queue.poll(); t != null; t = queue.poll()) {
       t.fail(new IllegalStateException("the store is closed"));
     }
   }
 
   @Override
   public void run() {
-    List<Task> batch = new ArrayList<>();
+    List<Task<?>> batch = new ArrayList<>();
     while (running || !queue.isEmpty()) {
-      Task first = queue.poll();
+      Task<?> first = queue.poll();
       if (first == null) {
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(5));
         continue;
@@ -99,12 +99,12 @@ final class Shard implements Runnable {
     }
   }
 
-  private void fill(List<Task> batch) {
+  private void fill(List<Task<?>> batch) {
     int max = store.config().groupCommitMax();
     long windowNanos = TimeUnit.MICROSECONDS.toNanos(store.config().groupCommitWindowMicros());
     long deadline = System.nanoTime() + windowNanos;
     while (batch.size() < max) {
-      Task t = queue.poll();
+      Task<?> t = queue.poll();
       if (t != null) {
         batch.add(t);
       } else if (windowNanos > 0 && System.nanoTime() < deadline) {
@@ -202,10 +202,10 @@ final class Shard implements Runnable {
     }
   }
 
-  private void commit(List<Task> tasks) {
+  private void commit(List<Task<?>> tasks) {
     Batch b = new Batch();
     try (b.writes) {
-      for (Task t : tasks) {
+      for (Task<?> t : tasks) {
         try {
           t.apply(b);
         } catch (RuntimeException e) {
@@ -233,7 +233,7 @@ final class Shard implements Runnable {
       b.pending.keySet().forEach(cache::remove);
       store.statsInvalidated();
       b.sequences.forEach(store::sequenceDurable);
-      for (Task t : tasks) {
+      for (Task<?> t : tasks) {
         t.fail(new StorageException("write failed: " + e.getMessage(), e));
       }
     } finally {
@@ -250,110 +250,91 @@ final class Shard implements Runnable {
 
   // ---- tasks ----
 
-  /** A unit of work on one key, run on the shard thread. */
-  abstract static class Task {
-    abstract KeyRef key();
+  /**
+   * A unit of work on one key, run on the shard thread; its future completes after the batch that
+   * holds it is written.
+   *
+   * @param <R> what the future completes with
+   */
+  abstract static class Task<R> {
+    final KeyRef key;
+    final CompletableFuture<R> done = new CompletableFuture<>();
+
+    Task(KeyRef key) {
+      this.key = key;
+    }
+
+    KeyRef key() {
+      return key;
+    }
+
+    void fail(Throwable t) {
+      done.completeExceptionally(t);
+    }
+
+    /** Completes the future once the batch is durable. */
+    final void completeAfterWrite(Batch b, R result) {
+      b.completions.add(() -> done.complete(result));
+    }
 
     abstract void apply(Batch b) throws RocksDBException;
-
-    abstract void fail(Throwable t);
   }
 
   /** A client write. */
-  static final class WriteTask extends Task {
-    final KeyRef key;
-    final Operation op;
-    final CompletableFuture<WriteResult> done = new CompletableFuture<>();
+  static final class WriteTask extends Task<WriteResult> {
+    private final Operation op;
     private final RocksStore store;
 
     WriteTask(RocksStore store, KeyRef key, Operation op) {
+      super(key);
       this.store = store;
-      this.key = key;
       this.op = op;
     }
 
     @Override
-    KeyRef key() {
-      return key;
-    }
-
-    @Override
-    void fail(Throwable t) {
-      done.completeExceptionally(t);
-    }
-
-    @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
-      WriteResult r =
+      completeAfterWrite(
+          b,
           slot.corrupt() != null
               ? new WriteResult.Quarantined(key, slot.corrupt())
               : b.commit(
-                  slot, KeyOps.write(slot.record(), key, op, store.replicaId(), store.clock()));
-      complete(b, r);
-    }
-
-    private void complete(Batch b, WriteResult r) {
-      b.completions.add(() -> done.complete(r));
+                  slot, KeyOps.write(slot.record(), key, op, store.replicaId(), store.clock())));
     }
   }
 
   /** A client delete. */
-  static final class DeleteTask extends Task {
-    final KeyRef key;
-    final CompletableFuture<WriteResult> done = new CompletableFuture<>();
+  static final class DeleteTask extends Task<WriteResult> {
     private final RocksStore store;
 
     DeleteTask(RocksStore store, KeyRef key) {
+      super(key);
       this.store = store;
-      this.key = key;
-    }
-
-    @Override
-    KeyRef key() {
-      return key;
-    }
-
-    @Override
-    void fail(Throwable t) {
-      done.completeExceptionally(t);
     }
 
     @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
-      WriteResult r =
+      completeAfterWrite(
+          b,
           slot.corrupt() != null
               ? new WriteResult.Quarantined(key, slot.corrupt())
-              : b.commit(slot, KeyOps.delete(slot.record(), key, store.replicaId(), store.clock()));
-      WriteResult result = r;
-      b.completions.add(() -> done.complete(result));
+              : b.commit(
+                  slot, KeyOps.delete(slot.record(), key, store.replicaId(), store.clock())));
     }
   }
 
   /** A merge of a replicated entry or an anti-entropy record. */
-  static final class MergeTask extends Task {
-    final KeyRef key;
-    final KeyRecord incoming;
-    final boolean fullState;
-    final CompletableFuture<MergeResult> done = new CompletableFuture<>();
+  static final class MergeTask extends Task<MergeResult> {
+    private final KeyRecord incoming;
+    private final boolean fullState;
     private final RocksStore store;
 
     MergeTask(RocksStore store, KeyRef key, KeyRecord incoming, boolean fullState) {
+      super(key);
       this.store = store;
-      this.key = key;
       this.incoming = incoming;
       this.fullState = fullState;
-    }
-
-    @Override
-    KeyRef key() {
-      return key;
-    }
-
-    @Override
-    void fail(Throwable t) {
-      done.completeExceptionally(t);
     }
 
     @Override
@@ -362,7 +343,7 @@ final class Shard implements Runnable {
       boolean repairing = slot.corrupt() != null;
       if (repairing && !fullState) {
         // A delta cannot rebuild a corrupt state; anti-entropy will ship the full state.
-        b.completions.add(() -> done.complete(new MergeResult(false, false, List.of())));
+        completeAfterWrite(b, new MergeResult(false, false, List.of()));
         return;
       }
       KeyOps.MergePlan plan =
@@ -384,24 +365,12 @@ final class Shard implements Runnable {
   }
 
   /** Garbage collection of one key under a horizon: drop a stable tombstone or forget an epoch. */
-  static final class NormalizeTask extends Task {
-    final KeyRef key;
-    final VersionVector horizon;
-    final CompletableFuture<long[]> done = new CompletableFuture<>();
+  static final class NormalizeTask extends Task<long[]> {
+    private final VersionVector horizon;
 
     NormalizeTask(KeyRef key, VersionVector horizon) {
-      this.key = key;
+      super(key);
       this.horizon = horizon;
-    }
-
-    @Override
-    KeyRef key() {
-      return key;
-    }
-
-    @Override
-    void fail(Throwable t) {
-      done.completeExceptionally(t);
     }
 
     @Override
@@ -411,7 +380,7 @@ final class Shard implements Runnable {
       KeyRecord rec = slot.record();
       if (rec != null && slot.corrupt() == null) {
         KeyRecord n = rec.normalize(horizon);
-        long before = slot.storedBytes() + key.nameBytes().length;
+        long before = slot.storedBytes() + (long) key.nameBytes().length;
         if (n == null) {
           b.delete(slot);
           reclaimed[0] = 1;
@@ -419,10 +388,11 @@ final class Shard implements Runnable {
         } else if (n != rec) {
           b.put(slot, n);
           reclaimed[1] = 1;
-          reclaimed[2] = before - (b.pending.get(key).storedBytes() + key.nameBytes().length);
+          reclaimed[2] =
+              before - (b.pending.get(key).storedBytes() + (long) key.nameBytes().length);
         }
       }
-      b.completions.add(() -> done.complete(reclaimed));
+      completeAfterWrite(b, reclaimed);
     }
   }
 }
