@@ -1,0 +1,288 @@
+package io.geodatastore.bench;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.MediaType;
+import io.netty.channel.ChannelOption;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Cross-region propagation on a local cluster started with {@code scripts/cluster start} (three
+ * regions, fault injection on): from a write's acknowledgement at the origin to its visibility in
+ * every other region, with a background load of increments at a fixed rate and an injected
+ * inter-region latency.
+ *
+ * <p>Every 50 ms a probe writes a sequence number to an LWW register at the first region's node;
+ * one poller per other region reads the register in a tight loop and records, for each sequence
+ * number it sees first, the time since the origin acknowledged it. All processes share one machine
+ * and one clock, so the times compare directly. The replication lag (the seed's {@code
+ * geodatastore_replication_lag_seconds}) is sampled at the start and end of each run to show
+ * whether it grows.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
+ * with the cluster on ports 8080 (origin), 8081, 8082.
+ */
+public final class CrossRegionLoad {
+
+  private CrossRegionLoad() {}
+
+  record Run(
+      long injectedMs,
+      int rate,
+      double achievedRate,
+      Histogram visibleMicros,
+      long probes,
+      String lagStart,
+      String lagEnd) {}
+
+  public static void main(String[] args) throws Exception {
+    Path out = Path.of(args.length > 0 ? args[0] : "build/bench");
+    boolean quick = List.of(args).contains("--quick");
+    long seconds = quick ? 5 : 15;
+    List<String> regions = List.of("us-east", "eu-west", "ap-southeast");
+    int[] ports = {8080, 8081, 8082};
+    List<Run> runs = new ArrayList<>();
+    try (ClientFactory factory =
+        ClientFactory.builder().channelOption(ChannelOption.TCP_NODELAY, true).build()) {
+      List<WebClient> nodes = new ArrayList<>();
+      for (int p : ports) {
+        nodes.add(
+            WebClient.builder("h1c://127.0.0.1:" + p)
+                .factory(factory)
+                .responseTimeout(Duration.ofSeconds(30))
+                .build());
+      }
+      for (long latency : new long[] {0, 50, 150}) {
+        injectLatency(nodes, regions, latency);
+        for (int rate : new int[] {1_000, 10_000}) {
+          Run r = run(nodes, latency, rate, seconds);
+          System.out.println(row(r));
+          runs.add(r);
+        }
+      }
+      injectLatency(nodes, regions, -1);
+    }
+    String md = report(runs, seconds, quick);
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("cross-region.md"), md, StandardCharsets.UTF_8);
+    System.out.println(md);
+  }
+
+  /** Delays every node's messages towards each other region by {@code ms}; negative heals. */
+  private static void injectLatency(List<WebClient> nodes, List<String> regions, long ms) {
+    for (int i = 0; i < nodes.size(); i++) {
+      WebClient n = nodes.get(i);
+      check(n.delete("/admin/faults").aggregate().join(), "heal");
+      if (ms <= 0) {
+        continue;
+      }
+      for (int j = 0; j < regions.size(); j++) {
+        if (i != j) {
+          String body = "{\"region\":\"" + regions.get(j) + "\",\"ms\":" + ms + ",\"jitter_ms\":0}";
+          check(
+              n.execute(
+                      HttpRequest.of(
+                          HttpMethod.POST, "/admin/faults/latency", MediaType.JSON_UTF_8, body))
+                  .aggregate()
+                  .join(),
+              "latency");
+        }
+      }
+    }
+  }
+
+  private static void check(AggregatedHttpResponse r, String what) {
+    if (r.status().code() >= 300) {
+      throw new IllegalStateException(what + ": " + r.status() + " " + r.contentUtf8());
+    }
+  }
+
+  static Run run(List<WebClient> nodes, long latency, int rate, long seconds) throws Exception {
+    WebClient origin = nodes.get(0);
+    String probeKey = "probe-" + latency + "-" + rate;
+    AtomicBoolean stop = new AtomicBoolean(false);
+    AtomicLong sent = new AtomicLong();
+    Histogram visible = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    long[] ackNanos = new long[(int) (seconds * 20 + 100)];
+    AtomicLong lastProbe = new AtomicLong(0);
+    String lagStart = lag(origin);
+
+    Thread load =
+        Thread.ofPlatform().name("load").start(() -> background(origin, rate, seconds, stop, sent));
+    List<Thread> pollers = new ArrayList<>();
+    for (int i = 1; i < nodes.size(); i++) {
+      WebClient n = nodes.get(i);
+      pollers.add(
+          Thread.ofPlatform()
+              .name("poll-" + i)
+              .start(() -> poll(n, probeKey, ackNanos, lastProbe, visible, stop)));
+    }
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    int seq = 0;
+    while (System.nanoTime() < end && seq < ackNanos.length - 1) {
+      seq++;
+      String body = "{\"value\":" + seq + "}";
+      AggregatedHttpResponse r =
+          origin
+              .execute(
+                  HttpRequest.of(
+                      HttpMethod.POST, "/crdt/registers/" + probeKey, MediaType.JSON_UTF_8, body))
+              .aggregate()
+              .join();
+      ackNanos[seq] = System.nanoTime();
+      lastProbe.set(seq);
+      check(r, "probe");
+      Thread.sleep(50);
+    }
+    Thread.sleep(Math.max(1_000, latency * 4));
+    stop.set(true);
+    load.join(TimeUnit.SECONDS.toMillis(60));
+    for (Thread p : pollers) {
+      p.join(TimeUnit.SECONDS.toMillis(10));
+    }
+    return new Run(
+        latency, rate, sent.get() / (double) seconds, visible, seq, lagStart, lag(origin));
+  }
+
+  /** Increments on 10,000 keys at {@code rate} per second, at most 512 in flight. */
+  private static void background(
+      WebClient origin, int rate, long seconds, AtomicBoolean stop, AtomicLong sent) {
+    SplittableRandom r = new SplittableRandom(rate);
+    AtomicLong inFlight = new AtomicLong();
+    long interval = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(seconds);
+    long next = start;
+    while (!stop.get() && System.nanoTime() < end) {
+      long now = System.nanoTime();
+      if (now < next) {
+        if (next - now > 200_000) {
+          try {
+            TimeUnit.NANOSECONDS.sleep(next - now - 100_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+        continue;
+      }
+      next += interval;
+      if (inFlight.get() >= 512) {
+        continue;
+      }
+      inFlight.incrementAndGet();
+      origin
+          .execute(
+              HttpRequest.of(
+                  HttpMethod.POST,
+                  "/crdt/counters/load-" + r.nextInt(10_000) + "/increment",
+                  MediaType.JSON_UTF_8,
+                  "{\"value\":1}"))
+          .aggregate()
+          .whenComplete(
+              (res, err) -> {
+                inFlight.decrementAndGet();
+                if (err == null && res.status().code() < 300) {
+                  sent.incrementAndGet();
+                }
+              });
+    }
+  }
+
+  private static void poll(
+      WebClient node,
+      String key,
+      long[] ackNanos,
+      AtomicLong lastProbe,
+      Histogram visible,
+      AtomicBoolean stop) {
+    long seen = 0;
+    while (!stop.get()) {
+      AggregatedHttpResponse r = node.get("/crdt/registers/" + key).aggregate().join();
+      long now = System.nanoTime();
+      if (r.status().code() == 200) {
+        String body = r.contentUtf8();
+        int at = body.indexOf("\"value\":");
+        if (at >= 0) {
+          int endAt = at + 8;
+          while (endAt < body.length() && Character.isDigit(body.charAt(endAt))) {
+            endAt++;
+          }
+          long v = Long.parseLong(body.substring(at + 8, endAt));
+          if (v > seen && v <= lastProbe.get() && ackNanos[(int) v] > 0) {
+            seen = v;
+            synchronized (visible) {
+              visible.recordValue(Math.max(0, (now - ackNanos[(int) v]) / 1_000));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static String lag(WebClient origin) {
+    AggregatedHttpResponse r = origin.get("/admin/replication/lag").aggregate().join();
+    String s = r.contentUtf8().replaceAll("\\s+", " ");
+    return s.length() > 160 ? s.substring(0, 160) + "…" : s;
+  }
+
+  static String row(Run r) {
+    Histogram h = r.visibleMicros();
+    return String.format(
+        Locale.ROOT,
+        "| %d | %,d | %,.0f | %d | %.1f | %.1f | %.1f | %s |",
+        r.injectedMs(),
+        r.rate(),
+        r.achievedRate(),
+        h.getTotalCount(),
+        h.getValueAtPercentile(50) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0,
+        h.getMaxValue() / 1000.0,
+        r.injectedMs() + 20);
+  }
+
+  static String report(List<Run> runs, long seconds, boolean quick) {
+    StringBuilder sb = new StringBuilder("# Cross-region propagation\n\n");
+    sb.append("- when: ").append(OffsetDateTime.now()).append('\n');
+    sb.append("- machine: ")
+        .append(BenchReport.machine())
+        .append(" (all nodes and the load on it)\n");
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "- %d s per run%s; probes every 50 ms at us-east, observed from eu-west and ap-southeast; background increments on 10,000 keys at us-east%n%n",
+            seconds,
+            quick ? " (quick: indicative only)" : ""));
+    sb.append(
+        "| injected ms | target writes/s | achieved writes/s | observations | p50 ms | p99 ms | max ms | goal p99 ≤ ms |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    runs.forEach(r -> sb.append(row(r)).append('\n'));
+    sb.append("\nReplication lag at the origin, start → end of each run:\n\n");
+    runs.forEach(
+        r ->
+            sb.append(
+                String.format(
+                    Locale.ROOT,
+                    "- %d ms, %,d/s: `%s` → `%s`%n",
+                    r.injectedMs(),
+                    r.rate(),
+                    r.lagStart(),
+                    r.lagEnd())));
+    return sb.toString();
+  }
+}
