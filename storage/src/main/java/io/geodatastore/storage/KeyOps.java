@@ -131,9 +131,14 @@ public final class KeyOps {
       return unchanged(new WriteResult.NotFound(key));
     }
     CrdtType type = current.type();
-    // The new epoch must be greater than the one it ends, or the delete would lose the join.
-    clock.receive(current.epoch().timestamp());
-    HlcTimestamp now = clock.tick();
+    // The new epoch must be greater than the one it ends, or the delete would lose the join (and
+    // the local record would step back in the lattice: replicas would diverge). Receiving the old
+    // epoch's time is not enough: the clock clamps a time too far ahead of this node's wall clock,
+    // so a tick can come out below it; the delete then takes the next time after the old epoch.
+    HlcTimestamp ended = current.epoch().timestamp();
+    clock.receive(ended);
+    HlcTimestamp ticked = clock.tick();
+    HlcTimestamp now = ticked.isAfter(ended) ? ticked : successor(ended);
     Epoch epoch = new Epoch(now, self);
     return logged(
         id ->
@@ -141,6 +146,12 @@ public final class KeyOps {
                 KeyRecord.tombstone(type, epoch, id),
                 new LogEntry(id, key, type, epoch, false, type.empty(), id, now),
                 new WriteResult.Written(key, type, type.empty(), false, id, now, List.of())));
+  }
+
+  private static HlcTimestamp successor(HlcTimestamp t) {
+    return t.logical() == Integer.MAX_VALUE
+        ? new HlcTimestamp(t.wallMs() + 1, 0)
+        : new HlcTimestamp(t.wallMs(), t.logical() + 1);
   }
 
   /**

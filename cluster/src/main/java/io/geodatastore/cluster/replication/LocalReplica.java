@@ -1,8 +1,10 @@
 package io.geodatastore.cluster.replication;
 
+import io.geodatastore.cluster.NodeId;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.storage.LogEntry;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The replication layer's view of this node's store. The node implements it over the RocksDB store
@@ -37,4 +39,16 @@ public interface LocalReplica {
 
   /** Persists that every entry of {@code origin} up to {@code seq} is merged here. */
   void recordApplied(ReplicaId origin, long seq);
+
+  /**
+   * The peers' acknowledgements of this replica's log, as {@link #recordPeerAcks} last persisted
+   * them (at every trim, and whenever the set of peers changes; empty when never). After a restart
+   * they hold the trim back for peers membership has not reported yet (a peer that is down or
+   * behind a partition is not in a fresh view, and trimming past it would leave it to anti-entropy
+   * for no reason).
+   */
+  Map<NodeId, Long> peerAcks();
+
+  /** Persists the peers' acknowledgements, before a trim that relies on them. */
+  void recordPeerAcks(Map<NodeId, Long> acks);
 }

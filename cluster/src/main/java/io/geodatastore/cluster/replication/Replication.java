@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -48,6 +49,7 @@ public final class Replication {
   private final Map<ReplicaId, Inbound> inbound = new HashMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final List<Consumer<NodeId>> catchUpListeners = new ArrayList<>();
+  private Set<NodeId> persistedPeers = Set.of();
   private boolean pumpScheduled;
   private Cancellable ticker;
   private long deltasSent;
@@ -63,8 +65,22 @@ public final class Replication {
     this.options = options;
   }
 
-  /** Starts the housekeeping timer. */
+  /**
+   * Starts the housekeeping timer. The peers the last trim relied on (persisted by the replica)
+   * become streams that are down until membership reports them, so that a restarted node does not
+   * trim entries a peer it has not heard of yet still needs.
+   */
   public void start() {
+    Map<NodeId, Long> persisted = local.peerAcks();
+    persistedPeers = persisted.keySet();
+    persisted.forEach(
+        (id, acked) -> {
+          if (!id.equals(self)) {
+            PeerStream p = peers.computeIfAbsent(id, PeerStream::new);
+            p.acked = Math.max(p.acked, acked);
+            p.sent = Math.max(p.sent, p.acked);
+          }
+        });
     ticker = env.schedule(options.tickMs(), this::tick);
   }
 
@@ -73,7 +89,9 @@ public final class Replication {
     if (ticker != null) {
       ticker.cancel();
     }
-    for (Waiter w : List.copyOf(waiters)) {
+    List<Waiter> pending = List.copyOf(waiters);
+    waiters.clear(); // answered once: nothing may complete them again after the stop
+    for (Waiter w : pending) {
       w.finish(false);
     }
   }
@@ -164,6 +182,9 @@ public final class Replication {
       ReplicationMessage.DeltaBatch b =
           new ReplicationMessage.DeltaBatch(self, local.replicaId(), skipTo, entries);
       env.send(p.address, b);
+      if (p.sent == p.acked) {
+        p.outstandingSinceMs = env.nowMs();
+      }
       p.sent = b.lastSequence();
       p.lastSendMs = env.nowMs();
       deltasSent += entries.size();
@@ -183,19 +204,25 @@ public final class Replication {
     if (p == null || !a.origin().equals(local.replicaId())) {
       return;
     }
-    if (a.appliedThrough() > p.acked) {
+    boolean progressed = a.appliedThrough() > p.acked;
+    if (progressed) {
       p.acked = a.appliedThrough();
       p.lastAckMs = env.nowMs();
       if (p.needsCatchUp && local.lastSequence() - p.acked <= options.windowEntriesMax()) {
         p.needsCatchUp = false;
       }
     }
-    if (!p.known || p.sent < p.acked) {
+    if (!p.known) {
+      // The answer to a probe: resume exactly where the receiver is, not after what was sent
+      // before it went down (that was lost with it, or never arrived).
       p.known = true;
-      p.sent = Math.max(p.sent, p.acked);
-      if (p.lastAckMs == 0) {
-        p.lastAckMs = env.nowMs();
-      }
+      p.sent = p.acked;
+      p.lastAckMs = env.nowMs();
+    } else if (p.sent < p.acked) {
+      p.sent = p.acked;
+    }
+    if (progressed) {
+      p.outstandingSinceMs = env.nowMs(); // what is still outstanding waits from now
     }
     checkWaiters();
     pump(p);
@@ -267,6 +294,11 @@ public final class Replication {
   private void tick() {
     long now = env.nowMs();
     for (PeerStream p : peers.values()) {
+      // Checked for every peer, down ones first of all: a peer that is down is exactly the one
+      // that falls behind, and must stop holding the trim back once past the retention limit.
+      if (local.lastSequence() - p.acked > options.retentionEntriesMax()) {
+        markCatchUp(p);
+      }
       if (!p.up) {
         continue;
       }
@@ -276,16 +308,15 @@ public final class Replication {
         }
         continue;
       }
-      if (p.sent > p.acked
-          && now - p.lastAckMs >= options.retransmitMs()
-          && now - p.lastSendMs >= options.retransmitMs()) {
+      // Resend from the acknowledgement when the oldest outstanding entry has waited a whole
+      // retransmit interval without progress. (Not "since the last send": under steady writes
+      // there is always a recent send, and a lost batch would stall the stream until the window
+      // filled.)
+      if (p.sent > p.acked && now - p.outstandingSinceMs >= options.retransmitMs()) {
         p.sent = p.acked;
         pump(p);
       } else if (p.sent < local.lastSequence()) {
         pump(p);
-      }
-      if (local.lastSequence() - p.acked > options.retentionEntriesMax()) {
-        markCatchUp(p);
       }
     }
     trim();
@@ -306,8 +337,20 @@ public final class Replication {
     if (min == Long.MAX_VALUE) {
       min = local.lastSequence() - options.retentionEntriesMax();
     }
+    Map<NodeId, Long> acks = new TreeMap<>();
+    for (PeerStream p : peers.values()) {
+      if (!p.needsCatchUp) {
+        acks.put(p.id, p.acked);
+      }
+    }
     if (min >= local.firstRetainedSequence()) {
+      local.recordPeerAcks(acks);
+      persistedPeers = acks.keySet();
       local.trimLog(min);
+    } else if (!acks.keySet().equals(persistedPeers)) {
+      // A new peer must hold the trim back after a restart too, even before the next trim.
+      local.recordPeerAcks(acks);
+      persistedPeers = acks.keySet();
     }
   }
 
@@ -453,6 +496,7 @@ public final class Replication {
     long sent;
     long lastSendMs;
     long lastAckMs;
+    long outstandingSinceMs;
     long lastProbeMs;
 
     PeerStream(NodeId id) {

@@ -1,0 +1,443 @@
+package io.geodatastore.cluster.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.ReplicationMessage.BatchAck;
+import io.geodatastore.cluster.ReplicationMessage.DeltaBatch;
+import io.geodatastore.cluster.ReplicationMessage.StreamProbe;
+import io.geodatastore.cluster.testkit.ManualEnv;
+import io.geodatastore.core.causal.Dot;
+import io.geodatastore.core.causal.HlcTimestamp;
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.core.crdt.Family;
+import io.geodatastore.storage.Epoch;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.LogEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The delta streams, driven by hand: one node "a" (region r1), peers "b" (r1) and "c" (r2). */
+class ReplicationTest {
+
+  static final NodeId A = NodeId.of("a");
+  static final NodeId B = NodeId.of("b");
+  static final NodeId C = NodeId.of("c");
+  static final NodeAddress ADDR_B = new NodeAddress("b", 2);
+  static final NodeAddress ADDR_C = new NodeAddress("c", 3);
+  static final ReplicationOptions OPTIONS = new ReplicationOptions(4, 1 << 20, 2, 8, 100, 20, 10);
+
+  /** A replica in memory; merges complete synchronously. */
+  static final class TestReplica implements LocalReplica {
+    final ReplicaId id;
+    final TreeMap<Long, LogEntry> log = new TreeMap<>();
+    final Map<ReplicaId, Long> applied = new TreeMap<>();
+    final List<LogEntry> merged = new ArrayList<>();
+    Map<NodeId, Long> peerAcks = Map.of();
+    long last;
+    long lastMaxBytes;
+
+    TestReplica(String id) {
+      this.id = new ReplicaId(id);
+    }
+
+    void append(int n) {
+      for (int i = 0; i < n; i++) {
+        last++;
+        log.put(last, entry(id, last));
+      }
+    }
+
+    @Override
+    public ReplicaId replicaId() {
+      return id;
+    }
+
+    @Override
+    public long lastSequence() {
+      return last;
+    }
+
+    @Override
+    public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
+      lastMaxBytes = maxBytes;
+      return log.tailMap(fromSeq, true).values().stream().limit(maxEntries).toList();
+    }
+
+    @Override
+    public long firstRetainedSequence() {
+      return log.isEmpty() ? last + 1 : log.firstKey();
+    }
+
+    @Override
+    public void trimLog(long throughSeq) {
+      log.headMap(throughSeq, true).clear();
+    }
+
+    @Override
+    public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
+      merged.addAll(entries);
+      done.accept(true);
+    }
+
+    @Override
+    public long applied(ReplicaId origin) {
+      return applied.getOrDefault(origin, 0L);
+    }
+
+    @Override
+    public void recordApplied(ReplicaId origin, long seq) {
+      applied.put(origin, seq);
+    }
+
+    @Override
+    public Map<NodeId, Long> peerAcks() {
+      return peerAcks;
+    }
+
+    @Override
+    public void recordPeerAcks(Map<NodeId, Long> acks) {
+      peerAcks = Map.copyOf(acks);
+    }
+  }
+
+  static LogEntry entry(ReplicaId origin, long seq) {
+    return new LogEntry(
+        new Dot(origin, seq),
+        KeyRef.of(Family.COUNTERS, "k" + seq),
+        CrdtType.PN_COUNTER,
+        Epoch.ZERO,
+        true,
+        CrdtType.PN_COUNTER.empty(),
+        null,
+        new HlcTimestamp(1, 0));
+  }
+
+  ManualEnv env;
+  TestReplica local;
+  Replication r;
+
+  @BeforeEach
+  void setUp() {
+    env = new ManualEnv(1);
+    local = new TestReplica("a");
+    r = new Replication(env, A, "r1", local, OPTIONS);
+    r.start();
+  }
+
+  void up(NodeId id, NodeAddress address, String region) {
+    r.memberChanged(id, region, address, MemberState.ALIVE);
+  }
+
+  void ack(NodeId from, long through) {
+    r.onMessage(new BatchAck(from, local.id, through));
+  }
+
+  List<DeltaBatch> batchesTo(NodeAddress to) {
+    return env.drain().stream()
+        .filter(s -> s.to().equals(to) && s.msg() instanceof DeltaBatch)
+        .map(s -> (DeltaBatch) s.msg())
+        .toList();
+  }
+
+  static List<Long> firstAndLast(List<DeltaBatch> batches) {
+    List<Long> out = new ArrayList<>();
+    for (DeltaBatch b : batches) {
+      out.add(b.entries().getFirst().id().counter());
+      out.add(b.lastSequence());
+    }
+    return out;
+  }
+
+  @Test
+  void aPeerThatComesUpIsProbedBeforeAnyBatch() {
+    local.append(3);
+    up(B, ADDR_B, "r1");
+    r.localWritten();
+    env.advance(5);
+    List<ManualEnv.Sent> sent = env.drain();
+    assertThat(sent).hasSize(1);
+    assertThat(sent.getFirst().msg()).isEqualTo(new StreamProbe(A, local.id));
+
+    ack(B, 0); // the probe's answer
+    assertThat(firstAndLast(batchesTo(ADDR_B))).containsExactly(1L, 3L);
+  }
+
+  @Test
+  void batchesRespectTheEntryAndByteBoundsAndTheWindow() {
+    up(B, ADDR_B, "r1");
+    ack(B, 0);
+    env.drain();
+    local.append(20);
+    r.localWritten();
+    env.advance(5);
+    // Batches of at most 4 entries, at most 8 unacknowledged.
+    assertThat(firstAndLast(batchesTo(ADDR_B))).containsExactly(1L, 4L, 5L, 8L);
+    assertThat(local.lastMaxBytes).isEqualTo(OPTIONS.batchBytesMax());
+
+    ack(B, 4);
+    assertThat(firstAndLast(batchesTo(ADDR_B))).containsExactly(9L, 12L);
+  }
+
+  @Test
+  void acksAdvanceAndTheLogIsTrimmedToTheLowestAck() {
+    up(B, ADDR_B, "r1");
+    up(C, ADDR_C, "r2");
+    ack(B, 0);
+    ack(C, 0);
+    local.append(8);
+    r.localWritten();
+    env.advance(5);
+    ack(B, 8);
+    ack(C, 4);
+    env.advance(OPTIONS.tickMs());
+    assertThat(local.firstRetainedSequence()).isEqualTo(5);
+    assertThat(r.lag()).extracting(Replication.PeerLag::acknowledged).containsExactly(8L, 4L);
+    ack(C, 8);
+    env.advance(OPTIONS.tickMs());
+    assertThat(local.log).isEmpty();
+  }
+
+  @Test
+  void silenceMakesTheStreamResendFromTheLastAck() {
+    up(B, ADDR_B, "r1");
+    ack(B, 0);
+    local.append(6);
+    r.localWritten();
+    env.advance(5);
+    env.drain();
+    ack(B, 2);
+    env.drain();
+    env.advance(OPTIONS.retransmitMs() + OPTIONS.tickMs());
+    List<DeltaBatch> resent = batchesTo(ADDR_B);
+    assertThat(resent).isNotEmpty();
+    assertThat(resent.getFirst().entries().getFirst().id().counter()).isEqualTo(3);
+  }
+
+  /** Regression: under steady writes the stream kept "sending", so a lost batch was not resent. */
+  @Test
+  void aLostBatchIsResentEvenWhileNewWritesKeepTheStreamBusy() {
+    Replication wide =
+        new Replication(
+            env, A, "r1", local, new ReplicationOptions(1, 1 << 20, 0, 1_000, 100, 10_000, 10));
+    wide.start();
+    wide.memberChanged(B, "r1", ADDR_B, MemberState.ALIVE);
+    wide.onMessage(new BatchAck(B, local.id, 0));
+    env.drain();
+    local.append(1);
+    wide.localWritten();
+    env.advance(1);
+    env.drain(); // entry 1 is lost
+    boolean resent = false;
+    for (int i = 0; i < 20 && !resent; i++) {
+      local.append(1);
+      wide.localWritten();
+      env.advance(20);
+      for (ManualEnv.Sent s : env.drain()) {
+        if (s.msg() instanceof DeltaBatch b && b.entries().getFirst().id().counter() == 1) {
+          resent = true;
+        }
+      }
+      wide.onMessage(new BatchAck(B, local.id, 0)); // the receiver has a gap: no progress
+    }
+    assertThat(resent).as("entry 1 resent within 400 ms of steady writes").isTrue();
+  }
+
+  @Test
+  void aReceiverMergesInOrderIgnoresDuplicatesAndNeverAcksPastAGap() {
+    TestReplica bLocal = new TestReplica("b");
+    ManualEnv bEnv = new ManualEnv(2);
+    Replication rb = new Replication(bEnv, B, "r1", bLocal, OPTIONS);
+    rb.start();
+    rb.memberChanged(A, "r1", new NodeAddress("a", 1), MemberState.ALIVE);
+    bEnv.drain();
+    ReplicaId origin = local.id;
+    DeltaBatch first = new DeltaBatch(A, origin, 0, List.of(entry(origin, 1), entry(origin, 2)));
+    DeltaBatch second = new DeltaBatch(A, origin, 0, List.of(entry(origin, 3), entry(origin, 4)));
+
+    rb.onMessage(second); // reordered: a gap before it
+    assertThat(acks(bEnv)).containsExactly(0L);
+    assertThat(bLocal.merged).isEmpty();
+
+    rb.onMessage(first);
+    rb.onMessage(first); // duplicate
+    rb.onMessage(second);
+    rb.onMessage(second);
+    assertThat(acks(bEnv)).containsExactly(2L, 2L, 4L, 4L);
+    assertThat(bLocal.merged).extracting(e -> e.id().counter()).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(bLocal.applied(origin)).isEqualTo(4);
+
+    // A batch overlapping what is merged merges only the new part.
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 4), entry(origin, 5))));
+    assertThat(acks(bEnv)).containsExactly(5L);
+    assertThat(bLocal.merged).hasSize(5);
+  }
+
+  static List<Long> acks(ManualEnv e) {
+    return e.drain().stream()
+        .filter(s -> s.msg() instanceof BatchAck)
+        .map(s -> ((BatchAck) s.msg()).appliedThrough())
+        .toList();
+  }
+
+  @Test
+  void aPeerBeyondRetentionIsMarkedStopsHoldingTheTrimAndGetsASkip() {
+    List<NodeId> catchUps = new ArrayList<>();
+    r.onCatchUpNeeded(catchUps::add);
+    up(B, ADDR_B, "r1");
+    up(C, ADDR_C, "r2");
+    ack(B, 0);
+    ack(C, 0);
+    r.memberChanged(C, "r2", ADDR_C, MemberState.DEAD);
+    local.append(30); // retention is 20
+    r.localWritten();
+    for (int i = 0; i < 8; i++) {
+      env.advance(5);
+      ack(B, local.last);
+    }
+    env.advance(OPTIONS.tickMs());
+    assertThat(catchUps).containsExactly(C);
+    assertThat(r.lag()).filteredOn(l -> l.peer().equals(C)).first().matches(l -> l.needsCatchUp());
+    assertThat(local.log).as("trimmed past c, to b's ack").isEmpty();
+    env.drain();
+
+    up(C, ADDR_C, "r2");
+    ack(C, 0);
+    List<DeltaBatch> toC = batchesTo(ADDR_C);
+    assertThat(toC).isNotEmpty();
+    assertThat(toC.getFirst().skipTo()).isEqualTo(31);
+    assertThat(toC.getFirst().entries()).isEmpty();
+  }
+
+  @Test
+  void aReceiverMovesItsWatermarkToASkip() {
+    TestReplica bLocal = new TestReplica("b");
+    ManualEnv bEnv = new ManualEnv(2);
+    Replication rb = new Replication(bEnv, B, "r1", bLocal, OPTIONS);
+    rb.start();
+    rb.memberChanged(A, "r1", new NodeAddress("a", 1), MemberState.ALIVE);
+    rb.onMessage(new DeltaBatch(A, local.id, 11, List.of(entry(local.id, 11))));
+    assertThat(bLocal.applied(local.id)).isEqualTo(11);
+    assertThat(rb.catchUpsNeeded()).isEqualTo(1);
+  }
+
+  @Test
+  void writeLevelsAreMetAsAcksArriveAndAllWaitsForADownReplica() {
+    up(B, ADDR_B, "r1");
+    up(C, ADDR_C, "r2");
+    ack(B, 0);
+    ack(C, 0);
+    local.append(1);
+    Map<WriteLevel, Replication.AckOutcome> outcomes = new TreeMap<>();
+    for (WriteLevel level : WriteLevel.values()) {
+      r.awaitAcks(1, level, 500, o -> outcomes.put(level, o));
+    }
+    assertThat(outcomes).containsOnlyKeys(WriteLevel.LOCAL);
+    r.memberChanged(C, "r2", ADDR_C, MemberState.DEAD);
+    ack(B, 1);
+    assertThat(outcomes.get(WriteLevel.LOCAL_QUORUM))
+        .isEqualTo(new Replication.AckOutcome(true, 2, 2, 2));
+    assertThat(outcomes.get(WriteLevel.QUORUM))
+        .isEqualTo(new Replication.AckOutcome(true, 2, 2, 3));
+    assertThat(outcomes).doesNotContainKey(WriteLevel.ALL);
+    env.advance(500);
+    assertThat(outcomes.get(WriteLevel.ALL)).isEqualTo(new Replication.AckOutcome(false, 2, 3, 3));
+  }
+
+  @Test
+  void aMemberThatLeftNoLongerCounts() {
+    up(B, ADDR_B, "r1");
+    up(C, ADDR_C, "r2");
+    local.append(1);
+    List<Replication.AckOutcome> all = new ArrayList<>();
+    r.awaitAcks(1, WriteLevel.ALL, 500, all::add);
+    ack(B, 1);
+    assertThat(all).isEmpty();
+    r.memberChanged(C, "r2", ADDR_C, MemberState.LEFT);
+    assertThat(all).containsExactly(new Replication.AckOutcome(true, 2, 2, 2));
+  }
+
+  /** Regression: stop answered waiters but kept them, so a later change completed them again. */
+  @Test
+  void stopAnswersEachWaiterOnce() {
+    up(B, ADDR_B, "r1");
+    local.append(1);
+    List<Replication.AckOutcome> outcomes = new ArrayList<>();
+    r.awaitAcks(1, WriteLevel.ALL, 500, outcomes::add);
+    r.stop();
+    ack(B, 1);
+    env.advance(1_000);
+    assertThat(outcomes).containsExactly(new Replication.AckOutcome(false, 1, 2, 2));
+  }
+
+  /**
+   * Regression: after a peer came back, the stream resumed after what it had sent before the peer
+   * went down, not at the peer's watermark, and the gap waited for a retransmit timeout.
+   */
+  @Test
+  void aPeerThatComesBackResumesExactlyAtItsWatermark() {
+    up(B, ADDR_B, "r1");
+    ack(B, 0);
+    local.append(8);
+    r.localWritten();
+    env.advance(5);
+    ack(B, 4);
+    r.memberChanged(B, "r1", ADDR_B, MemberState.DEAD);
+    up(B, ADDR_B, "r1");
+    env.drain();
+    ack(B, 4); // the probe's answer: 5..8 never arrived
+    assertThat(firstAndLast(batchesTo(ADDR_B))).containsExactly(5L, 8L);
+  }
+
+  /**
+   * Regression: a restarted node knew only the peers membership had reported so far, trimmed its
+   * log to their acknowledgements and left the others (down, or behind a partition) to
+   * anti-entropy. The peers' acknowledgements are now persisted and hold the trim back.
+   */
+  @Test
+  void aRestartedNodeKeepsEntriesForPeersItHasNotHeardOfYet() {
+    up(B, ADDR_B, "r1");
+    up(C, ADDR_C, "r2");
+    ack(B, 0);
+    ack(C, 0);
+    env.advance(OPTIONS.tickMs());
+    local.append(8);
+    r.localWritten();
+    env.advance(5);
+    ack(B, 8);
+    ack(C, 2);
+    env.advance(OPTIONS.tickMs());
+    assertThat(local.firstRetainedSequence()).isEqualTo(3);
+    r.stop();
+
+    Replication restarted = new Replication(env, A, "r1", local, OPTIONS);
+    restarted.start();
+    restarted.memberChanged(B, "r1", ADDR_B, MemberState.ALIVE);
+    restarted.onMessage(new BatchAck(B, local.id, 8));
+    env.advance(5 * OPTIONS.tickMs());
+    assertThat(local.firstRetainedSequence()).as("c still needs 3..8").isEqualTo(3);
+    assertThat(restarted.lag()).extracting(Replication.PeerLag::peer).containsExactly(B, C);
+  }
+
+  @Test
+  void probesAreAnsweredWithTheWatermark() {
+    local.applied.put(new ReplicaId("b"), 7L);
+    up(B, ADDR_B, "r1");
+    env.drain();
+    r.onMessage(new StreamProbe(B, new ReplicaId("b")));
+    List<ManualEnv.Sent> sent = env.drain();
+    assertThat(sent)
+        .extracting(ManualEnv.Sent::msg)
+        .containsExactly(new BatchAck(A, new ReplicaId("b"), 7));
+    assertThat(sent.getFirst().msg()).isInstanceOf(ReplicationMessage.class);
+  }
+}

@@ -1,0 +1,276 @@
+package io.geodatastore.sim;
+
+import io.geodatastore.cluster.Env;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.replication.LocalReplica;
+import io.geodatastore.core.causal.Dot;
+import io.geodatastore.core.causal.Hlc;
+import io.geodatastore.core.causal.HlcTimestamp;
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.KeyOps;
+import io.geodatastore.storage.KeyRecord;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.LogEntryCodec;
+import io.geodatastore.storage.ReadResult;
+import io.geodatastore.storage.WriteResult;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * An in-memory replica <b>for the simulator only</b>: never a store for a real node (it keeps
+ * nothing on disk and takes no locks). It holds what a node's RocksDB store holds for replication:
+ * the records by key, its own replication log (sequence to entry), the applied watermark per
+ * origin, the peers' acknowledgements the last trim relied on, the last sequence number and the
+ * hybrid logical clock. Writes, deletes and merges go through {@link KeyOps} exactly as the RocksDB
+ * shard does it: plan, allocate a sequence number only when the plan logs, commit, store record and
+ * entry together.
+ *
+ * <p><b>Durability.</b> This object is the simulated node's disk: everything in it survives a
+ * simulated crash, which only discards the node's protocol objects (membership, replication). A
+ * merge becomes durable {@code mergeDelayMs} after it is asked for, all at once with its completion
+ * callback; a crash before that loses it (the callback never runs, exactly as a lost write batch),
+ * so the watermark never runs ahead of the records.
+ *
+ * <p>Besides the watermark that replication persists, the replica keeps what it actually merged per
+ * origin ({@link #merged}): the two differ only when replication skipped a trimmed range ({@code
+ * skipTo}), which {@link #skipped} reports.
+ */
+public final class MemoryReplica implements LocalReplica {
+
+  private static final Comparator<KeyRef> KEY_ORDER =
+      Comparator.comparing(KeyRef::family).thenComparing(KeyRef::name);
+
+  private final ReplicaId id;
+  private final long hlcMaxOffsetMs;
+  private final long mergeDelayMs;
+  private final TreeMap<KeyRef, KeyRecord> records = new TreeMap<>(KEY_ORDER);
+  private final TreeMap<Long, LogEntry> log = new TreeMap<>();
+  private final Map<Long, Long> entryBytes = new TreeMap<>();
+  private final Map<ReplicaId, Long> applied = new TreeMap<>();
+  private final Map<ReplicaId, Long> merged = new TreeMap<>();
+  private final List<String> skipped = new ArrayList<>();
+  private final Map<NodeId, Long> peerAcks = new TreeMap<>();
+  private long lastSequence;
+  private long trimmedThrough;
+  private Hlc hlc;
+  private Env env;
+  private long hlcClamps;
+
+  private final KeyOps.Clock clock =
+      new KeyOps.Clock() {
+        @Override
+        public void receive(HlcTimestamp seen) {
+          Hlc.Receipt r = hlc.receive(seen, env.wallClockMs());
+          hlc = r.clock();
+          if (r.clamped()) {
+            hlcClamps++;
+          }
+        }
+
+        @Override
+        public HlcTimestamp tick() {
+          hlc = hlc.tick(env.wallClockMs());
+          return hlc.timestamp();
+        }
+      };
+
+  public MemoryReplica(ReplicaId id, long hlcMaxOffsetMs, long mergeDelayMs) {
+    this.id = id;
+    this.hlcMaxOffsetMs = hlcMaxOffsetMs;
+    this.mergeDelayMs = mergeDelayMs;
+    this.hlc = Hlc.create(hlcMaxOffsetMs);
+  }
+
+  /** Binds the replica to the Env of the node process that runs now (again after a restart). */
+  public void attach(Env processEnv) {
+    this.env = processEnv;
+    // The HLC high-water mark is persisted, as the RocksDB store keeps it in its meta column.
+    this.hlc = Hlc.resume(hlcMaxOffsetMs, hlc.timestamp());
+  }
+
+  // ---- client operations ----
+
+  /** A client write, as the RocksDB shard applies it. */
+  public WriteResult write(KeyRef key, Operation op) {
+    return commit(key, KeyOps.write(records.get(key), key, op, id, clock));
+  }
+
+  /** A client delete, as the RocksDB shard applies it. */
+  public WriteResult delete(KeyRef key) {
+    return commit(key, KeyOps.delete(records.get(key), key, id, clock));
+  }
+
+  private WriteResult commit(KeyRef key, KeyOps.Plan plan) {
+    long seq = lastSequence + 1;
+    KeyOps.Committed c = plan.commit(plan.logs() ? new Dot(id, seq) : null);
+    if (plan.logs()) {
+      lastSequence = seq;
+      log.put(seq, c.entry());
+      entryBytes.put(seq, (long) LogEntryCodec.encode(c.entry()).length);
+    }
+    if (c.record() != null) {
+      records.put(key, c.record());
+    }
+    return c.result();
+  }
+
+  /** A local read. */
+  public ReadResult read(KeyRef key) {
+    KeyRecord r = records.get(key);
+    if (r == null || !r.live()) {
+      return new ReadResult.NotFound(key);
+    }
+    return new ReadResult.Found(key, r.type(), r.state(), r.epoch());
+  }
+
+  // ---- LocalReplica ----
+
+  @Override
+  public ReplicaId replicaId() {
+    return id;
+  }
+
+  @Override
+  public long lastSequence() {
+    return lastSequence;
+  }
+
+  @Override
+  public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
+    List<LogEntry> out = new ArrayList<>();
+    long bytes = 0;
+    for (Map.Entry<Long, LogEntry> e : log.tailMap(fromSeq, true).entrySet()) {
+      long size = entryBytes.get(e.getKey());
+      if (out.size() >= maxEntries || (!out.isEmpty() && bytes + size > maxBytes)) {
+        break;
+      }
+      out.add(e.getValue());
+      bytes += size;
+    }
+    return out;
+  }
+
+  @Override
+  public long firstRetainedSequence() {
+    return log.isEmpty() ? lastSequence + 1 : log.firstKey();
+  }
+
+  @Override
+  public void trimLog(long throughSeq) {
+    if (throughSeq > lastSequence) {
+      throw new IllegalStateException(
+          id + ": trim through " + throughSeq + " beyond the last sequence " + lastSequence);
+    }
+    NavigableMap<Long, LogEntry> head = log.headMap(throughSeq, true);
+    head.keySet().forEach(entryBytes::remove);
+    head.clear();
+    trimmedThrough = Math.max(trimmedThrough, throughSeq);
+  }
+
+  @Override
+  public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
+    List<LogEntry> batch = List.copyOf(entries);
+    env.schedule(
+        mergeDelayMs,
+        () -> {
+          for (LogEntry e : batch) {
+            mergeOne(e);
+          }
+          done.accept(true);
+        });
+  }
+
+  private void mergeOne(LogEntry e) {
+    KeyOps.MergePlan plan =
+        KeyOps.merge(records.get(e.key()), e.toRecord(), VersionVector.EMPTY, false, clock);
+    if (plan.record() != null) {
+      records.put(e.key(), plan.record());
+    }
+    ReplicaId origin = e.id().replica();
+    long seq = e.id().counter();
+    long have = merged.getOrDefault(origin, 0L);
+    if (seq == have + 1) {
+      merged.put(origin, seq);
+    } else if (seq > have + 1) {
+      throw new IllegalStateException(
+          id + " merged " + e.id() + " of " + origin + " after only " + have + ": a gap");
+    }
+  }
+
+  @Override
+  public long applied(ReplicaId origin) {
+    return applied.getOrDefault(origin, 0L);
+  }
+
+  @Override
+  public void recordApplied(ReplicaId origin, long seq) {
+    long before = applied(origin);
+    if (seq < before) {
+      throw new IllegalStateException(
+          id + ": watermark of " + origin + " moved back from " + before + " to " + seq);
+    }
+    long have = merged.getOrDefault(origin, 0L);
+    if (seq > have) {
+      // Only a skipTo moves the watermark over entries never merged.
+      skipped.add(origin + " " + (have + 1) + ".." + seq + " at " + id);
+      merged.put(origin, seq);
+    }
+    applied.put(origin, seq);
+  }
+
+  @Override
+  public Map<NodeId, Long> peerAcks() {
+    return Map.copyOf(peerAcks);
+  }
+
+  @Override
+  public void recordPeerAcks(Map<NodeId, Long> acks) {
+    peerAcks.clear();
+    peerAcks.putAll(acks);
+  }
+
+  // ---- inspection, for the simulator's checks ----
+
+  /** Every record, by key. */
+  public SortedMap<KeyRef, KeyRecord> records() {
+    return Collections.unmodifiableSortedMap(records);
+  }
+
+  /** Per origin, the highest sequence whose entries (and all before it) are merged here. */
+  public long merged(ReplicaId origin) {
+    return origin.equals(id) ? lastSequence : merged.getOrDefault(origin, 0L);
+  }
+
+  /** Ranges of entries the watermark jumped over without merging them (skipTo). */
+  public List<String> skipped() {
+    return List.copyOf(skipped);
+  }
+
+  /** Entries still in this replica's own log. */
+  public int logSize() {
+    return log.size();
+  }
+
+  /** The highest sequence trimmed from this replica's own log. */
+  public long trimmedThrough() {
+    return trimmedThrough;
+  }
+
+  public long hlcClamps() {
+    return hlcClamps;
+  }
+
+  public HlcTimestamp hlcTime() {
+    return hlc.timestamp();
+  }
+}

@@ -1,0 +1,207 @@
+package io.geodatastore.sim;
+
+import io.geodatastore.cluster.ClusterMessage;
+import io.geodatastore.cluster.Env;
+import io.geodatastore.cluster.MemberInfo;
+import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.MembershipMessage;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.membership.Membership;
+import io.geodatastore.cluster.membership.MembershipListener;
+import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.replication.Replication;
+import io.geodatastore.cluster.replication.ReplicationOptions;
+import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.WriteResult;
+import java.util.List;
+
+/**
+ * One simulated node: a {@link MemoryReplica} (its disk) with a {@link Membership} and a {@link
+ * Replication} running on an Env of the {@link SimNet}, and the dispatch of inbound messages by
+ * type. A crash drops the protocol objects and keeps the replica; a restart builds new ones on the
+ * same replica, with the starting incarnation taken from the node's (skewed) wall clock, as a real
+ * node does.
+ */
+public final class SimNode {
+
+  private final int index;
+  private final NodeId id;
+  private final int region;
+  private final String regionName;
+  private final NodeAddress address;
+  private final MemoryReplica replica;
+  private final SimNet net;
+  private final List<NodeAddress> seeds;
+  private final MembershipOptions membershipOptions;
+  private final ReplicationOptions replicationOptions;
+  private Membership membership;
+  private Replication replication;
+  private boolean up;
+  private long catchUpsBeforeRestarts;
+  private int starts;
+
+  SimNode(
+      int index,
+      NodeId id,
+      int region,
+      String regionName,
+      NodeAddress address,
+      MemoryReplica replica,
+      SimNet net,
+      List<NodeAddress> seeds,
+      MembershipOptions membershipOptions,
+      ReplicationOptions replicationOptions) {
+    this.index = index;
+    this.id = id;
+    this.region = region;
+    this.regionName = regionName;
+    this.address = address;
+    this.replica = replica;
+    this.net = net;
+    this.seeds = seeds;
+    this.membershipOptions = membershipOptions;
+    this.replicationOptions = replicationOptions;
+  }
+
+  /** Starts the node process (again, after a crash). */
+  public void start() {
+    if (up) {
+      throw new IllegalStateException(id + " is already up");
+    }
+    Env env = net.attach(address, region, this::dispatch);
+    replica.attach(env);
+    Replication r = new Replication(env, id, regionName, replica, replicationOptions);
+    Membership m =
+        new Membership(
+            env,
+            id,
+            regionName,
+            address,
+            env.wallClockMs(),
+            seeds,
+            membershipOptions,
+            new ReplicationFeed(r));
+    replication = r;
+    membership = m;
+    up = true;
+    starts++;
+    r.start();
+    m.start();
+  }
+
+  /** Crashes the node process: its protocol state is gone, its replica (disk) stays. */
+  public void crash() {
+    if (!up) {
+      throw new IllegalStateException(id + " is already down");
+    }
+    net.crash(address);
+    catchUpsBeforeRestarts += replication.catchUpsNeeded();
+    membership.stop();
+    replication.stop();
+    up = false;
+  }
+
+  private void dispatch(ClusterMessage msg) {
+    switch (msg) {
+      case MembershipMessage m -> membership.receive(m);
+      case ReplicationMessage r -> replication.onMessage(r);
+    }
+  }
+
+  /** A client write at this node; the new entry, if any, goes out with the next batch. */
+  public WriteResult write(KeyRef key, Operation op) {
+    return announce(replica.write(key, op));
+  }
+
+  /** A client delete at this node. */
+  public WriteResult delete(KeyRef key) {
+    return announce(replica.delete(key));
+  }
+
+  private WriteResult announce(WriteResult r) {
+    if (r instanceof WriteResult.Written w && w.logId() != null) {
+      replication.localWritten();
+    }
+    return r;
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public NodeId id() {
+    return id;
+  }
+
+  public int region() {
+    return region;
+  }
+
+  public NodeAddress address() {
+    return address;
+  }
+
+  public MemoryReplica replica() {
+    return replica;
+  }
+
+  public boolean isUp() {
+    return up;
+  }
+
+  /** The running membership (the last one, when down). */
+  public Membership membership() {
+    return membership;
+  }
+
+  /** The running replication (the last one, when down). */
+  public Replication replication() {
+    return replication;
+  }
+
+  /** How many times this node's streams marked a peer or itself for catch-up, over all starts. */
+  public long catchUpsNeeded() {
+    return catchUpsBeforeRestarts + (up ? replication.catchUpsNeeded() : 0);
+  }
+
+  public int starts() {
+    return starts;
+  }
+
+  /**
+   * Tells replication what membership learns. A member purged after it was dead stays a stopped
+   * stream (it may come back, and must then resume from its watermark); only a member that left is
+   * dropped from the streams and the write-level counts.
+   */
+  private static final class ReplicationFeed implements MembershipListener {
+    private final Replication replication;
+
+    ReplicationFeed(Replication replication) {
+      this.replication = replication;
+    }
+
+    @Override
+    public void onJoined(MemberInfo m) {
+      tell(m);
+    }
+
+    @Override
+    public void onStateChanged(MemberInfo before, MemberInfo after) {
+      tell(after);
+    }
+
+    @Override
+    public void onRemoved(MemberInfo m) {
+      if (m.state() == MemberState.LEFT) {
+        tell(m);
+      }
+    }
+
+    private void tell(MemberInfo m) {
+      replication.memberChanged(m.nodeId(), m.region(), m.address(), m.state());
+    }
+  }
+}

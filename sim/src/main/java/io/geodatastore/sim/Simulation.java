@@ -1,0 +1,342 @@
+package io.geodatastore.sim;
+
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.replication.ReplicationOptions;
+import io.geodatastore.core.causal.DotContext;
+import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.core.crdt.MvRegister;
+import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.Epoch;
+import io.geodatastore.storage.KeyRecord;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.ReadResult;
+import io.geodatastore.storage.WriteResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * One seeded run of a whole cluster: start it, issue a random workload over all seven types at
+ * random up nodes while faults come and go (region partitions, crashes and restarts, loss bursts,
+ * with background loss, duplication and reordering and skewed clocks throughout), then heal
+ * everything, run to quiescence and check the {@link Invariants}.
+ *
+ * <p>Everything random comes from the seed, so {@link #run} of the same options gives the same
+ * trace hash, and a failing seed replays exactly.
+ */
+public final class Simulation {
+
+  /**
+   * What to simulate.
+   *
+   * @param seed the one seed
+   * @param regions regions
+   * @param nodesPerRegion nodes in each region
+   * @param operations client operations in the workload
+   * @param workloadMs simulated time the workload (and its faults) is spread over
+   * @param keysPerType keys of each of the seven types
+   * @param faults whether partitions, crashes and loss bursts are injected
+   * @param loss background loss probability of every message
+   * @param duplication background duplication probability
+   * @param reordering probability that a message is held back by up to 100 ms
+   * @param clockSkewMaxMs each machine's clock is off by up to this much either way
+   * @param hlcMaxOffsetMs the replicas' HLC clamp
+   * @param quiescenceMaxMs how long the healed cluster may take to converge
+   * @param replication the delta streams' options
+   */
+  public record Options(
+      long seed,
+      int regions,
+      int nodesPerRegion,
+      int operations,
+      long workloadMs,
+      int keysPerType,
+      boolean faults,
+      double loss,
+      double duplication,
+      double reordering,
+      long clockSkewMaxMs,
+      long hlcMaxOffsetMs,
+      long quiescenceMaxMs,
+      ReplicationOptions replication) {
+
+    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on. */
+    public static Options defaults(long seed) {
+      return new Options(
+          seed,
+          3,
+          3,
+          150,
+          6_000,
+          2,
+          true,
+          0.01,
+          0.02,
+          0.05,
+          1_500,
+          1_000,
+          120_000,
+          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50));
+    }
+
+    public Options withSeed(long s) {
+      return new Options(
+          s,
+          regions,
+          nodesPerRegion,
+          operations,
+          workloadMs,
+          keysPerType,
+          faults,
+          loss,
+          duplication,
+          reordering,
+          clockSkewMaxMs,
+          hlcMaxOffsetMs,
+          quiescenceMaxMs,
+          replication);
+    }
+  }
+
+  /**
+   * What a run found.
+   *
+   * @param seed its seed
+   * @param traceHash a hash of every event: equal for two runs of one seed
+   * @param violations every invariant violated (empty: the run is correct)
+   * @param summary figures of the run, one line
+   */
+  public record Report(long seed, long traceHash, List<String> violations, String summary) {
+    public boolean ok() {
+      return violations.isEmpty();
+    }
+  }
+
+  private static final CrdtType[] TYPES = CrdtType.values();
+  private static final int ELEMENTS = 5;
+
+  private final Options options;
+  private final SplittableRandom random;
+  private final SimCluster cluster;
+  private final SimNet net;
+  private final History history = new History();
+  private final Map<String, DotContext> staleContexts = new HashMap<>();
+  private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
+  private int crashes;
+  private int partitions;
+  private int lossBursts;
+
+  private Simulation(Options options) {
+    this.options = options;
+    this.random = new SplittableRandom(options.seed());
+    this.cluster =
+        new SimCluster(
+            random.nextLong(),
+            options.regions(),
+            options.nodesPerRegion(),
+            options.clockSkewMaxMs(),
+            options.hlcMaxOffsetMs(),
+            MembershipOptions.defaults(),
+            options.replication());
+    this.net = cluster.net();
+  }
+
+  /** Runs one simulation and checks it. */
+  public static Report run(Options options) {
+    return new Simulation(options).execute();
+  }
+
+  private Report execute() {
+    net.background(options.loss(), options.duplication(), options.reordering(), 100);
+    cluster.startAll(20);
+    net.runFor(3_000);
+    long gapMs = Math.max(1, options.workloadMs() / Math.max(1, options.operations()));
+    for (int i = 0; i < options.operations(); i++) {
+      advance(random.nextLong(2 * gapMs + 1));
+      if (options.faults() && random.nextInt(100) < 4) {
+        fault();
+      }
+      operation(i);
+    }
+    advance(500);
+    // Heal everything: partitions, loss, and every crashed node comes back.
+    faultEnds.values().forEach(l -> l.forEach(Runnable::run));
+    faultEnds.clear();
+    net.heal();
+    for (SimNode n : cluster.nodes()) {
+      if (!n.isUp()) {
+        n.start();
+      }
+    }
+    long healedAtMs = net.nowMs();
+    boolean quiet =
+        net.runUntil(
+            () ->
+                cluster.replicated()
+                    && Invariants.membershipConverged(cluster.nodes()).isEmpty()
+                    && Invariants.logsTrimmed(cluster.nodes()).isEmpty(),
+            100,
+            options.quiescenceMaxMs());
+    List<String> violations = new ArrayList<>();
+    if (!quiet) {
+      violations.add(
+          "no quiescence within "
+              + options.quiescenceMaxMs()
+              + " ms of healing: replicated="
+              + cluster.replicated());
+    }
+    violations.addAll(Invariants.membershipConverged(cluster.nodes()));
+    violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
+    violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+    violations.addAll(Invariants.replicasEqual(cluster.nodes()));
+    violations.addAll(Invariants.history(history, cluster.node(0).replica().records()));
+    String summary =
+        String.format(
+            "seed %d: %d ops, %d crashes, %d partitions, %d loss bursts; %d delivered, %d dropped,"
+                + " %d duplicated; quiet %d ms after healing at t=%d ms",
+            options.seed(),
+            history.size(),
+            crashes,
+            partitions,
+            lossBursts,
+            net.delivered(),
+            net.dropped(),
+            net.duplicated(),
+            net.nowMs() - healedAtMs,
+            healedAtMs);
+    return new Report(options.seed(), net.traceHash(), List.copyOf(violations), summary);
+  }
+
+  /** Runs the network for {@code ms}, ending faults whose time has come on the way. */
+  private void advance(long ms) {
+    long until = net.nowMs() + ms;
+    while (!faultEnds.isEmpty() && faultEnds.firstKey() <= until) {
+      Map.Entry<Long, List<Runnable>> e = faultEnds.pollFirstEntry();
+      net.runFor(e.getKey() - net.nowMs());
+      e.getValue().forEach(Runnable::run);
+    }
+    net.runFor(until - net.nowMs());
+  }
+
+  private void later(long inMs, Runnable r) {
+    faultEnds.computeIfAbsent(net.nowMs() + inMs, t -> new ArrayList<>()).add(r);
+  }
+
+  private void fault() {
+    int kind = random.nextInt(3);
+    switch (kind) {
+      case 0 -> {
+        int r = random.nextInt(cluster.regions());
+        List<NodeAddress> island = cluster.region(r).stream().map(SimNode::address).toList();
+        net.isolate(island);
+        partitions++;
+        later(500 + random.nextLong(4_000), net::healPartitions);
+      }
+      case 1 -> {
+        List<SimNode> up = cluster.nodes().stream().filter(SimNode::isUp).toList();
+        if (up.size() <= 1) {
+          return;
+        }
+        SimNode n = up.get(random.nextInt(up.size()));
+        n.crash();
+        crashes++;
+        later(
+            200 + random.nextLong(5_000),
+            () -> {
+              if (!n.isUp()) {
+                n.start();
+              }
+            });
+      }
+      default -> {
+        SimNode n = cluster.node(random.nextInt(cluster.size()));
+        net.lossBurst(n.address(), 0.2 + random.nextDouble() * 0.6);
+        lossBursts++;
+        later(300 + random.nextLong(3_000), net::healPartitions);
+      }
+    }
+  }
+
+  private void operation(int number) {
+    List<SimNode> up = cluster.nodes().stream().filter(SimNode::isUp).toList();
+    SimNode node = up.get(random.nextInt(up.size()));
+    CrdtType type = TYPES[random.nextInt(TYPES.length)];
+    KeyRef key =
+        KeyRef.of(type.family(), type.apiName() + "-" + random.nextInt(options.keysPerType()));
+    long[] seen = cluster.seenAt(node.index());
+    Operation op = random.nextInt(100) < 8 ? null : operationOn(node, key, type, number);
+    WriteResult result = op == null ? node.delete(key) : node.write(key, op);
+    boolean acknowledged = result instanceof WriteResult.Written;
+    if (!acknowledged && !(op == null && result instanceof WriteResult.NotFound)) {
+      throw new IllegalStateException("operation " + op + " on " + key + " failed: " + result);
+    }
+    History.Op h =
+        new History.Op(
+            number,
+            net.nowMs(),
+            node.index(),
+            node.replica().replicaId(),
+            key,
+            op,
+            result,
+            acknowledged,
+            epochAfter(node, key),
+            seen);
+    history.add(h);
+    net.trace(h.toString());
+  }
+
+  private static Epoch epochAfter(SimNode node, KeyRef key) {
+    KeyRecord r = node.replica().records().get(key);
+    return r == null ? Epoch.ZERO : r.epoch();
+  }
+
+  private Operation operationOn(SimNode node, KeyRef key, CrdtType type, int number) {
+    String element = Integer.toString(random.nextInt(ELEMENTS));
+    if (random.nextInt(100) < 5) {
+      return new Operation.Create(type, null);
+    }
+    Operation inner =
+        switch (type) {
+          case G_COUNTER -> new Operation.Increment(1 + random.nextInt(5));
+          case PN_COUNTER ->
+              random.nextBoolean()
+                  ? new Operation.Increment(1 + random.nextInt(5))
+                  : new Operation.Decrement(1 + random.nextInt(5));
+          case G_SET -> new Operation.Add(List.of(element));
+          case TWO_PHASE_SET, OR_SET ->
+              random.nextInt(100) < 45
+                  ? new Operation.Remove(List.of(element))
+                  : random.nextInt(100) < 15
+                      ? new Operation.Add(
+                          List.of(element, Integer.toString(random.nextInt(ELEMENTS))))
+                      : new Operation.Add(List.of(element));
+          case LWW_REGISTER -> new Operation.Write(Integer.toString(number), null);
+          case MV_REGISTER -> new Operation.Write(Integer.toString(number), mvContext(node, key));
+        };
+    boolean bare = type == key.family().defaultType() && random.nextBoolean();
+    return bare ? inner : new Operation.Create(type, inner);
+  }
+
+  /** No context, the context of a read now, or one read earlier at this node (stale). */
+  private DotContext mvContext(SimNode node, KeyRef key) {
+    String stash = node.index() + "/" + key;
+    int choice = random.nextInt(3);
+    if (choice == 0) {
+      return null;
+    }
+    if (choice == 2 && staleContexts.containsKey(stash)) {
+      return staleContexts.get(stash);
+    }
+    DotContext now =
+        node.replica().read(key) instanceof ReadResult.Found f && f.state() instanceof MvRegister m
+            ? m.context()
+            : DotContext.EMPTY;
+    staleContexts.put(stash, now);
+    return now;
+  }
+}

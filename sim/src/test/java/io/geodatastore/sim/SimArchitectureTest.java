@@ -1,0 +1,73 @@
+package io.geodatastore.sim;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The simulator is deterministic only if nothing in it reaches the real world: no real clock, no
+ * thread, no unseeded randomness, no socket and no RocksDB (the simulated disk is {@link
+ * MemoryReplica}).
+ */
+class SimArchitectureTest {
+
+  private static final JavaClasses SIM =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.geodatastore.sim");
+
+  @Test
+  void simReadsNoRealClockStartsNoThreadAndMakesNoUnseededRandomness() {
+    ArchRule rule =
+        noClasses()
+            .that()
+            .resideInAPackage("io.geodatastore.sim..")
+            .should()
+            .callMethod(System.class, "currentTimeMillis")
+            .orShould()
+            .callMethod(System.class, "nanoTime")
+            .orShould()
+            .callMethod(Instant.class, "now")
+            .orShould()
+            .callMethod(LocalDateTime.class, "now")
+            .orShould()
+            .callMethod(Math.class, "random")
+            .orShould()
+            .dependOnClassesThat()
+            .areAssignableTo(Thread.class)
+            .orShould()
+            .dependOnClassesThat()
+            .belongToAnyOf(Executors.class, Random.class, Clock.class)
+            .orShould()
+            .dependOnClassesThat()
+            .resideInAnyPackage("java.util.concurrent..");
+    rule.check(SIM);
+  }
+
+  @Test
+  void simUsesNoSocketsAndNoRocksDb() {
+    ArchRule rule =
+        noClasses()
+            .that()
+            .resideInAPackage("io.geodatastore.sim..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                "java.net..",
+                "java.nio.channels..",
+                "io.grpc..",
+                "io.netty..",
+                "org.rocksdb..",
+                "io.geodatastore.storage.rocksdb..");
+    rule.check(SIM);
+  }
+}

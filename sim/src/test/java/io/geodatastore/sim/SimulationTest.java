@@ -1,0 +1,91 @@
+package io.geodatastore.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded whole-cluster simulations. A failing seed is printed with the command that replays it
+ * exactly:
+ *
+ * <pre>./mvnw -B -ntp -q -pl sim test -Dtest=SimulationTest#replay -Dsim.seed=SEED</pre>
+ *
+ * {@code make test} runs {@code sim.seeds} seeds (300 by default); {@code make test-comprehensive}
+ * also runs the {@code comprehensive} suite of 5,000 more.
+ */
+class SimulationTest {
+
+  private static final long SEED_BASE = 0x5eed_0000L;
+
+  static String replayCommand(long seed) {
+    return "./mvnw -B -ntp -q -pl sim test -Dtest=SimulationTest#replay -Dsim.seed=" + seed;
+  }
+
+  private static void runSeeds(long first, int count) {
+    List<String> failures = new ArrayList<>();
+    long started = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      long seed = first + i;
+      Simulation.Report r = Simulation.run(Simulation.Options.defaults(seed));
+      if (!r.ok()) {
+        failures.add(describe(r));
+        if (failures.size() >= 3) {
+          break;
+        }
+      }
+    }
+    System.out.printf(
+        "simulation: %d seeds from %d in %d ms%n",
+        count, first, (System.nanoTime() - started) / 1_000_000);
+    assertThat(failures).as("failing seeds").isEmpty();
+  }
+
+  private static String describe(Simulation.Report r) {
+    StringBuilder b = new StringBuilder();
+    b.append("\nseed ").append(r.seed()).append(" failed; replay with\n  ");
+    b.append(replayCommand(r.seed())).append('\n').append(r.summary()).append('\n');
+    r.violations().stream().limit(20).forEach(v -> b.append("  - ").append(v).append('\n'));
+    if (r.violations().size() > 20) {
+      b.append("  … ").append(r.violations().size() - 20).append(" more\n");
+    }
+    return b.toString();
+  }
+
+  @Test
+  void aClusterWithFaultsConvergesToTheModelForEverySeed() {
+    runSeeds(SEED_BASE, Integer.getInteger("sim.seeds", 300));
+  }
+
+  @Test
+  @Tag("comprehensive")
+  void manyMoreSeeds() {
+    runSeeds(SEED_BASE + 1_000_000, Integer.getInteger("sim.comprehensive.seeds", 5_000));
+  }
+
+  @Test
+  void theSameSeedGivesTheSameTrace() {
+    for (long seed = 7; seed < 10; seed++) {
+      Simulation.Report a = Simulation.run(Simulation.Options.defaults(seed));
+      Simulation.Report b = Simulation.run(Simulation.Options.defaults(seed));
+      assertThat(b.traceHash()).as("trace of seed %d", seed).isEqualTo(a.traceHash());
+      assertThat(b.violations()).isEqualTo(a.violations());
+      assertThat(b.summary()).isEqualTo(a.summary());
+    }
+    assertThat(Simulation.run(Simulation.Options.defaults(7)).traceHash())
+        .isNotEqualTo(Simulation.run(Simulation.Options.defaults(8)).traceHash());
+  }
+
+  /** Replays one seed: {@code -Dsim.seed=SEED}. Skipped without it. */
+  @Test
+  void replay() {
+    String seed = System.getProperty("sim.seed");
+    assumeTrue(seed != null && !seed.isBlank(), "no -Dsim.seed given");
+    Simulation.Report r = Simulation.run(Simulation.Options.defaults(Long.parseLong(seed)));
+    System.out.println(r.summary() + "\ntrace " + Long.toHexString(r.traceHash()));
+    assertThat(r.violations()).as(describe(r)).isEmpty();
+  }
+}
