@@ -67,6 +67,18 @@ public interface Store extends AutoCloseable {
    */
   void recordApplied(ReplicaId origin, long seq);
 
+  /**
+   * The peers' acknowledgements of this replica's log (peer node id to sequence), as last recorded;
+   * empty when never. They hold log trimming back, across restarts, for peers not yet heard from.
+   */
+  java.util.Map<String, Long> peerAcks();
+
+  /**
+   * Replaces the recorded peer acknowledgements. Written before any trim that relies on them (in
+   * write-ahead-log order, so a crash can never keep the trim and lose the acknowledgements).
+   */
+  void recordPeerAcks(java.util.Map<String, Long> acks);
+
   /** Removes {@code origin}'s entries up to and including {@code throughSeq}; returns how many. */
   long trimLog(ReplicaId origin, long throughSeq);
 

@@ -612,6 +612,44 @@ public final class RocksStore implements Store {
     }
   }
 
+  private static final String META_PEER_ACK_PREFIX = "peer_ack.";
+
+  @Override
+  public Map<String, Long> peerAcks() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (byte[] k : metaKeys(META_PEER_ACK_PREFIX)) {
+      try {
+        byte[] v = db.get(metaCf, k);
+        if (v != null && v.length == 8) {
+          out.put(
+              new String(k, StandardCharsets.UTF_8).substring(META_PEER_ACK_PREFIX.length()),
+              ByteBuffer.wrap(v).getLong());
+        }
+      } catch (RocksDBException e) {
+        throw new StorageException("read of the peer acknowledgements failed", e);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void recordPeerAcks(Map<String, Long> acks) {
+    try (org.rocksdb.WriteBatch b = new org.rocksdb.WriteBatch()) {
+      for (byte[] k : metaKeys(META_PEER_ACK_PREFIX)) {
+        b.delete(metaCf, k);
+      }
+      for (Map.Entry<String, Long> e : acks.entrySet()) {
+        b.put(
+            metaCf,
+            utf8(META_PEER_ACK_PREFIX + e.getKey()),
+            ByteBuffer.allocate(8).putLong(e.getValue()).array());
+      }
+      db.write(unsyncedWrites, b);
+    } catch (RocksDBException e) {
+      throw new StorageException("write of the peer acknowledgements failed", e);
+    }
+  }
+
   private static byte[] appliedKey(ReplicaId origin) {
     return utf8("applied." + origin.value());
   }

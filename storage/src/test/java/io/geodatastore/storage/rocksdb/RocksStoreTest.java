@@ -331,4 +331,14 @@ class RocksStoreTest {
     store = RocksStore.open(Stores.fast(dir.resolve("db"), "node-a"));
     assertThat(store.applied(other)).isEqualTo(42);
   }
+
+  @Test
+  void recordedPeerAcknowledgementsReplaceTheOldOnesAndSurviveAReopen() {
+    assertThat(store.peerAcks()).isEmpty();
+    store.recordPeerAcks(java.util.Map.of("eu-west-1", 7L, "ap-southeast-1", 3L));
+    store.recordPeerAcks(java.util.Map.of("eu-west-1", 9L));
+    store.close();
+    store = RocksStore.open(Stores.fast(dir.resolve("db"), "node-a"));
+    assertThat(store.peerAcks()).containsExactly(java.util.Map.entry("eu-west-1", 9L));
+  }
 }
