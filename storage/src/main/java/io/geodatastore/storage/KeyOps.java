@@ -98,10 +98,16 @@ public final class KeyOps {
     // A write is ordered after what it overwrites: after the epoch it is in, and for an LWW
     // register after the value's time, so the clock never lags the data it has seen.
     clock.receive(base.epoch().timestamp());
+    HlcTimestamp now;
     if (base.state() instanceof LwwRegister lww && !lww.isEmpty()) {
       clock.receive(lww.timestamp());
+      // The clock may have clamped a value's time that is far ahead of this node: the write still
+      // follows what it overwrites, taking the successor of that time rather than losing.
+      HlcTimestamp ticked = clock.tick();
+      now = ticked.isAfter(lww.timestamp()) ? ticked : successor(lww.timestamp());
+    } else {
+      now = clock.tick();
     }
-    HlcTimestamp now = clock.tick();
     Operations.Outcome outcome = Operations.apply(base.type(), base.state(), op, self, now);
     return switch (outcome) {
       case Operations.TypeMismatch m -> unchanged(new WriteResult.TypeMismatch(key, m.actual()));

@@ -72,4 +72,27 @@ class KeyOpsTest {
         .isNull();
     assertThat(c.record().type()).isEqualTo(CrdtType.OR_SET);
   }
+
+  /**
+   * A register write on a node whose clock is far behind the value's time (so its HLC clamps it)
+   * follows the value it overwrites with the successor time, instead of losing silently.
+   */
+  @Test
+  void anLwwWriteOnALaggingClockStillFollowsTheValueItOverwrites() {
+    KeyRef reg = KeyRef.of(Family.REGISTERS, "r");
+    FixedClock ahead = new FixedClock(10_000, 100);
+    KeyRecord first =
+        KeyOps.write(null, reg, new Operation.Write("\"ahead\"", null), A, ahead)
+            .commit(new Dot(A, 1))
+            .record();
+    FixedClock behind = new FixedClock(5_000, 100);
+    KeyOps.Plan plan = KeyOps.write(first, reg, new Operation.Write("\"later\"", null), B, behind);
+    assertThat(plan.logs()).as("the write changes the register").isTrue();
+    KeyOps.Committed c = plan.commit(new Dot(B, 1));
+    var lww = (io.geodatastore.core.crdt.LwwRegister) c.record().state();
+    assertThat(lww.value()).isEqualTo("\"later\"");
+    assertThat(lww.timestamp())
+        .isGreaterThan(((io.geodatastore.core.crdt.LwwRegister) first.state()).timestamp());
+    assertThat(KeyRecord.merge(first, c.entry().toRecord()).record().state()).isEqualTo(lww);
+  }
 }
