@@ -49,14 +49,16 @@ public final class ClusterNode implements AutoCloseable {
   /**
    * What the cluster needs to start.
    *
-   * @param advertise the peer address others use; port 0 means "the bound port"
+   * @param advertiseHost the host of the peer address others use
+   * @param advertisePort its port; 0 means "the bound port"
    */
   public record Settings(
       NodeId self,
       String region,
       String bindHost,
       int bindPort,
-      NodeAddress advertise,
+      String advertiseHost,
+      int advertisePort,
       List<NodeAddress> seeds,
       MembershipOptions membership,
       ReplicationOptions replication,
@@ -109,9 +111,8 @@ public final class ClusterNode implements AutoCloseable {
             d -> env.post(() -> dispatch(d.message())),
             forwardHandler);
     this.advertise =
-        s.advertise().port() == 0
-            ? new NodeAddress(s.advertise().host(), transport.port())
-            : s.advertise();
+        new NodeAddress(
+            s.advertiseHost(), s.advertisePort() == 0 ? transport.port() : s.advertisePort());
     env.sender((to, msg) -> transport.send(to, msg, env.random()));
     this.replication = new Replication(env, s.self(), s.region(), replica, s.replication());
     this.membership =
@@ -187,6 +188,9 @@ public final class ClusterNode implements AutoCloseable {
     private void changed(MemberInfo m, MemberState state) {
       log.info("member {} ({}, {}) is {}", m.nodeId(), m.region(), m.address(), state.label());
       transport.peer(m.address(), m.nodeId(), m.region());
+      if (state == MemberState.ALIVE) {
+        transport.peerUp(m.address());
+      }
       replication.memberChanged(m.nodeId(), m.region(), m.address(), state);
       viewSnapshot = membership.view();
     }

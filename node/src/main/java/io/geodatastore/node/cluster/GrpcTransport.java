@@ -9,6 +9,7 @@ import io.geodatastore.wire.proto.ForwardRequest;
 import io.geodatastore.wire.proto.PeerEnvelope;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -184,6 +185,14 @@ public final class GrpcTransport implements AutoCloseable {
     peers.put(address, new PeerInfo(nodeId, region));
   }
 
+  /** Membership saw the peer at {@code address} come up: skip any reconnection backoff. */
+  public void peerUp(NodeAddress address) {
+    Link l = links.get(address);
+    if (l != null) {
+      l.reconnectNow();
+    }
+  }
+
   /** Traffic with one peer node, by id. */
   public Traffic traffic(String nodeId) {
     return traffic.computeIfAbsent(nodeId, k -> new Traffic());
@@ -350,7 +359,21 @@ public final class GrpcTransport implements AutoCloseable {
 
     private synchronized void retry() {
       retryScheduled = false;
+      // Our backoff (at most backoffMaxMs) governs reconnection, not the channel's longer one.
+      if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        channel.resetConnectBackoff();
+      }
       drain();
+    }
+
+    /** The peer is known to be up again: reconnect at once. */
+    synchronized void reconnectNow() {
+      backoffMs = 0;
+      retryAtNanos = 0;
+      channel.resetConnectBackoff();
+      if (!queue.isEmpty()) {
+        drain();
+      }
     }
 
     private void open() {
@@ -361,17 +384,17 @@ public final class GrpcTransport implements AutoCloseable {
       }
       ClientCall<PeerEnvelope, DeliverSummary> call = channel.newCall(PeerService.DELIVER, opts);
       StreamHolder holder = new StreamHolder();
+      // beforeStart hands the holder its stream before the call can fail.
       @SuppressWarnings("unchecked")
       ClientCallStreamObserver<PeerEnvelope> s =
           (ClientCallStreamObserver<PeerEnvelope>)
               ClientCalls.asyncClientStreamingCall(call, holder);
-      holder.stream = s;
       stream = s;
       streamGzip = gzip;
     }
 
-    private synchronized void failed(ClientCallStreamObserver<PeerEnvelope> s, Throwable t) {
-      if (stream != s) {
+    private synchronized void failed(StreamHolder h, Throwable t) {
+      if (stream == null || stream != h.stream) {
         return;
       }
       stream = null;
@@ -406,6 +429,7 @@ public final class GrpcTransport implements AutoCloseable {
 
       @Override
       public void beforeStart(ClientCallStreamObserver<PeerEnvelope> requestStream) {
+        stream = requestStream;
         requestStream.setOnReadyHandler(Link.this::drain);
       }
 
@@ -414,12 +438,12 @@ public final class GrpcTransport implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        failed(stream, t);
+        failed(this, t);
       }
 
       @Override
       public void onCompleted() {
-        failed(stream, null);
+        failed(this, null);
       }
     }
   }
