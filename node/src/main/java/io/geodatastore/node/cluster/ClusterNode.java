@@ -332,7 +332,18 @@ public final class ClusterNode implements AutoCloseable {
    */
   public void leave(long maxWaitMs) {
     CountDownLatch done = new CountDownLatch(1);
-    env.post(() -> membership.leave(done::countDown));
+    env.post(
+        () -> {
+          boolean alone =
+              membership.view().stream()
+                  .noneMatch(m -> !m.nodeId().equals(settings.self()) && m.state().isActive());
+          if (alone) {
+            membership.stop(); // nobody to tell: no grace period
+            done.countDown();
+          } else {
+            membership.leave(done::countDown);
+          }
+        });
     try {
       if (!done.await(maxWaitMs, TimeUnit.MILLISECONDS)) {
         log.warn("leaving the cluster took more than {} ms; stopping anyway", maxWaitMs);
