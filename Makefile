@@ -28,13 +28,17 @@ test-comprehensive:
 bench: build
 	scripts/bench
 
+# Builds first when the launcher's jar is missing or older than any source, pom or proto.
 start-cluster:
-	@echo "make start-cluster: the geo-cluster (issue 5) is not built yet; run one node with bin/geods node --help." >&2
-	@exit 1
+	@jar=$$(ls node/target/geodatastore-node-*.jar 2>/dev/null | head -1); \
+	if [ -z "$$jar" ] || [ -n "$$(find . \( -name target -o -name build -o -name .git \) -prune -o \( -name '*.java' -o -name '*.proto' -o -name pom.xml -o -name '*.properties' -o -name '*.xml' \) -newer "$$jar" -print -quit)" ]; then \
+	  echo "make start-cluster: building first"; \
+	  $(MVN) $(MVN_FLAGS) -q -DskipTests install || exit 1; \
+	fi
+	scripts/cluster start
 
 stop-cluster:
-	@echo "make stop-cluster: the geo-cluster (issue 5) is not built yet." >&2
-	@exit 1
+	scripts/cluster stop
 
 format:
 	$(MVN) $(MVN_FLAGS) spotless:apply

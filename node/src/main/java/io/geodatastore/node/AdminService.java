@@ -8,22 +8,27 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.geodatastore.cluster.MemberInfo;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.node.cluster.ClusterNode;
+import io.geodatastore.node.cluster.Faults;
 import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin API of API.md §5 as far as one node goes: status, replication lag (no peers), recent
- * conflicts, and — with {@code --enable-fault-injection} — the clock fault. What needs the cluster
- * (anti-entropy, region sync, partition and latency faults) answers 501 {@code not_implemented}
- * saying so, rather than pretending.
+ * The admin API of API.md §5: status with the membership view, replication lag per peer and region,
+ * recent conflicts, and — with {@code --enable-fault-injection} — partition, latency and clock
+ * faults. Anti-entropy (full sync, region sync) is not built yet and answers 501 {@code
+ * not_implemented} saying so, rather than pretending.
  */
 final class AdminService {
 
@@ -39,6 +44,8 @@ final class AdminService {
   private final long startedMs;
   private final String version;
   private volatile String httpAddress = "";
+  private final ClusterNode cluster;
+  private final Faults faults;
 
   AdminService(
       RocksStore store,
@@ -46,7 +53,11 @@ final class AdminService {
       ConflictLog conflicts,
       AtomicLong clockOffsetMs,
       LongSupplier wallClockMs,
-      String version) {
+      String version,
+      ClusterNode cluster,
+      Faults faults) {
+    this.cluster = cluster;
+    this.faults = faults;
     this.store = store;
     this.config = config;
     this.conflicts = conflicts;
@@ -65,11 +76,14 @@ final class AdminService {
       return methodNotAllowed(ctx, "GET");
     }
     return HttpResponse.of(
-        CompletableFuture.supplyAsync(
-            () -> Responses.json(HttpStatus.OK, statusBody()), ctx.blockingTaskExecutor()));
+        cluster
+            .view()
+            .thenApplyAsync(
+                view -> Responses.json(HttpStatus.OK, statusBody(view)),
+                ctx.blockingTaskExecutor()));
   }
 
-  private ObjectNode statusBody() {
+  private ObjectNode statusBody(List<MemberInfo> view) {
     long now = System.currentTimeMillis();
     ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
     ObjectNode node = o.putObject("node");
@@ -81,7 +95,7 @@ final class AdminService {
     node.put("uptime_seconds", (now - startedMs) / 1000.0);
     node.put("http", httpAddress);
     node.put("peer", config.peer().toString());
-    node.put("advertise", config.advertise().toString());
+    node.put("advertise", cluster.advertise().toString());
     ArrayNode seeds = node.putArray("seeds");
     config.seeds().forEach(s -> seeds.add(s.toString()));
     node.put("durability", config.durability().name().toLowerCase(java.util.Locale.ROOT));
@@ -99,15 +113,29 @@ final class AdminService {
     node.put("quarantined_keys", stats.quarantined());
     node.put("last_sequence", stats.lastSequence());
     ArrayNode members = o.putArray("members");
-    ObjectNode self = members.addObject();
-    self.put("node_id", config.nodeId());
-    self.put("region", config.region());
-    self.put("replica_id", store.replicaId().value());
-    self.put("address", config.advertise().toString());
-    self.put("http", httpAddress);
-    self.put("state", "alive");
-    self.put("self", true);
-    self.put("last_contact", Instant.ofEpochMilli(now).toString());
+    long nowMono = cluster.nowMs();
+    for (MemberInfo m : view) {
+      boolean isSelf = m.nodeId().value().equals(config.nodeId());
+      ObjectNode row = members.addObject();
+      row.put("node_id", m.nodeId().value());
+      row.put("region", m.region());
+      row.put("address", m.address().toString());
+      row.put("state", m.state().label());
+      row.put("incarnation", m.incarnation());
+      row.put("self", isSelf);
+      if (isSelf) {
+        row.put("http", httpAddress);
+        row.put("last_contact_seconds_ago", 0.0);
+        row.put("last_contact", Instant.ofEpochMilli(now).toString());
+      } else if (m.lastContactMs().isPresent()) {
+        long ageMs = Math.max(0, nowMono - m.lastContactMs().getAsLong());
+        row.put("last_contact_seconds_ago", ageMs / 1000.0);
+        row.put("last_contact", Instant.ofEpochMilli(now - ageMs).toString());
+      } else {
+        row.putNull("last_contact_seconds_ago");
+        row.putNull("last_contact");
+      }
+    }
     return o;
   }
 
@@ -115,13 +143,47 @@ final class AdminService {
     if (ctx.method() != HttpMethod.GET) {
       return methodNotAllowed(ctx, "GET");
     }
-    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
-    o.put("node_id", config.nodeId());
-    o.put("region", config.region());
-    o.putArray("peers");
-    o.putArray("regions");
-    o.put("note", "no peers: replication arrives with the cluster");
-    return Responses.json(HttpStatus.OK, o);
+    return HttpResponse.of(
+        cluster
+            .lag()
+            .thenApply(
+                peers -> {
+                  ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+                  o.put("node_id", config.nodeId());
+                  o.put("region", config.region());
+                  o.put("last_sequence", store.lastSequence());
+                  ArrayNode arr = o.putArray("peers");
+                  Map<String, long[]> counts = new TreeMap<>();
+                  Map<String, Double> ages = new TreeMap<>();
+                  for (ClusterNode.PeerLag p : peers) {
+                    ObjectNode row = arr.addObject();
+                    row.put("peer", p.peer());
+                    row.put("region", p.region());
+                    row.put("up", p.up());
+                    row.put("unacknowledged_deltas", p.unacknowledged());
+                    row.put("oldest_unacknowledged_age_seconds", p.oldestAgeSeconds());
+                    row.put("acknowledged_through", p.acknowledged());
+                    row.put("bytes_sent", p.bytesSent());
+                    row.put("bytes_received", p.bytesReceived());
+                    row.put("needs_catch_up", p.needsCatchUp());
+                    long[] c = counts.computeIfAbsent(p.region(), k -> new long[3]);
+                    c[0]++;
+                    c[1] += p.unacknowledged();
+                    c[2] += p.bytesSent();
+                    ages.merge(p.region(), p.oldestAgeSeconds(), Math::max);
+                  }
+                  ArrayNode regions = o.putArray("regions");
+                  counts.forEach(
+                      (region, c) -> {
+                        ObjectNode row = regions.addObject();
+                        row.put("region", region);
+                        row.put("peers", c[0]);
+                        row.put("unacknowledged_deltas", c[1]);
+                        row.put("oldest_unacknowledged_age_seconds", ages.get(region));
+                        row.put("bytes_sent", c[2]);
+                      });
+                  return Responses.json(HttpStatus.OK, o);
+                }));
   }
 
   HttpResponse conflicts(ServiceRequestContext ctx, HttpRequest req) {
@@ -166,38 +228,138 @@ final class AdminService {
     return Responses.json(HttpStatus.OK, o);
   }
 
-  /** Anti-entropy and region sync: nothing to compare with until the cluster exists. */
+  /** Anti-entropy: not built yet (the next issue). */
   HttpResponse needsCluster(ServiceRequestContext ctx, HttpRequest req) {
     return Responses.error(
         HttpStatus.NOT_IMPLEMENTED,
         "not_implemented",
-        ctx.path() + " needs the replicated cluster, which this build does not have yet");
+        ctx.path()
+            + ": Merkle-tree anti-entropy is not built yet; deltas replicate continuously between"
+            + " live replicas (see /admin/replication/lag)");
   }
 
   HttpResponse syncRegion(ServiceRequestContext ctx, HttpRequest req) {
     String region = ctx.pathParam("region");
-    if (!config.region().equals(region)) {
+    java.util.SortedSet<String> known = new java.util.TreeSet<>();
+    known.add(config.region());
+    for (MemberInfo m : cluster.viewSnapshot()) {
+      known.add(m.region());
+    }
+    if (!known.contains(region)) {
       return Responses.error(
           HttpStatus.NOT_FOUND,
           "unknown_region",
-          "region '"
-              + region
-              + "' is not known to this node (it knows only '"
-              + config.region()
-              + "')");
+          "region '" + region + "' is not known to the cluster; known regions: " + known);
     }
     return needsCluster(ctx, req);
   }
 
   // ---- fault injection (only routed with --enable-fault-injection) ----
 
-  HttpResponse faultNeedsTransport(ServiceRequestContext ctx, HttpRequest req) {
-    return Responses.error(
-        HttpStatus.NOT_IMPLEMENTED,
-        "not_implemented",
-        ctx.path()
-            + " acts on node-to-node traffic, which arrives with the cluster; only"
-            + " /admin/faults/clock works in this build");
+  HttpResponse partitionFault(ServiceRequestContext ctx, HttpRequest req) {
+    if (ctx.method() != HttpMethod.POST) {
+      return methodNotAllowed(ctx, "POST");
+    }
+    return withBody(
+        req,
+        body -> {
+          java.util.Set<String> regions = names(body, "isolate");
+          java.util.Set<String> nodes = names(body, "nodes");
+          for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("isolate") && !f.equals("nodes")) {
+              throw ApiError.badRequest(
+                  "unknown_field", "unknown field \"" + f + "\"; give isolate and/or nodes");
+            }
+          }
+          if (regions.isEmpty() && nodes.isEmpty()) {
+            throw ApiError.badRequest(
+                "missing_field",
+                "give {\"isolate\":[\"region\",…]} and/or {\"nodes\":[\"node-id\",…]}");
+          }
+          faults.isolate(regions, nodes);
+          log.warn("fault injection: partitioned from regions {} and nodes {}", regions, nodes);
+          return Responses.json(HttpStatus.OK, faultsBody());
+        });
+  }
+
+  HttpResponse latencyFault(ServiceRequestContext ctx, HttpRequest req) {
+    if (ctx.method() != HttpMethod.POST) {
+      return methodNotAllowed(ctx, "POST");
+    }
+    return withBody(
+        req,
+        body -> {
+          JsonNode region = body.get("region");
+          if (region == null || !region.isTextual() || region.textValue().isEmpty()) {
+            throw ApiError.badRequest(
+                "invalid_field",
+                "give {\"region\":\"R\",\"ms\":N,\"jitter_ms\":J}: region is a region name");
+          }
+          long ms = millis(body, "ms", true);
+          long jitter = millis(body, "jitter_ms", false);
+          faults.latency(region.textValue(), ms, jitter);
+          log.warn(
+              "fault injection: {} ms (+0..{} ms) towards region {}",
+              ms,
+              jitter,
+              region.textValue());
+          return Responses.json(HttpStatus.OK, faultsBody());
+        });
+  }
+
+  private static java.util.Set<String> names(JsonNode body, String field) {
+    JsonNode a = body.get(field);
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    if (a == null) {
+      return out;
+    }
+    if (!a.isArray()) {
+      throw ApiError.badRequest("invalid_field", "\"" + field + "\" is an array of names");
+    }
+    for (JsonNode n : a) {
+      if (!n.isTextual() || n.textValue().isEmpty()) {
+        throw ApiError.badRequest("invalid_field", "\"" + field + "\" holds names (strings)");
+      }
+      out.add(n.textValue());
+    }
+    return out;
+  }
+
+  private static long millis(JsonNode body, String field, boolean required) {
+    JsonNode v = body.get(field);
+    if (v == null && !required) {
+      return 0;
+    }
+    if (v == null
+        || !v.isIntegralNumber()
+        || !v.canConvertToLong()
+        || v.longValue() < 0
+        || v.longValue() > 60_000) {
+      throw ApiError.badRequest(
+          "invalid_field", "\"" + field + "\" is a whole number of milliseconds, 0 to 60000");
+    }
+    return v.longValue();
+  }
+
+  private static HttpResponse withBody(
+      HttpRequest req, java.util.function.Function<JsonNode, HttpResponse> f) {
+    return HttpResponse.of(
+        req.aggregate()
+            .thenApply(
+                agg -> {
+                  try {
+                    return f.apply(CanonicalJson.parseBody(agg.content().array()));
+                  } catch (ApiError e) {
+                    return Responses.error(e, null);
+                  }
+                })
+            .exceptionally(
+                t ->
+                    Responses.error(
+                        HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+                        "body_too_large",
+                        "the body is larger than the limit")));
   }
 
   HttpResponse clockFault(ServiceRequestContext ctx, HttpRequest req) {
@@ -239,6 +401,7 @@ final class AdminService {
       return methodNotAllowed(ctx, "DELETE");
     }
     clockOffsetMs.set(0);
+    faults.heal();
     log.info("fault injection: all faults healed");
     return Responses.json(HttpStatus.OK, faultsBody());
   }
@@ -247,6 +410,16 @@ final class AdminService {
     ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
     o.put("clock_offset_ms", clockOffsetMs.get());
     o.put("wall_clock_ms", wallClockMs.getAsLong());
+    Faults.Snapshot f = faults.snapshot();
+    ArrayNode isolate = o.putArray("isolate");
+    f.isolatedRegions().stream().sorted().forEach(isolate::add);
+    ArrayNode nodes = o.putArray("nodes");
+    f.isolatedNodes().stream().sorted().forEach(nodes::add);
+    ObjectNode latency = o.putObject("latency");
+    new TreeMap<>(f.latency())
+        .forEach(
+            (region, l) ->
+                latency.putObject(region).put("ms", l.ms()).put("jitter_ms", l.jitterMs()));
     return o;
   }
 

@@ -16,6 +16,7 @@ import com.linecorp.armeria.common.stream.ClosedStreamException;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.RequestCancellationException;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.geodatastore.cluster.replication.WriteLevel;
 import io.geodatastore.core.causal.DotContext;
 import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.core.crdt.Crdt;
@@ -29,6 +30,7 @@ import io.geodatastore.core.crdt.OrSet;
 import io.geodatastore.core.crdt.PnCounter;
 import io.geodatastore.core.crdt.TwoPhaseSet;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.node.cluster.ClusterNode;
 import io.geodatastore.storage.KeyListing;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.ReadResult;
@@ -44,6 +46,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +71,8 @@ final class DataService {
   private final ConflictLog conflicts;
   private final LongSupplier wallClockMs;
   private final BooleanSupplier stopping;
+  private final ClusterNode cluster;
+  private final Forwarder forwarder;
 
   DataService(
       RocksStore store,
@@ -75,8 +80,12 @@ final class DataService {
       NodeMetrics metrics,
       ConflictLog conflicts,
       LongSupplier wallClockMs,
-      BooleanSupplier stopping) {
+      BooleanSupplier stopping,
+      ClusterNode cluster,
+      Forwarder forwarder) {
     this.stopping = stopping;
+    this.cluster = cluster;
+    this.forwarder = forwarder;
     this.store = store;
     this.config = config;
     this.metrics = metrics;
@@ -108,15 +117,15 @@ final class DataService {
           KeyRef key = key(ctx, family, ctx.pathParam("key"));
           HttpMethod m = ctx.method();
           if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
-            Consistency.resolve(ctx.queryParam("consistency"), null);
+            Consistency.resolveRead(ctx.queryParam("consistency"));
             return read(ctx, key, token);
           }
           if (m == HttpMethod.POST) {
             return create(ctx, key, CanonicalJson.parseBody(agg.content().array()), token);
           }
           if (m == HttpMethod.DELETE) {
-            Consistency.resolve(ctx.queryParam("consistency"), null);
-            return delete(ctx, key, token);
+            Consistency level = Consistency.resolveWrite(ctx.queryParam("consistency"), null);
+            return delete(ctx, key, level, token);
           }
           throw methodNotAllowed(m, "GET, POST, DELETE");
         });
@@ -282,7 +291,7 @@ final class DataService {
 
   private CompletableFuture<HttpResponse> list(
       ServiceRequestContext ctx, Family family, SessionToken token) {
-    Consistency.resolve(ctx.queryParam("consistency"), null);
+    Consistency.resolveRead(ctx.queryParam("consistency"));
     String prefix = ctx.queryParam("prefix");
     String after = ctx.queryParam("after");
     String limitText = ctx.queryParam("limit");
@@ -334,10 +343,10 @@ final class DataService {
       case COUNTERS -> createCounter(ctx, key, body, token);
       case SETS -> {
         body.allow("type", "consistency");
-        consistency(ctx, body);
+        Consistency level = consistency(ctx, body);
         CrdtType type = body.type(key.family());
         yield write(
-            ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
+            ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, level, token);
       }
       case REGISTERS -> writeRegister(ctx, key, body, token);
     };
@@ -346,11 +355,12 @@ final class DataService {
   private CompletableFuture<HttpResponse> createCounter(
       ServiceRequestContext ctx, KeyRef key, Body body, SessionToken token) {
     body.allow("type", "initial_value", "consistency");
-    consistency(ctx, body);
+    Consistency level = consistency(ctx, body);
     CrdtType type = body.type(key.family());
     long initial = body.integer("initial_value", 0, type == CrdtType.PN_COUNTER);
     if (initial == 0) {
-      return write(ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, token);
+      return write(
+          ctx, key, new Operation.Create(type, null), "create", HttpStatus.CREATED, level, token);
     }
     Operation then =
         initial > 0 ? new Operation.Increment(initial) : new Operation.Decrement(-initial);
@@ -375,6 +385,7 @@ final class DataService {
                           new Operation.Create(type, then),
                           "create",
                           HttpStatus.CREATED,
+                          level,
                           token);
                 });
   }
@@ -382,8 +393,8 @@ final class DataService {
   private CompletableFuture<HttpResponse> writeRegister(
       ServiceRequestContext ctx, KeyRef key, Body body, SessionToken token) {
     body.allow("type", "value", "context", "region", "consistency");
-    consistency(ctx, body);
-    region(body.json.get("region"));
+    Consistency level = consistency(ctx, body);
+    String region = region(body.json.get("region"));
     JsonNode value = body.json.get("value");
     boolean hasType = body.json.has("type");
     if (value == null && !hasType) {
@@ -407,33 +418,37 @@ final class DataService {
       throw ApiError.badRequest("invalid_field", "\"context\" goes with a \"value\" to write");
     }
     Operation op = type == null ? write : new Operation.Create(type, write);
-    return write(ctx, key, op, write == null ? "create" : "write", HttpStatus.CREATED, token);
+    if (region != null && !region.equals(config.region())) {
+      return forwarder.forward(ctx, region, body.json, token);
+    }
+    return write(
+        ctx, key, op, write == null ? "create" : "write", HttpStatus.CREATED, level, token);
   }
 
   private CompletableFuture<HttpResponse> counterOp(
       ServiceRequestContext ctx, KeyRef key, String op, Body body, SessionToken token) {
     body.allow("value", "consistency");
-    consistency(ctx, body);
+    Consistency level = consistency(ctx, body);
     long amount = body.integer("value", 1, false);
     Operation o =
         op.equals("increment") ? new Operation.Increment(amount) : new Operation.Decrement(amount);
-    return write(ctx, key, o, op, HttpStatus.OK, token);
+    return write(ctx, key, o, op, HttpStatus.OK, level, token);
   }
 
   private CompletableFuture<HttpResponse> setOp(
       ServiceRequestContext ctx, KeyRef key, String op, Body body, SessionToken token) {
     body.allow("element", "elements", "consistency");
-    consistency(ctx, body);
+    Consistency level = consistency(ctx, body);
     List<String> elements = body.elements(config.maxElementsPerRequest());
     Operation o = op.equals("add") ? new Operation.Add(elements) : new Operation.Remove(elements);
-    return write(ctx, key, o, op, HttpStatus.OK, token);
+    return write(ctx, key, o, op, HttpStatus.OK, level, token);
   }
 
   private CompletableFuture<HttpResponse> delete(
-      ServiceRequestContext ctx, KeyRef key, SessionToken token) {
+      ServiceRequestContext ctx, KeyRef key, Consistency level, SessionToken token) {
     return store
         .delete(key)
-        .thenApplyAsync(
+        .thenComposeAsync(
             r ->
                 switch (r) {
                   case WriteResult.Written w -> {
@@ -442,7 +457,8 @@ final class DataService {
                     o.put("key", key.name());
                     o.put("type", w.type().apiName());
                     o.put("deleted", true);
-                    yield Responses.json(HttpStatus.OK, o, tokenAfter(token, w));
+                    String t = tokenAfter(token, w);
+                    yield acknowledged(ctx, w, level, t, () -> Responses.json(HttpStatus.OK, o, t));
                   }
                   case WriteResult.NotFound n -> throw notFound(key);
                   case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
@@ -458,20 +474,28 @@ final class DataService {
       Operation op,
       String opName,
       HttpStatus createdStatus,
+      Consistency level,
       SessionToken token) {
     // Render on the request's event loop, not on the store's single-threaded shard.
     return store
         .write(key, op)
-        .thenApplyAsync(
+        .thenComposeAsync(
             r ->
                 switch (r) {
                   case WriteResult.Written w -> {
                     metrics.operation(w.type(), opName);
                     recordConflicts(w);
-                    yield Responses.json(
-                        w.created() ? createdStatus : HttpStatus.OK,
-                        render(key, w.state()),
-                        tokenAfter(token, w));
+                    String t = tokenAfter(token, w);
+                    yield acknowledged(
+                        ctx,
+                        w,
+                        level,
+                        t,
+                        () ->
+                            Responses.json(
+                                w.created() ? createdStatus : HttpStatus.OK,
+                                render(key, w.state()),
+                                t));
                   }
                   case WriteResult.TypeMismatch m ->
                       throw typeMismatch(key, m.actual(), op, opName);
@@ -485,6 +509,51 @@ final class DataService {
                   case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
                   case WriteResult.NotFound n -> throw notFound(key);
                 },
+            ctx.eventLoop());
+  }
+
+  /**
+   * Tells replication about a durable local write, then answers once the write level is met, or 503
+   * with what was reached when the write timeout runs out (the write stays applied).
+   */
+  private CompletableFuture<HttpResponse> acknowledged(
+      ServiceRequestContext ctx,
+      WriteResult.Written w,
+      Consistency level,
+      String token,
+      Supplier<HttpResponse> ok) {
+    if (w.logId() == null) {
+      return CompletableFuture.completedFuture(ok.get());
+    }
+    cluster.localWritten();
+    WriteLevel wl = level.writeLevel();
+    if (wl == WriteLevel.LOCAL) {
+      return CompletableFuture.completedFuture(ok.get());
+    }
+    long timeoutMs = config.writeTimeoutMs();
+    return cluster
+        .awaitAcks(w.logId().counter(), wl, timeoutMs)
+        .thenApplyAsync(
+            o ->
+                o.met()
+                    ? ok.get()
+                    : Responses.error(
+                        new ApiError(
+                            HttpStatus.SERVICE_UNAVAILABLE,
+                            "consistency_unavailable",
+                            "consistency level '"
+                                + level.apiName()
+                                + "' was not met within "
+                                + timeoutMs
+                                + " ms: reached "
+                                + o.acknowledged()
+                                + " of "
+                                + o.needed()
+                                + " needed replicas ("
+                                + o.replicas()
+                                + " counted); the write is applied on this node and will"
+                                + " replicate when the others are reachable"),
+                        token),
             ctx.eventLoop());
   }
 
@@ -588,33 +657,25 @@ final class DataService {
         m + " is not served here; use " + allowed);
   }
 
-  private static void consistency(ServiceRequestContext ctx, Body body) {
+  private static Consistency consistency(ServiceRequestContext ctx, Body body) {
     JsonNode c = body.json.get("consistency");
     if (c != null && !c.isTextual()) {
       throw ApiError.badRequest(
           "invalid_field", "\"consistency\" is a string such as \"eventual\"");
     }
-    Consistency.resolve(ctx.queryParam("consistency"), c == null ? null : c.textValue());
+    return Consistency.resolveWrite(
+        ctx.queryParam("consistency"), c == null ? null : c.textValue());
   }
 
-  private void region(JsonNode r) {
+  /** The region a register write names, or null; unknown regions are refused when forwarding. */
+  private static String region(JsonNode r) {
     if (r == null) {
-      return;
+      return null;
     }
-    if (!r.isTextual()) {
+    if (!r.isTextual() || r.textValue().isEmpty()) {
       throw ApiError.badRequest("invalid_field", "\"region\" is a region name such as \"us-east\"");
     }
-    if (!r.textValue().equals(config.region())) {
-      throw ApiError.badRequest(
-          "unknown_region",
-          "region '"
-              + r.textValue()
-              + "' is not reachable from this node: a single node knows only its own region '"
-              + config.region()
-              + "' until the cluster is built; omit \"region\" or use '"
-              + config.region()
-              + "'");
-    }
+    return r.textValue();
   }
 
   private static ApiError notFound(KeyRef key) {

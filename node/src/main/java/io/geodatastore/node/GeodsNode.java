@@ -20,6 +20,14 @@ import com.linecorp.armeria.server.ServiceBindingBuilder;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.replication.ReplicationOptions;
+import io.geodatastore.core.crdt.Conflict;
+import io.geodatastore.node.cluster.ClusterNode;
+import io.geodatastore.node.cluster.Faults;
+import io.geodatastore.node.cluster.GrpcTransport;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
@@ -27,6 +35,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,6 +59,9 @@ public final class GeodsNode implements AutoCloseable {
 
   static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+  /** How long a stopping node waits at most for its departure to be gossiped. */
+  static final long LEAVE_WAIT_MS = 3_000;
+
   /** Recent conflicts kept for {@code /admin/conflicts}. */
   static final int CONFLICT_LOG_CAPACITY = 10_000;
 
@@ -56,11 +69,18 @@ public final class GeodsNode implements AutoCloseable {
   private final RocksStore store;
   private final NodeMetrics metrics;
   private final Server server;
+  private final ClusterNode cluster;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private GeodsNode(NodeConfig config, RocksStore store, NodeMetrics metrics, Server server) {
+  private GeodsNode(
+      NodeConfig config,
+      RocksStore store,
+      NodeMetrics metrics,
+      Server server,
+      ClusterNode cluster) {
+    this.cluster = cluster;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -78,15 +98,42 @@ public final class GeodsNode implements AutoCloseable {
             .withWallClock(wallClockMs);
     RocksStore store = RocksStore.open(sc);
     NodeMetrics metrics = new NodeMetrics(config.region());
+    ClusterNode cluster = null;
     try {
       metrics.bindStore(store);
       ConflictLog conflicts = new ConflictLog(CONFLICT_LOG_CAPACITY);
+      Faults faults = new Faults();
+      Forwarder forwarder = new Forwarder(config);
+      cluster =
+          ClusterNode.start(
+              clusterSettings(config),
+              store,
+              wallClockMs,
+              faults,
+              (entry, merged) -> {
+                long now = wallClockMs.getAsLong();
+                for (Conflict c : merged.conflicts()) {
+                  metrics.conflict(entry.type(), c);
+                  conflicts.add(entry.key(), entry.type(), c, now);
+                }
+              },
+              forwarder::apply);
+      forwarder.cluster(cluster);
+      metrics.bindCluster(cluster);
       GeodsNode[] self = new GeodsNode[1];
       DataService data =
           new DataService(
-              store, config, metrics, conflicts, wallClockMs, () -> self[0].stopping.get());
+              store,
+              config,
+              metrics,
+              conflicts,
+              wallClockMs,
+              () -> self[0].stopping.get(),
+              cluster,
+              forwarder);
       AdminService admin =
-          new AdminService(store, config, conflicts, clockOffsetMs, wallClockMs, version());
+          new AdminService(
+              store, config, conflicts, clockOffsetMs, wallClockMs, version(), cluster, faults);
       // Latency as Prometheus histogram buckets (aggregatable across nodes), not client-side
       // quantiles. Armeria's request metrics read this process-wide setting.
       MoreMeters.setDistributionStatisticConfig(
@@ -141,18 +188,19 @@ public final class GeodsNode implements AutoCloseable {
       route(sb, "/admin/sync/regions/{region}", "admin.sync_region", admin::syncRegion);
       if (config.faultInjection()) {
         route(sb, "/admin/faults/clock", "admin.faults", admin::clockFault);
-        route(sb, "/admin/faults/partition", "admin.faults", admin::faultNeedsTransport);
-        route(sb, "/admin/faults/latency", "admin.faults", admin::faultNeedsTransport);
+        route(sb, "/admin/faults/partition", "admin.faults", admin::partitionFault);
+        route(sb, "/admin/faults/latency", "admin.faults", admin::latencyFault);
         route(sb, "/admin/faults", "admin.faults", admin::healFaults);
       }
       sb.decorator(
           MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("http.server")));
       Server server = sb.build();
-      GeodsNode node = new GeodsNode(config, store, metrics, server);
+      GeodsNode node = new GeodsNode(config, store, metrics, server, cluster);
       self[0] = node;
       server.start().join();
       String http = config.http().host() + ":" + server.activeLocalPort();
       admin.httpAddress(http);
+      forwarder.localHttpPort(server.activeLocalPort());
       node.ready.set(true);
       log.info(
           "geods node {} region {} replica {} serving HTTP on {} (peer {}, data {})",
@@ -160,14 +208,36 @@ public final class GeodsNode implements AutoCloseable {
           config.region(),
           store.replicaId().value(),
           http,
-          config.advertise(),
+          cluster.advertise(),
           config.dataDir());
       return node;
     } catch (RuntimeException e) {
+      if (cluster != null) {
+        cluster.close();
+      }
       store.close();
       metrics.close();
       throw e;
     }
+  }
+
+  /** Membership and replication settings from the node's config. */
+  static ClusterNode.Settings clusterSettings(NodeConfig config) {
+    List<NodeAddress> seeds = new ArrayList<>();
+    for (HostPort s : config.seeds()) {
+      seeds.add(NodeAddress.parse(s.toString()));
+    }
+    return new ClusterNode.Settings(
+        NodeId.of(config.nodeId()),
+        config.region(),
+        config.peer().host(),
+        config.peer().port(),
+        config.advertise().host(),
+        config.advertise().port(),
+        seeds,
+        MembershipOptions.defaults(),
+        ReplicationOptions.defaults(),
+        GrpcTransport.Options.defaults());
   }
 
   /** Binds a service under a stable name: the {@code service} label of the HTTP metrics. */
@@ -196,6 +266,10 @@ public final class GeodsNode implements AutoCloseable {
     return config;
   }
 
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
   /** Stops serving, waits for in-flight requests and batches, closes the store. Idempotent. */
   @Override
   public void close() {
@@ -205,15 +279,20 @@ public final class GeodsNode implements AutoCloseable {
     log.info("geods node {} stopping", config.nodeId());
     ready.set(false);
     long t0 = System.nanoTime();
+    cluster.leave(LEAVE_WAIT_MS);
+    long tLeft = System.nanoTime();
     server.stop().join();
     long t1 = System.nanoTime();
     stopping.set(true);
+    cluster.close();
     store.close();
     metrics.close();
     log.info(
-        "geods node {} stopped (HTTP drained in {} ms, store closed in {} ms)",
+        "geods node {} stopped (left the cluster in {} ms, HTTP drained in {} ms, cluster and"
+            + " store closed in {} ms)",
         config.nodeId(),
-        (t1 - t0) / 1_000_000,
+        (tLeft - t0) / 1_000_000,
+        (t1 - tLeft) / 1_000_000,
         (System.nanoTime() - t1) / 1_000_000);
   }
 

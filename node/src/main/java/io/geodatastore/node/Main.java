@@ -74,7 +74,7 @@ public final class Main implements Runnable {
     @Option(
         names = "--peer",
         paramLabel = "HOST:PORT",
-        description = "Node-to-node address (used once the cluster exists).")
+        description = "Node-to-node (gRPC) address.")
     String peer;
 
     @Option(
@@ -126,6 +126,14 @@ public final class Main implements Runnable {
         paramLabel = "N",
         description = "Most set elements in one request (default 10000).")
     String maxElementsPerRequest;
+
+    @Option(
+        names = "--write-timeout-ms",
+        paramLabel = "MS",
+        description =
+            "How long local_quorum, quorum and all writes wait for replicas before 503 (default"
+                + " 5000).")
+    String writeTimeoutMs;
 
     @Override
     public Integer call() throws InterruptedException {

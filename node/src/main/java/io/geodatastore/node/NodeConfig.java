@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * @param nodeId the node's name, e.g. {@code us-east-1}
  * @param region the node's region, e.g. {@code us-east}
  * @param http where the HTTP API listens
- * @param peer the node-to-node address (kept for the cluster; nothing listens there yet)
+ * @param peer where the node-to-node (gRPC) transport listens
  * @param advertise the peer address other nodes should use; {@code peer} when not given
  * @param seeds peer addresses of other nodes
  * @param dataDir the store's directory
@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * @param maxBodyBytes the largest request body; larger answers 413
  * @param maxKeyBytes the longest key name in UTF-8 bytes (at most 512)
  * @param maxElementsPerRequest the most set elements one request may carry
+ * @param writeTimeoutMs how long a write at local_quorum, quorum or all waits for acknowledgements
+ *     before it answers 503
  */
 public record NodeConfig(
     String nodeId,
@@ -42,7 +44,11 @@ public record NodeConfig(
     int shards,
     int maxBodyBytes,
     int maxKeyBytes,
-    int maxElementsPerRequest) {
+    int maxElementsPerRequest,
+    long writeTimeoutMs) {
+
+  /** Default write-level timeout: 5 s. */
+  public static final int WRITE_TIMEOUT_MS_DEFAULT = 5_000;
 
   /** Default largest body: 1 MiB. */
   public static final int MAX_BODY_BYTES_DEFAULT = 1 << 20;
@@ -65,7 +71,8 @@ public record NodeConfig(
           "shards",
           "max-body-bytes",
           "max-key-bytes",
-          "max-elements-per-request");
+          "max-elements-per-request",
+          "write-timeout-ms");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -89,6 +96,9 @@ public record NodeConfig(
     if (maxKeyBytes < 1 || maxKeyBytes > KeyRef.NAME_BYTES_MAX) {
       throw new IllegalArgumentException(
           "max-key-bytes is 1 to " + KeyRef.NAME_BYTES_MAX + ", got " + maxKeyBytes);
+    }
+    if (writeTimeoutMs < 1 || writeTimeoutMs > 600_000) {
+      throw new IllegalArgumentException("write-timeout-ms is 1 to 600000, got " + writeTimeoutMs);
     }
     if (maxElementsPerRequest < 1) {
       throw new IllegalArgumentException(
@@ -127,7 +137,8 @@ public record NodeConfig(
         integer(s, "shards", Runtime.getRuntime().availableProcessors()),
         integer(s, "max-body-bytes", MAX_BODY_BYTES_DEFAULT),
         integer(s, "max-key-bytes", KeyRef.NAME_BYTES_MAX),
-        integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT));
+        integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT),
+        integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT));
   }
 
   private static String required(Map<String, String> s, String key) {

@@ -1,7 +1,10 @@
 package io.geodatastore.node;
 
+import io.geodatastore.cluster.MemberState;
 import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.node.cluster.ClusterNode;
+import io.geodatastore.node.cluster.GrpcTransport;
 import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import io.micrometer.core.instrument.Counter;
@@ -44,11 +47,6 @@ public final class NodeMetrics implements AutoCloseable {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    // Replication arrives with the cluster: with no peers there is no lag and no sync yet.
-    Gauge.builder("geodatastore.replication.lag.seconds", () -> 0.0)
-        .description("Age of the oldest delta not yet acknowledged by a peer; 0 with no peers")
-        .tag("region", region)
-        .register(registry);
     Counter.builder("geodatastore.anti_entropy.syncs")
         .description("Anti-entropy synchronisations completed")
         .tag("region", region)
@@ -65,10 +63,6 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** Binds the store's figures: vector clock size, storage stats, RocksDB tickers, quarantine. */
   public void bindStore(RocksStore store) {
-    // This replica's version vector: one origin (itself) until it has peers.
-    Gauge.builder("geodatastore.vector.clock.size", () -> 1.0)
-        .description("Entries (origin replicas) in this node's version vector")
-        .register(registry);
     for (CrdtType t : CrdtType.values()) {
       typeGauge(store, t, "geodatastore.storage.keys", "Live keys", s -> s.liveKeys());
       typeGauge(store, t, "geodatastore.storage.tombstones", "Tombstones", s -> s.tombstones());
@@ -137,6 +131,100 @@ public final class NodeMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /**
+   * Binds the cluster's figures: replication lag per peer (and {@code peer="all"}, the largest),
+   * deltas, messages and bytes per peer, members by state, the vector clock's size. Peers are
+   * registered as they appear ({@link #refreshPeers}, called before every scrape).
+   */
+  public void bindCluster(ClusterNode cluster) {
+    this.cluster = cluster;
+    Gauge.builder("geodatastore.vector.clock.size", cluster, ClusterNode::vectorClockSize)
+        .description("Entries (origin replicas) in this node's version vector")
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.replication.lag.seconds",
+            cluster,
+            c ->
+                c.lagSnapshot().stream()
+                    .mapToDouble(ClusterNode.PeerLag::oldestAgeSeconds)
+                    .max()
+                    .orElse(0))
+        .description("Age of the oldest delta not yet acknowledged by a peer (all: the largest)")
+        .tag("peer", "all")
+        .tag("region", "all")
+        .register(registry);
+    for (MemberState st : MemberState.values()) {
+      Gauge.builder(
+              "geodatastore.cluster.members", cluster, c -> c.membersByState().getOrDefault(st, 0))
+          .description("Members of this node's view, itself included, by state")
+          .tag("state", st.label())
+          .register(registry);
+    }
+    FunctionCounter.builder("geodatastore.replication.deltas.sent", cluster, c -> c.deltasSent())
+        .description("Deltas (log entries) sent to peers, retransmissions included")
+        .tag("peer", "all")
+        .tag("region", "all")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.replication.deltas.received", cluster, c -> c.deltasReceived())
+        .description("Deltas (log entries) received and merged")
+        .tag("peer", "all")
+        .tag("region", "all")
+        .register(registry);
+  }
+
+  private volatile ClusterNode cluster;
+  private final Map<String, Boolean> peersBound = new ConcurrentHashMap<>();
+
+  /** Registers the meters of peers that appeared since the last call. */
+  public void refreshPeers() {
+    ClusterNode c = cluster;
+    if (c == null) {
+      return;
+    }
+    for (ClusterNode.PeerLag p : c.lagSnapshot()) {
+      if (peersBound.putIfAbsent(p.peer(), Boolean.TRUE) != null) {
+        continue;
+      }
+      String peer = p.peer();
+      String peerRegion = p.region() == null ? "unknown" : p.region();
+      GrpcTransport.Traffic t = c.transport().traffic(peer);
+      Gauge.builder(
+              "geodatastore.replication.lag.seconds",
+              c,
+              x ->
+                  x.lagSnapshot().stream()
+                      .filter(l -> l.peer().equals(peer))
+                      .mapToDouble(ClusterNode.PeerLag::oldestAgeSeconds)
+                      .findFirst()
+                      .orElse(0))
+          .tag("peer", peer)
+          .tag("region", peerRegion)
+          .register(registry);
+      peerCounter("geodatastore.replication.deltas.sent", peer, peerRegion, t, x -> x.deltasSent());
+      peerCounter(
+          "geodatastore.replication.deltas.received", peer, peerRegion, t, x -> x.deltasReceived());
+      peerCounter("geodatastore.peer.messages.sent", peer, peerRegion, t, x -> x.messagesSent());
+      peerCounter(
+          "geodatastore.peer.messages.received", peer, peerRegion, t, x -> x.messagesReceived());
+      peerCounter("geodatastore.peer.bytes.sent", peer, peerRegion, t, x -> x.bytesSent());
+      peerCounter("geodatastore.peer.bytes.received", peer, peerRegion, t, x -> x.bytesReceived());
+      peerCounter("geodatastore.peer.messages.dropped", peer, peerRegion, t, x -> x.dropped());
+    }
+  }
+
+  private void peerCounter(
+      String name,
+      String peer,
+      String peerRegion,
+      GrpcTransport.Traffic t,
+      ToDoubleFunction<GrpcTransport.Traffic> f) {
+    FunctionCounter.builder(name, t, f)
+        .tag("peer", peer)
+        .tag("region", peerRegion)
+        .register(registry);
+  }
+
   /** Counts one CRDT operation of {@code operation} on a key of {@code type}. */
   public void operation(CrdtType type, String operation) {
     String k = type.apiName() + '/' + operation;
@@ -182,6 +270,7 @@ public final class NodeMetrics implements AutoCloseable {
   }
 
   public String scrape() {
+    refreshPeers();
     return registry.scrape();
   }
 

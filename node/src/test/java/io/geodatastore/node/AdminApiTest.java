@@ -120,9 +120,19 @@ class AdminApiTest {
       assertThat(w.json().get("timestamp").asLong()).isGreaterThanOrEqualTo(now + skew - 1000);
       assertThat(http.post("/admin/faults/clock", "{\"offset_ms\":\"x\"}").status()).isEqualTo(400);
       var partition = http.post("/admin/faults/partition", "{\"isolate\":[\"eu-west\"]}");
-      assertThat(partition.status()).isEqualTo(501);
-      assertThat(partition.json().get("error").asText()).isEqualTo("not_implemented");
-      assertThat(http.delete("/admin/faults").json().get("clock_offset_ms").asLong()).isZero();
+      assertThat(partition.status()).isEqualTo(200);
+      assertThat(partition.json().get("isolate").get(0).asText()).isEqualTo("eu-west");
+      var latency =
+          http.post(
+              "/admin/faults/latency", "{\"region\":\"eu-west\",\"ms\":150,\"jitter_ms\":20}");
+      assertThat(latency.status()).isEqualTo(200);
+      assertThat(latency.json().get("latency").get("eu-west").get("ms").asLong()).isEqualTo(150);
+      assertThat(http.post("/admin/faults/latency", "{\"region\":\"eu-west\"}").status())
+          .isEqualTo(400);
+      var healed = http.delete("/admin/faults").json();
+      assertThat(healed.get("clock_offset_ms").asLong()).isZero();
+      assertThat(healed.get("isolate")).isEmpty();
+      assertThat(healed.get("latency")).isEmpty();
       assertThat(http.get("/admin/status").json().get("node").get("clock_offset_ms").asLong())
           .isZero();
     }

@@ -124,7 +124,7 @@ class BadInputTest {
         "POST|/crdt/registers/mv|{\"value\":1,\"context\":{\"dots\":[[1,2]]}}|400|invalid_context",
         "POST|/crdt/counters/pn/increment|{\"consistency\":\"strong\"}|400|unknown_consistency",
         "POST|/crdt/counters/pn/increment|{\"consistency\":1}|400|invalid_field",
-        "POST|/crdt/counters/pn/increment?consistency=quorum|{}|400|consistency_unavailable",
+        "POST|/crdt/counters/pn/increment?consistency=quorum|{\"consistency\":\"all\"}|400|invalid_consistency",
         "GET|/crdt/counters/pn?consistency=session||400|consistency_unavailable",
         "GET|/crdt/counters/pn?consistency=causal||400|consistency_unavailable",
         "GET|/crdt/counters/pn?consistency=local_quorum||400|consistency_unavailable",

@@ -1,0 +1,373 @@
+package io.geodatastore.node.cluster;
+
+import io.geodatastore.cluster.ClusterMessage;
+import io.geodatastore.cluster.MemberInfo;
+import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.MembershipMessage;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.membership.Membership;
+import io.geodatastore.cluster.membership.MembershipListener;
+import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.replication.Replication;
+import io.geodatastore.cluster.replication.ReplicationOptions;
+import io.geodatastore.cluster.replication.WriteLevel;
+import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.MergeResult;
+import io.geodatastore.storage.Store;
+import io.geodatastore.wire.proto.ForwardReply;
+import io.geodatastore.wire.proto.ForwardRequest;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Membership and replication running inside one node: the real {@link NodeEnv}, the {@link
+ * GrpcTransport}, the store as a {@link StoreReplica}, and the glue between them. Every call into
+ * the state machines hops onto the env's logical thread; read-only figures for metrics are
+ * refreshed there into volatile snapshots.
+ */
+public final class ClusterNode implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+
+  /** How often the snapshots behind the metrics are refreshed. */
+  static final long SNAPSHOT_INTERVAL_MS = 500;
+
+  /**
+   * What the cluster needs to start.
+   *
+   * @param advertiseHost the host of the peer address others use
+   * @param advertisePort its port; 0 means "the bound port"
+   */
+  public record Settings(
+      NodeId self,
+      String region,
+      String bindHost,
+      int bindPort,
+      String advertiseHost,
+      int advertisePort,
+      List<NodeAddress> seeds,
+      MembershipOptions membership,
+      ReplicationOptions replication,
+      GrpcTransport.Options transport) {}
+
+  /** One peer's replication figures, as {@code /admin/replication/lag} and the metrics show. */
+  public record PeerLag(
+      String peer,
+      String region,
+      boolean up,
+      long unacknowledged,
+      long acknowledged,
+      double oldestAgeSeconds,
+      long bytesSent,
+      long bytesReceived,
+      long messagesSent,
+      long messagesReceived,
+      boolean needsCatchUp) {}
+
+  private final Settings settings;
+  private final NodeEnv env;
+  private final StoreReplica replica;
+  private final GrpcTransport transport;
+  private final NodeAddress advertise;
+  private final Membership membership;
+  private final Replication replication;
+  private volatile List<MemberInfo> viewSnapshot = List.of();
+  private volatile List<PeerLag> lagSnapshot = List.of();
+  private volatile long deltasSent;
+  private volatile long deltasReceived;
+
+  private ClusterNode(
+      Settings s,
+      Store store,
+      LongSupplier wallClockMs,
+      Faults faults,
+      BiConsumer<LogEntry, MergeResult> onMerged,
+      Function<ForwardRequest, CompletableFuture<ForwardReply>> forwardHandler) {
+    this.settings = s;
+    this.env = new NodeEnv(s.self().value(), wallClockMs);
+    this.replica = new StoreReplica(store, env, onMerged);
+    this.transport =
+        new GrpcTransport(
+            s.self(),
+            s.region(),
+            s.bindHost(),
+            s.bindPort(),
+            faults,
+            s.transport(),
+            d -> env.post(() -> dispatch(d.message())),
+            forwardHandler);
+    this.advertise =
+        new NodeAddress(
+            s.advertiseHost(), s.advertisePort() == 0 ? transport.port() : s.advertisePort());
+    env.sender((to, msg) -> transport.send(to, msg, env.random()));
+    this.replication = new Replication(env, s.self(), s.region(), replica, s.replication());
+    this.membership =
+        new Membership(
+            env,
+            s.self(),
+            s.region(),
+            advertise,
+            wallClockMs.getAsLong(),
+            s.seeds(),
+            s.membership(),
+            new Listener());
+  }
+
+  /** Binds the transport and starts membership (joining through the seeds) and replication. */
+  public static ClusterNode start(
+      Settings s,
+      Store store,
+      LongSupplier wallClockMs,
+      Faults faults,
+      BiConsumer<LogEntry, MergeResult> onMerged,
+      Function<ForwardRequest, CompletableFuture<ForwardReply>> forwardHandler) {
+    ClusterNode c = new ClusterNode(s, store, wallClockMs, faults, onMerged, forwardHandler);
+    c.env
+        .call(
+            () -> {
+              c.replication.start();
+              c.membership.start();
+              c.refresh();
+              c.env.schedule(SNAPSHOT_INTERVAL_MS, c::refreshPeriodically);
+              return null;
+            })
+        .join();
+    return c;
+  }
+
+  public NodeAddress advertise() {
+    return advertise;
+  }
+
+  public GrpcTransport transport() {
+    return transport;
+  }
+
+  public NodeEnv env() {
+    return env;
+  }
+
+  private void dispatch(ClusterMessage m) {
+    switch (m) {
+      case MembershipMessage mm -> membership.receive(mm);
+      case ReplicationMessage rm -> replication.onMessage(rm);
+    }
+  }
+
+  private final class Listener implements MembershipListener {
+    @Override
+    public void onJoined(MemberInfo m) {
+      changed(m, m.state());
+    }
+
+    @Override
+    public void onStateChanged(MemberInfo before, MemberInfo after) {
+      changed(after, after.state());
+    }
+
+    @Override
+    public void onRemoved(MemberInfo m) {
+      // Purged after its retention: it no longer counts as a replica.
+      changed(m, MemberState.LEFT);
+    }
+
+    private void changed(MemberInfo m, MemberState state) {
+      log.info("member {} ({}, {}) is {}", m.nodeId(), m.region(), m.address(), state.label());
+      transport.peer(m.address(), m.nodeId(), m.region());
+      if (state == MemberState.ALIVE) {
+        transport.peerUp(m.address());
+      }
+      replication.memberChanged(m.nodeId(), m.region(), m.address(), state);
+      viewSnapshot = membership.view();
+    }
+  }
+
+  // ---- called from HTTP threads ----
+
+  /** A local write is durable: replicate it. */
+  public void localWritten() {
+    env.post(replication::localWritten);
+  }
+
+  /**
+   * Completes once the write of sequence {@code seq} reaches {@code level}, or after the timeout.
+   */
+  public CompletableFuture<Replication.AckOutcome> awaitAcks(
+      long seq, WriteLevel level, long timeoutMs) {
+    CompletableFuture<Replication.AckOutcome> out = new CompletableFuture<>();
+    env.post(() -> replication.awaitAcks(seq, level, timeoutMs, out::complete));
+    return out;
+  }
+
+  /** The membership view (this node included), fresh from the logical thread. */
+  public CompletableFuture<List<MemberInfo>> view() {
+    return env.call(membership::view);
+  }
+
+  /** The last refreshed view, for callers that may not wait. */
+  public List<MemberInfo> viewSnapshot() {
+    return viewSnapshot;
+  }
+
+  /** Monotonic now of the env, to age {@link MemberInfo#lastContactMs()}. */
+  public long nowMs() {
+    return env.nowMs();
+  }
+
+  /** Known regions, and for {@code region} its alive members other than this node. */
+  public record RegionLookup(SortedSet<String> regions, List<MemberInfo> alive) {}
+
+  public CompletableFuture<RegionLookup> lookupRegion(String region) {
+    return env.call(
+        () -> {
+          List<MemberInfo> alive = new ArrayList<>();
+          for (MemberInfo m : membership.aliveIn(region)) {
+            if (!m.nodeId().equals(settings.self())) {
+              alive.add(m);
+            }
+          }
+          return new RegionLookup(membership.regions(), alive);
+        });
+  }
+
+  /** Replication figures per peer, fresh. */
+  public CompletableFuture<List<PeerLag>> lag() {
+    return env.call(this::computeLag);
+  }
+
+  public List<PeerLag> lagSnapshot() {
+    return lagSnapshot;
+  }
+
+  public Map<MemberState, Integer> membersByState() {
+    Map<MemberState, Integer> out = new EnumMap<>(MemberState.class);
+    for (MemberState s : MemberState.values()) {
+      out.put(s, 0);
+    }
+    for (MemberInfo m : viewSnapshot) {
+      out.merge(m.state(), 1, Integer::sum);
+    }
+    return out;
+  }
+
+  public int vectorClockSize() {
+    return replica.vectorClockSize();
+  }
+
+  public long deltasSent() {
+    return deltasSent;
+  }
+
+  public long deltasReceived() {
+    return deltasReceived;
+  }
+
+  public Optional<MemberInfo> member(String nodeId) {
+    return viewSnapshot.stream().filter(m -> m.nodeId().value().equals(nodeId)).findFirst();
+  }
+
+  private List<PeerLag> computeLag() {
+    List<PeerLag> out = new ArrayList<>();
+    long now = env.wallClockMs();
+    for (Replication.PeerLag p : replication.lag()) {
+      double age = 0;
+      if (p.unacknowledged() > 0) {
+        List<LogEntry> oldest = replica.readLog(p.acknowledged() + 1, 1, Long.MAX_VALUE);
+        if (!oldest.isEmpty()) {
+          age = Math.max(0, now - oldest.getFirst().writtenAt().wallMs()) / 1000.0;
+        }
+      }
+      GrpcTransport.Traffic t = transport.traffic(p.peer().value());
+      out.add(
+          new PeerLag(
+              p.peer().value(),
+              p.region(),
+              p.up(),
+              p.unacknowledged(),
+              p.acknowledged(),
+              age,
+              t.bytesSent(),
+              t.bytesReceived(),
+              t.messagesSent(),
+              t.messagesReceived(),
+              p.needsCatchUp()));
+    }
+    return out;
+  }
+
+  private void refresh() {
+    viewSnapshot = membership.view();
+    lagSnapshot = computeLag();
+    deltasSent = replication.deltasSent();
+    deltasReceived = replication.deltasReceived();
+  }
+
+  private void refreshPeriodically() {
+    try {
+      refresh();
+    } finally {
+      if (!membership.isStopped()) {
+        env.schedule(SNAPSHOT_INTERVAL_MS, this::refreshPeriodically);
+      }
+    }
+  }
+
+  /**
+   * Leaves the cluster gracefully: gossips this node's departure for the membership's grace time,
+   * waiting at most {@code maxWaitMs}.
+   */
+  public void leave(long maxWaitMs) {
+    CountDownLatch done = new CountDownLatch(1);
+    env.post(
+        () -> {
+          boolean alone =
+              membership.view().stream()
+                  .noneMatch(m -> !m.nodeId().equals(settings.self()) && m.state().isActive());
+          if (alone) {
+            membership.stop(); // nobody to tell: no grace period
+            done.countDown();
+          } else {
+            membership.leave(done::countDown);
+          }
+        });
+    try {
+      if (!done.await(maxWaitMs, TimeUnit.MILLISECONDS)) {
+        log.warn("leaving the cluster took more than {} ms; stopping anyway", maxWaitMs);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops replication and membership, the transport and the logical thread. Idempotent. */
+  @Override
+  public void close() {
+    try {
+      env.call(
+              () -> {
+                membership.stop();
+                replication.stop();
+                return null;
+              })
+          .get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("stopping the cluster state machines: {}", e.toString());
+    }
+    transport.close();
+    env.close();
+  }
+}

@@ -1,0 +1,232 @@
+package io.geodatastore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three real nodes in one JVM (two in us-east, one in eu-west) on ephemeral HTTP ports and free
+ * peer ports, joined through seeds: membership, replication, write levels, region forwarding and
+ * fault injection over the real gRPC transport.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+
+  private Path dir;
+
+  private final List<GeodsNode> nodes = new ArrayList<>();
+  private final List<TestHttp> http = new ArrayList<>();
+  private static final String[][] SHAPE = {
+    {"us-east-1", "us-east"}, {"us-east-2", "us-east"}, {"eu-west-1", "eu-west"}
+  };
+
+  @BeforeAll
+  void startCluster() throws IOException {
+    dir = Files.createTempDirectory("cluster-test");
+    int[] peers = new int[SHAPE.length];
+    for (int i = 0; i < peers.length; i++) {
+      peers[i] = freePort();
+    }
+    String seeds = "127.0.0.1:" + peers[0] + ",127.0.0.1:" + peers[2];
+    for (int i = 0; i < SHAPE.length; i++) {
+      Map<String, String> s = TestNodes.settings(dir.resolve(SHAPE[i][0]));
+      s.put("node-id", SHAPE[i][0]);
+      s.put("region", SHAPE[i][1]);
+      s.put("peer", "127.0.0.1:" + peers[i]);
+      s.put("seeds", seeds);
+      s.put("enable-fault-injection", "true");
+      s.put("write-timeout-ms", "1500");
+      GeodsNode n = TestNodes.start(s);
+      nodes.add(n);
+      http.add(new TestHttp(n.httpPort()));
+    }
+    await(
+        "every node sees three alive members",
+        20_000,
+        () -> http.stream().allMatch(h -> aliveMembers(h) == SHAPE.length));
+  }
+
+  @AfterAll
+  void stopCluster() throws IOException {
+    nodes.forEach(GeodsNode::close);
+    try (var files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long aliveMembers(TestHttp h) {
+    JsonNode members = h.get("/admin/status").json().get("members");
+    long n = 0;
+    for (JsonNode m : members) {
+      if (m.get("state").asText().equals("alive")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static void await(String what, long timeoutMs, BooleanSupplier cond) {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeoutMs + " ms waiting until " + what);
+      }
+      try {
+        Thread.sleep(25);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static long counter(TestHttp h, String key) {
+    TestHttp.Resp r = h.get("/crdt/counters/" + key);
+    return r.status() == 200 ? r.json().get("value").asLong() : Long.MIN_VALUE;
+  }
+
+  @Test
+  @Order(1)
+  void statusShowsEveryMemberWithRegionAddressStateIncarnationAndContact() {
+    JsonNode members = http.get(0).get("/admin/status").json().get("members");
+    assertThat(members).hasSize(3);
+    for (JsonNode m : members) {
+      assertThat(m.get("state").asText()).isEqualTo("alive");
+      assertThat(m.get("address").asText()).startsWith("127.0.0.1:");
+      assertThat(m.get("incarnation").asLong()).isPositive();
+      assertThat(m.has("last_contact_seconds_ago")).isTrue();
+    }
+    assertThat(members.findValuesAsText("region")).contains("us-east", "eu-west");
+  }
+
+  @Test
+  @Order(2)
+  void aWriteOnOneNodeIsReadOnEveryOther() {
+    assertThat(http.get(0).post("/crdt/counters/spread", "{\"type\":\"pn_counter\"}").status())
+        .isEqualTo(201);
+    assertThat(http.get(1).post("/crdt/counters/spread/increment", "{\"value\":5}").status())
+        .isEqualTo(200);
+    assertThat(http.get(2).post("/crdt/counters/spread/increment", "{\"value\":3}").status())
+        .isEqualTo(200);
+    await(
+        "every node reads 8", 10_000, () -> http.stream().allMatch(h -> counter(h, "spread") == 8));
+    JsonNode lag = http.get(0).get("/admin/replication/lag").json();
+    assertThat(lag.get("peers")).hasSize(2);
+    assertThat(lag.get("regions").findValuesAsText("region")).contains("us-east", "eu-west");
+    assertThat(lag.get("peers").get(0).get("bytes_sent").asLong()).isPositive();
+    String metrics = http.get(0).get("/metrics").text();
+    assertThat(metrics).contains("geodatastore_replication_lag_seconds{peer=\"eu-west-1\"");
+    assertThat(metrics).contains("geodatastore_vector_clock_size");
+    assertThat(metrics).contains("geodatastore_cluster_members{state=\"alive\"} 3.0");
+  }
+
+  @Test
+  @Order(4)
+  void writeLevelsWaitForReplicasAndAllAnswers503WhenOneIsPartitioned() {
+    for (String level : new String[] {"local_quorum", "quorum", "all"}) {
+      TestHttp.Resp r =
+          http.get(0).post("/crdt/counters/levels/increment?consistency=" + level, "{}");
+      assertThat(r.status()).as(level + ": " + r.text()).isEqualTo(200);
+    }
+    // us-east-1 drops all traffic with eu-west-1: "all" cannot be met, "local_quorum" still can.
+    assertThat(http.get(0).post("/admin/faults/partition", "{\"nodes\":[\"eu-west-1\"]}").status())
+        .isEqualTo(200);
+    try {
+      TestHttp.Resp all =
+          http.get(0).post("/crdt/counters/levels/increment", "{\"consistency\":\"all\"}");
+      assertThat(all.status()).as(all.text()).isEqualTo(503);
+      assertThat(all.json().get("error").asText()).isEqualTo("consistency_unavailable");
+      assertThat(all.json().get("message").asText()).contains("reached 2 of 3");
+      assertThat(counter(http.get(0), "levels")).isEqualTo(4); // the write stays applied
+      TestHttp.Resp local =
+          http.get(0).post("/crdt/counters/levels/increment?consistency=local_quorum", "{}");
+      assertThat(local.status()).as(local.text()).isEqualTo(200);
+    } finally {
+      assertThat(http.get(0).delete("/admin/faults").status()).isEqualTo(200);
+    }
+    await(
+        "an all write succeeds again after healing",
+        15_000,
+        () ->
+            http.get(0).post("/crdt/counters/levels/increment?consistency=all", "{}").status()
+                == 200);
+    await(
+        "eu-west-1 has every increment",
+        5_000,
+        () -> counter(http.get(2), "levels") == counter(http.get(0), "levels"));
+  }
+
+  @Test
+  @Order(3)
+  void aRegisterWriteNamingAnotherRegionIsForwardedThere() {
+    TestHttp.Resp r =
+        http.get(0).post("/crdt/registers/fwd", "{\"value\":\"hello\",\"region\":\"eu-west\"}");
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    assertThat(r.header("x-geo-served-by")).isEqualTo("eu-west-1");
+    assertThat(r.json().get("writer").asText()).isEqualTo(nodes.get(2).store().replicaId().value());
+    // Applied in eu-west first: readable there at once.
+    assertThat(http.get(2).get("/crdt/registers/fwd").json().get("value").asText())
+        .isEqualTo("hello");
+    TestHttp.Resp unknown =
+        http.get(0).post("/crdt/registers/fwd", "{\"value\":1,\"region\":\"mars\"}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.json().get("error").asText()).isEqualTo("unknown_region");
+    assertThat(http.get(0).post("/admin/sync/regions/mars", "").status()).isEqualTo(404);
+    assertThat(http.get(0).post("/admin/sync/regions/eu-west", "").status()).isEqualTo(501);
+  }
+
+  @Test
+  @Order(5)
+  void aPartitionedNodesWritesConvergeAfterHealing() {
+    TestHttp eu = http.get(2);
+    assertThat(eu.post("/admin/faults/partition", "{\"isolate\":[\"us-east\"]}").status())
+        .isEqualTo(200);
+    try {
+      assertThat(eu.post("/crdt/sets/island/add", "{\"element\":\"from-eu\"}").status())
+          .isEqualTo(200);
+      assertThat(http.get(0).post("/crdt/sets/island/add", "{\"element\":\"from-us\"}").status())
+          .isEqualTo(200);
+      TestHttp.Resp forwarded =
+          http.get(0).post("/crdt/registers/island", "{\"value\":1,\"region\":\"eu-west\"}");
+      assertThat(forwarded.status()).as(forwarded.text()).isEqualTo(503);
+    } finally {
+      assertThat(eu.delete("/admin/faults").status()).isEqualTo(200);
+    }
+    await(
+        "every node holds both elements",
+        20_000,
+        () ->
+            http.stream()
+                .allMatch(
+                    h -> {
+                      TestHttp.Resp r = h.get("/crdt/sets/island");
+                      return r.status() == 200 && r.json().get("size").asInt() == 2;
+                    }));
+  }
+}

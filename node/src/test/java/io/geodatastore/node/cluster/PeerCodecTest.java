@@ -1,0 +1,157 @@
+package io.geodatastore.node.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.geodatastore.cluster.ClusterMessage;
+import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.MemberUpdate;
+import io.geodatastore.cluster.MembershipMessage;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.Durability;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.StoreConfig;
+import io.geodatastore.storage.rocksdb.RocksStore;
+import io.geodatastore.wire.proto.PeerEnvelope;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PeerCodecTest {
+
+  @TempDir Path dir;
+
+  private static final NodeId A = NodeId.of("us-east-1");
+
+  private static MemberUpdate member(String id, String region, int port, MemberState s) {
+    return new MemberUpdate(NodeId.of(id), region, new NodeAddress("127.0.0.1", port), 42L, s);
+  }
+
+  private static ClusterMessage roundTrip(ClusterMessage m) throws Exception {
+    byte[] bytes = PeerCodec.encode(A, "us-east", m).toByteArray();
+    PeerCodec.Decoded d = PeerCodec.decode(bytes);
+    assertThat(d.sender()).isEqualTo(A);
+    assertThat(d.senderRegion()).isEqualTo("us-east");
+    return d.message();
+  }
+
+  @Test
+  void everyMembershipMessageRoundTrips() throws Exception {
+    MemberUpdate self = member("us-east-1", "us-east", 9080, MemberState.ALIVE);
+    List<MemberUpdate> updates =
+        List.of(
+            member("eu-west-1", "eu-west", 9081, MemberState.SUSPECT),
+            member("ap-1", "ap-southeast", 9082, MemberState.DEAD),
+            new MemberUpdate(
+                NodeId.of("v6"), "r", new NodeAddress("::1", 9090), 0, MemberState.LEFT));
+    List<ClusterMessage> msgs =
+        List.of(
+            new MembershipMessage.Ping(7, self, updates),
+            new MembershipMessage.Ack(Long.MAX_VALUE, self, List.of()),
+            new MembershipMessage.PingReq(
+                3, self, NodeId.of("eu-west-1"), new NodeAddress("10.0.0.2", 9081)),
+            new MembershipMessage.Join(self, updates),
+            new MembershipMessage.JoinReply(self, updates));
+    for (ClusterMessage m : msgs) {
+      assertThat(roundTrip(m)).isEqualTo(m);
+    }
+  }
+
+  @Test
+  void replicationMessagesRoundTripWithRealLogEntries() throws Exception {
+    List<LogEntry> entries;
+    ReplicaId origin;
+    try (RocksStore store =
+        RocksStore.open(
+            StoreConfig.defaults(dir, "us-east-1").withDurability(Durability.OS).withShards(1))) {
+      store.write(KeyRef.of(Family.COUNTERS, "c"), new Operation.Increment(5)).join();
+      store.write(KeyRef.of(Family.SETS, "s"), new Operation.Add(List.of("\"x\"", "1"))).join();
+      store.write(KeyRef.of(Family.REGISTERS, "r"), new Operation.Write("{\"a\":1}", null)).join();
+      store.delete(KeyRef.of(Family.COUNTERS, "c")).join();
+      origin = store.replicaId();
+      entries = store.readLog(origin, 1, 100, Long.MAX_VALUE);
+    }
+    assertThat(entries).hasSize(4);
+    var batch = new ReplicationMessage.DeltaBatch(A, origin, 0, entries);
+    var back = (ReplicationMessage.DeltaBatch) roundTrip(batch);
+    assertThat(back.from()).isEqualTo(A);
+    assertThat(back.origin()).isEqualTo(origin);
+    assertThat(back.entries()).hasSize(4);
+    for (int i = 0; i < entries.size(); i++) {
+      assertThat(back.entries().get(i).id()).isEqualTo(entries.get(i).id());
+      assertThat(back.entries().get(i).toRecord()).isEqualTo(entries.get(i).toRecord());
+      assertThat(back.entries().get(i).writtenAt()).isEqualTo(entries.get(i).writtenAt());
+    }
+    var skip = new ReplicationMessage.DeltaBatch(A, origin, 17, List.of());
+    assertThat(roundTrip(skip)).isEqualTo(skip);
+    var ack = new ReplicationMessage.BatchAck(A, origin, 99);
+    assertThat(roundTrip(ack)).isEqualTo(ack);
+    var probe = new ReplicationMessage.StreamProbe(A, origin);
+    assertThat(roundTrip(probe)).isEqualTo(probe);
+  }
+
+  @Test
+  void hostileBytesGiveAClearErrorAndNeverAnythingElse() {
+    Random r = new Random(1);
+    PeerEnvelope good =
+        PeerCodec.encode(
+            A,
+            "us-east",
+            new MembershipMessage.Ping(
+                1, member("us-east-1", "us-east", 9080, MemberState.ALIVE), List.of()));
+    byte[] goodBytes = good.toByteArray();
+    for (int i = 0; i < 2000; i++) {
+      byte[] b;
+      if (i % 2 == 0) {
+        b = new byte[r.nextInt(64)];
+        r.nextBytes(b);
+      } else {
+        b = goodBytes.clone();
+        b[r.nextInt(b.length)] = (byte) r.nextInt(256);
+      }
+      try {
+        PeerCodec.decode(b);
+      } catch (PeerCodec.PeerFormatException e) {
+        assertThat(e.getMessage()).isNotBlank();
+      }
+    }
+    assertThatThrownBy(() -> PeerCodec.decode(good.toBuilder().setFormatVersion(2).build()))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("format version 2");
+    assertThatThrownBy(() -> PeerCodec.decode(good.toBuilder().clearBody().build()))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("no body");
+    PeerEnvelope badAddress =
+        good.toBuilder()
+            .setPing(
+                good.getPing().toBuilder()
+                    .setFrom(good.getPing().getFrom().toBuilder().setAddress("no port")))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(badAddress))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("host:port");
+    PeerEnvelope badEntry =
+        PeerEnvelope.newBuilder()
+            .setFormatVersion(1)
+            .setSender("x")
+            .setSenderRegion("r")
+            .setDeltaBatch(
+                io.geodatastore.wire.proto.DeltaBatch.newBuilder()
+                    .setFrom("x")
+                    .setOrigin("x")
+                    .setFirstSequence(1)
+                    .addEntries(com.google.protobuf.ByteString.copyFromUtf8("garbage")))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(badEntry))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("corrupt");
+  }
+}
