@@ -31,7 +31,7 @@ bench: build
 # Builds first when the launcher's jar is missing or older than any source, pom or proto.
 start-cluster:
 	@jar=$$(ls node/target/geodatastore-node-*.jar 2>/dev/null | head -1); \
-	if [ -z "$$jar" ] || [ -n "$$(find . \( -name target -o -name build -o -name .git \) -prune -o \( -name '*.java' -o -name '*.proto' -o -name pom.xml -o -name '*.properties' -o -name '*.xml' \) -newer "$$jar" -print -quit)" ]; then \
+	if [ "$${GEODS_NO_BUILD:-0}" != 1 ] && { [ -z "$$jar" ] || [ -n "$$(find . \( -name target -o -name build -o -name .git \) -prune -o \( -name '*.java' -o -name '*.proto' -o -name pom.xml -o -name '*.properties' -o -name '*.xml' \) -newer "$$jar" -print -quit)" ]; }; then \
 	  echo "make start-cluster: building first"; \
 	  $(MVN) $(MVN_FLAGS) -q -DskipTests install || exit 1; \
 	fi
