@@ -362,6 +362,48 @@ final class AdminService {
                         "the body is larger than the limit")));
   }
 
+  /**
+   * {@code POST /admin/snapshot {"dir": PATH}}: a consistent RocksDB checkpoint of this running
+   * node into PATH (which must not exist yet); {@code geods restore} starts a node from it.
+   */
+  HttpResponse snapshot(ServiceRequestContext ctx, HttpRequest req) {
+    if (ctx.method() != HttpMethod.POST) {
+      return methodNotAllowed(ctx, "POST");
+    }
+    return HttpResponse.of(
+        req.aggregate()
+            .thenApplyAsync(
+                agg -> {
+                  try {
+                    JsonNode body = CanonicalJson.parseBody(agg.content().array());
+                    JsonNode dir = body.get("dir");
+                    if (dir == null || !dir.isTextual() || dir.asText().isBlank()) {
+                      throw ApiError.badRequest(
+                          "invalid_field",
+                          "give {\"dir\": PATH}, a directory that does not exist yet");
+                    }
+                    java.nio.file.Path path = java.nio.file.Path.of(dir.asText()).toAbsolutePath();
+                    if (java.nio.file.Files.exists(path)) {
+                      throw ApiError.conflict(
+                          "exists", path + " exists; a snapshot goes into a new directory");
+                    }
+                    store.checkpoint(path);
+                    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+                    o.put("dir", path.toString());
+                    o.put("replica_id", store.replicaId().value());
+                    o.put("last_sequence", store.lastSequence());
+                    return Responses.json(HttpStatus.OK, o);
+                  } catch (ApiError e) {
+                    return Responses.error(e, null);
+                  } catch (java.nio.file.InvalidPathException e) {
+                    return Responses.error(
+                        ApiError.badRequest("invalid_field", "not a path: " + e.getMessage()),
+                        null);
+                  }
+                },
+                ctx.blockingTaskExecutor()));
+  }
+
   HttpResponse clockFault(ServiceRequestContext ctx, HttpRequest req) {
     if (ctx.method() != HttpMethod.POST) {
       return methodNotAllowed(ctx, "POST");

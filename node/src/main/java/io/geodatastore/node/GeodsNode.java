@@ -183,6 +183,7 @@ public final class GeodsNode implements AutoCloseable {
       route(sb, "/admin/status", "admin.status", admin::status);
       route(sb, "/admin/replication/lag", "admin.replication_lag", admin::replicationLag);
       route(sb, "/admin/conflicts", "admin.conflicts", admin::conflicts);
+      route(sb, "/admin/snapshot", "admin.snapshot", admin::snapshot);
       route(sb, "/admin/anti-entropy/full-sync", "admin.anti_entropy", admin::needsCluster);
       route(sb, "/admin/anti-entropy/jobs/{id}", "admin.anti_entropy_job", admin::needsCluster);
       route(sb, "/admin/sync/regions/{region}", "admin.sync_region", admin::syncRegion);

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "geodatastore: a geo-replicated CRDT datastore.",
-    subcommands = {Main.NodeCommand.class})
+    subcommands = {Main.NodeCommand.class, Main.RestoreCommand.class})
 public final class Main implements Runnable {
 
   @Spec CommandSpec spec;
@@ -230,6 +230,64 @@ public final class Main implements Runnable {
         s.put(e.getKey(), text);
       }
       return s;
+    }
+  }
+
+  /**
+   * {@code geods restore}: prepares a data directory from a checkpoint (written by {@code POST
+   * /admin/snapshot} on a running node), for {@code geods node --data-dir} to start from. The
+   * restored node gets a fresh replica id, so it never reissues what its source already issued.
+   */
+  @Command(
+      name = "restore",
+      mixinStandardHelpOptions = true,
+      versionProvider = Main.Version.class,
+      description = "Prepares --data-dir from a checkpoint; then start it with geods node.")
+  static final class RestoreCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--from", required = true, paramLabel = "DIR", description = "The checkpoint.")
+    Path from;
+
+    @Option(
+        names = "--data-dir",
+        required = true,
+        paramLabel = "DIR",
+        description = "The new data directory (absent or empty).")
+    Path dataDir;
+
+    @Option(
+        names = "--node-id",
+        required = true,
+        paramLabel = "ID",
+        description = "The node that will run on it.")
+    String nodeId;
+
+    @Override
+    public Integer call() {
+      try (var store =
+          io.geodatastore.storage.rocksdb.RocksStore.openFromCheckpoint(
+              from, io.geodatastore.storage.StoreConfig.defaults(dataDir, nodeId))) {
+        spec.commandLine()
+            .getOut()
+            .println(
+                "restored "
+                    + from
+                    + " into "
+                    + dataDir
+                    + " as replica "
+                    + store.replicaId()
+                    + "; start it with: geods node --node-id "
+                    + nodeId
+                    + " --data-dir "
+                    + dataDir
+                    + " ...");
+        return 0;
+      } catch (RuntimeException e) {
+        spec.commandLine().getErr().println("geods: cannot restore: " + e.getMessage());
+        return 1;
+      }
     }
   }
 }
