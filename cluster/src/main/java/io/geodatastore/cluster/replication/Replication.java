@@ -236,50 +236,67 @@ public final class Replication {
 
   private void onBatch(ReplicationMessage.DeltaBatch b) {
     Inbound in = inbound(b.origin());
-    if (in.queue.size() >= options.windowEntriesMax() / options.batchEntriesMax() + 1) {
+    if (in.queuedEntries + b.entries().size() > options.windowEntriesMax()) {
       return; // over the bound: the sender resends after its retransmit timeout
     }
     in.queue.add(b);
+    in.queuedEntries += b.entries().size();
     drain(in);
   }
 
+  /**
+   * Merges everything queued for an origin in one step (while one merge is durable-bound, the
+   * batches that arrive meanwhile are coalesced into the next, so merges keep up with any rate, as
+   * group commit does for local writes). Only consecutive entries after the watermark are taken.
+   */
   private void drain(Inbound in) {
-    while (!in.merging && !in.queue.isEmpty()) {
-      ReplicationMessage.DeltaBatch b = in.queue.poll();
-      if (b.skipTo() > in.applied + 1) {
+    if (in.merging || in.queue.isEmpty()) {
+      return;
+    }
+    List<LogEntry> fresh = new ArrayList<>();
+    NodeId sender = null;
+    while (!in.queue.isEmpty()) {
+      ReplicationMessage.DeltaBatch b = in.queue.peek();
+      if (b.skipTo() > in.applied + 1 + fresh.size()) {
+        if (!fresh.isEmpty()) {
+          break; // merge what precedes the gap first
+        }
         in.applied = b.skipTo() - 1;
         local.recordApplied(in.origin, in.applied);
         catchUpsNeeded++;
       }
-      List<LogEntry> fresh = new ArrayList<>();
+      in.queue.poll();
+      in.queuedEntries -= b.entries().size();
+      sender = b.from();
       for (LogEntry e : b.entries()) {
         long seq = e.id().counter();
-        if (seq == in.applied + 1 + fresh.size()) {
+        long expected = in.applied + 1 + fresh.size();
+        if (seq == expected) {
           fresh.add(e);
-        } else if (seq > in.applied + 1 + fresh.size()) {
+        } else if (seq > expected) {
           break; // a gap: the sender resends from our acknowledgement
         }
       }
-      if (fresh.isEmpty()) {
-        reply(b.from(), new ReplicationMessage.BatchAck(self, in.origin, in.applied));
-        continue;
-      }
-      in.merging = true;
-      long through = fresh.getLast().id().counter();
-      NodeId sender = b.from();
-      local.merge(
-          fresh,
-          ok -> {
-            in.merging = false;
-            if (ok && through > in.applied) {
-              in.applied = through;
-              deltasReceived += fresh.size();
-              local.recordApplied(in.origin, through);
-            }
-            reply(sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
-            drain(in);
-          });
     }
+    if (fresh.isEmpty()) {
+      reply(sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+      return;
+    }
+    in.merging = true;
+    long through = fresh.getLast().id().counter();
+    NodeId ackTo = sender;
+    local.merge(
+        fresh,
+        ok -> {
+          in.merging = false;
+          if (ok && through > in.applied) {
+            in.applied = through;
+            deltasReceived += fresh.size();
+            local.recordApplied(in.origin, through);
+          }
+          reply(ackTo, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+          drain(in);
+        });
   }
 
   private void reply(NodeId to, ReplicationMessage m) {
@@ -508,6 +525,7 @@ public final class Replication {
     final ReplicaId origin;
     long applied;
     boolean merging;
+    int queuedEntries;
     final ArrayDeque<ReplicationMessage.DeltaBatch> queue = new ArrayDeque<>();
 
     Inbound(ReplicaId origin, long applied) {

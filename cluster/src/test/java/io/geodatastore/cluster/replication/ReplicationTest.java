@@ -37,7 +37,7 @@ class ReplicationTest {
   static final ReplicationOptions OPTIONS = new ReplicationOptions(4, 1 << 20, 2, 8, 100, 20, 10);
 
   /** A replica in memory; merges complete synchronously. */
-  static final class TestReplica implements LocalReplica {
+  static class TestReplica implements LocalReplica {
     final ReplicaId id;
     final TreeMap<Long, LogEntry> log = new TreeMap<>();
     final Map<ReplicaId, Long> applied = new TreeMap<>();
@@ -439,5 +439,54 @@ class ReplicationTest {
         .extracting(ManualEnv.Sent::msg)
         .containsExactly(new BatchAck(A, new ReplicaId("b"), 7));
     assertThat(sent.getFirst().msg()).isInstanceOf(ReplicationMessage.class);
+  }
+
+  /** A replica whose merges complete only when the test says so. */
+  static final class SlowReplica extends TestReplica {
+    final List<List<LogEntry>> calls = new ArrayList<>();
+    final List<Consumer<Boolean>> pending = new ArrayList<>();
+
+    SlowReplica(String id) {
+      super(id);
+    }
+
+    @Override
+    public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
+      calls.add(List.copyOf(entries));
+      pending.add(
+          ok -> {
+            merged.addAll(entries);
+            done.accept(ok);
+          });
+    }
+
+    void completeOne() {
+      pending.removeFirst().accept(true);
+    }
+  }
+
+  @Test
+  void batchesArrivingDuringAMergeAreCoalescedIntoTheNextMerge() {
+    SlowReplica bLocal = new SlowReplica("b");
+    ManualEnv bEnv = new ManualEnv(3);
+    Replication rb = new Replication(bEnv, B, "r1", bLocal, OPTIONS);
+    rb.start();
+    rb.memberChanged(A, "r1", new NodeAddress("a", 1), MemberState.ALIVE);
+    bEnv.drain();
+    ReplicaId origin = local.id;
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 1), entry(origin, 2))));
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 3))));
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 4), entry(origin, 5))));
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 6))));
+    assertThat(bLocal.calls).as("one merge in flight per origin").hasSize(1);
+
+    bLocal.completeOne();
+    assertThat(bLocal.calls).as("the three queued batches merge as one").hasSize(2);
+    assertThat(bLocal.calls.get(1))
+        .extracting(e -> e.id().counter())
+        .containsExactly(3L, 4L, 5L, 6L);
+    bLocal.completeOne();
+    assertThat(acks(bEnv)).containsExactly(2L, 6L);
+    assertThat(bLocal.applied(origin)).isEqualTo(6);
   }
 }
