@@ -344,16 +344,25 @@ final class AdminService {
 
   private static HttpResponse withBody(
       HttpRequest req, java.util.function.Function<JsonNode, HttpResponse> f) {
+    return withBody(req, f, Runnable::run);
+  }
+
+  /** Parses the body as JSON and answers with {@code f} on {@code executor}; errors as JSON. */
+  private static HttpResponse withBody(
+      HttpRequest req,
+      java.util.function.Function<JsonNode, HttpResponse> f,
+      java.util.concurrent.Executor executor) {
     return HttpResponse.of(
         req.aggregate()
-            .thenApply(
+            .thenApplyAsync(
                 agg -> {
                   try {
                     return f.apply(CanonicalJson.parseBody(agg.content().array()));
                   } catch (ApiError e) {
                     return Responses.error(e, null);
                   }
-                })
+                },
+                executor)
             .exceptionally(
                 t ->
                     Responses.error(
@@ -370,72 +379,52 @@ final class AdminService {
     if (ctx.method() != HttpMethod.POST) {
       return methodNotAllowed(ctx, "POST");
     }
-    return HttpResponse.of(
-        req.aggregate()
-            .thenApplyAsync(
-                agg -> {
-                  try {
-                    JsonNode body = CanonicalJson.parseBody(agg.content().array());
-                    JsonNode dir = body.get("dir");
-                    if (dir == null || !dir.isTextual() || dir.asText().isBlank()) {
-                      throw ApiError.badRequest(
-                          "invalid_field",
-                          "give {\"dir\": PATH}, a directory that does not exist yet");
-                    }
-                    java.nio.file.Path path = java.nio.file.Path.of(dir.asText()).toAbsolutePath();
-                    if (java.nio.file.Files.exists(path)) {
-                      throw ApiError.conflict(
-                          "exists", path + " exists; a snapshot goes into a new directory");
-                    }
-                    store.checkpoint(path);
-                    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
-                    o.put("dir", path.toString());
-                    o.put("replica_id", store.replicaId().value());
-                    o.put("last_sequence", store.lastSequence());
-                    return Responses.json(HttpStatus.OK, o);
-                  } catch (ApiError e) {
-                    return Responses.error(e, null);
-                  } catch (java.nio.file.InvalidPathException e) {
-                    return Responses.error(
-                        ApiError.badRequest("invalid_field", "not a path: " + e.getMessage()),
-                        null);
-                  }
-                },
-                ctx.blockingTaskExecutor()));
+    return withBody(req, this::snapshotTo, ctx.blockingTaskExecutor());
+  }
+
+  private HttpResponse snapshotTo(JsonNode body) {
+    JsonNode dir = body.get("dir");
+    if (dir == null || !dir.isTextual() || dir.asText().isBlank()) {
+      throw ApiError.badRequest(
+          "invalid_field", "give {\"dir\": PATH}, a directory that does not exist yet");
+    }
+    java.nio.file.Path path;
+    try {
+      path = java.nio.file.Path.of(dir.asText()).toAbsolutePath();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw ApiError.badRequest("invalid_field", "not a path: " + e.getMessage());
+    }
+    if (java.nio.file.Files.exists(path)) {
+      throw ApiError.conflict("exists", path + " exists; a snapshot goes into a new directory");
+    }
+    store.checkpoint(path);
+    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+    o.put("dir", path.toString());
+    o.put("replica_id", store.replicaId().value());
+    o.put("last_sequence", store.lastSequence());
+    return Responses.json(HttpStatus.OK, o);
   }
 
   HttpResponse clockFault(ServiceRequestContext ctx, HttpRequest req) {
     if (ctx.method() != HttpMethod.POST) {
       return methodNotAllowed(ctx, "POST");
     }
-    return HttpResponse.of(
-        req.aggregate()
-            .thenApply(
-                agg -> {
-                  try {
-                    JsonNode body = CanonicalJson.parseBody(agg.content().array());
-                    JsonNode off = body.get("offset_ms");
-                    if (off == null
-                        || !off.isIntegralNumber()
-                        || !off.canConvertToLong()
-                        || Math.abs(off.longValue()) > 365L * 24 * 3600 * 1000) {
-                      throw ApiError.badRequest(
-                          "invalid_field",
-                          "give {\"offset_ms\":N}, a whole number of milliseconds within a year");
-                    }
-                    clockOffsetMs.set(off.longValue());
-                    log.warn("fault injection: wall clock offset set to {} ms", off.longValue());
-                    return Responses.json(HttpStatus.OK, faultsBody());
-                  } catch (ApiError e) {
-                    return Responses.error(e, null);
-                  }
-                })
-            .exceptionally(
-                t ->
-                    Responses.error(
-                        HttpStatus.REQUEST_ENTITY_TOO_LARGE,
-                        "body_too_large",
-                        "the body is larger than the limit")));
+    return withBody(
+        req,
+        body -> {
+          JsonNode off = body.get("offset_ms");
+          if (off == null
+              || !off.isIntegralNumber()
+              || !off.canConvertToLong()
+              || Math.abs(off.longValue()) > 365L * 24 * 3600 * 1000) {
+            throw ApiError.badRequest(
+                "invalid_field",
+                "give {\"offset_ms\":N}, a whole number of milliseconds within a year");
+          }
+          clockOffsetMs.set(off.longValue());
+          log.warn("fault injection: wall clock offset set to {} ms", off.longValue());
+          return Responses.json(HttpStatus.OK, faultsBody());
+        });
   }
 
   HttpResponse healFaults(ServiceRequestContext ctx, HttpRequest req) {
