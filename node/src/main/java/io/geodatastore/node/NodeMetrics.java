@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -182,7 +183,20 @@ public final class NodeMetrics implements AutoCloseable {
     if (c == null) {
       return;
     }
-    for (ClusterNode.PeerLag p : c.lagSnapshot()) {
+    // Fresh from the cluster's thread (the scrape runs off the event loop), so a peer that just
+    // appeared is registered by this very scrape; the periodic snapshot if the cluster is busy.
+    List<ClusterNode.PeerLag> peers;
+    try {
+      peers = c.lag().get(2, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException
+        | java.util.concurrent.TimeoutException
+        | RuntimeException e) {
+      peers = c.lagSnapshot(); // busy, or stopping: the last snapshot will do
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      peers = c.lagSnapshot();
+    }
+    for (ClusterNode.PeerLag p : peers) {
       if (peersBound.putIfAbsent(p.peer(), Boolean.TRUE) != null) {
         continue;
       }
