@@ -85,19 +85,6 @@ public record StoreConfig(
         wallClockMs);
   }
 
-  public StoreConfig withDataDir(Path dir) {
-    return new StoreConfig(
-        dir,
-        nodeId,
-        durability,
-        shards,
-        groupCommitMax,
-        groupCommitWindowMicros,
-        cacheEntriesPerShard,
-        hlcMaxOffsetMs,
-        wallClockMs);
-  }
-
   public StoreConfig withWallClock(LongSupplier clock) {
     return new StoreConfig(
         dataDir,
