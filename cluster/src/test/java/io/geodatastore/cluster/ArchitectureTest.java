@@ -7,10 +7,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
-import java.time.Clock;
-import java.time.Instant;
-import java.util.Random;
-import java.util.concurrent.Executors;
+import io.geodatastore.core.testkit.DeterminismRules;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,24 +65,6 @@ class ArchitectureTest {
 
   @Test
   void clusterReadsNoClockStartsNoThreadAndMakesNoRandomness() {
-    ArchRule rule =
-        noClasses()
-            .that()
-            .resideInAPackage("io.geodatastore.cluster..")
-            .should()
-            .callMethod(System.class, "currentTimeMillis")
-            .orShould()
-            .callMethod(System.class, "nanoTime")
-            .orShould()
-            .callMethod(Instant.class, "now")
-            .orShould()
-            .callMethod(Math.class, "random")
-            .orShould()
-            .dependOnClassesThat()
-            .areAssignableTo(Thread.class)
-            .orShould()
-            .dependOnClassesThat()
-            .belongToAnyOf(Executors.class, Random.class, Clock.class);
-    rule.check(CLUSTER);
+    DeterminismRules.noRealClockThreadOrOwnRandomness("io.geodatastore.cluster..").check(CLUSTER);
   }
 }

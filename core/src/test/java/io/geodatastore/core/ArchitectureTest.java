@@ -7,10 +7,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
-import java.time.Clock;
-import java.time.Instant;
-import java.util.Random;
-import java.util.concurrent.Executors;
+import io.geodatastore.core.testkit.DeterminismRules;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -42,27 +39,14 @@ class ArchitectureTest {
 
   @Test
   void coreReadsNoClockStartsNoThreadAndDrawsNoRandomness() {
-    ArchRule rule =
-        noClasses()
-            .that()
-            .resideInAPackage("io.geodatastore.core..")
-            .should()
-            .callMethod(System.class, "currentTimeMillis")
-            .orShould()
-            .callMethod(System.class, "nanoTime")
-            .orShould()
-            .callMethod(Instant.class, "now")
-            .orShould()
-            .dependOnClassesThat()
-            .areAssignableTo(Thread.class)
-            .orShould()
-            .dependOnClassesThat()
-            .areAssignableTo(RandomGenerator.class)
-            .orShould()
-            .dependOnClassesThat()
-            .belongToAnyOf(Executors.class, Random.class, Clock.class)
-            .orShould()
-            .callMethod(Math.class, "random");
-    rule.check(CORE);
+    DeterminismRules.noRealClockThreadOrOwnRandomness("io.geodatastore.core..").check(CORE);
+    // Stricter than the other deterministic layers: core is not even handed a random source.
+    noClasses()
+        .that()
+        .resideInAPackage("io.geodatastore.core..")
+        .should()
+        .dependOnClassesThat()
+        .areAssignableTo(RandomGenerator.class)
+        .check(CORE);
   }
 }

@@ -6,11 +6,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.util.Random;
-import java.util.concurrent.Executors;
+import io.geodatastore.core.testkit.DeterminismRules;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,30 +23,14 @@ class SimArchitectureTest {
 
   @Test
   void simReadsNoRealClockStartsNoThreadAndMakesNoUnseededRandomness() {
-    ArchRule rule =
-        noClasses()
-            .that()
-            .resideInAPackage("io.geodatastore.sim..")
-            .should()
-            .callMethod(System.class, "currentTimeMillis")
-            .orShould()
-            .callMethod(System.class, "nanoTime")
-            .orShould()
-            .callMethod(Instant.class, "now")
-            .orShould()
-            .callMethod(LocalDateTime.class, "now")
-            .orShould()
-            .callMethod(Math.class, "random")
-            .orShould()
-            .dependOnClassesThat()
-            .areAssignableTo(Thread.class)
-            .orShould()
-            .dependOnClassesThat()
-            .belongToAnyOf(Executors.class, Random.class, Clock.class)
-            .orShould()
-            .dependOnClassesThat()
-            .resideInAnyPackage("java.util.concurrent..");
-    rule.check(SIM);
+    DeterminismRules.noRealClockThreadOrOwnRandomness("io.geodatastore.sim..").check(SIM);
+    noClasses()
+        .that()
+        .resideInAPackage("io.geodatastore.sim..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("java.util.concurrent..")
+        .check(SIM);
   }
 
   @Test
