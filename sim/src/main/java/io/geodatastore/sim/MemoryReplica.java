@@ -12,6 +12,7 @@ import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.LogEntryCodec;
 import io.geodatastore.storage.ReadResult;
@@ -25,6 +26,7 @@ import java.util.NavigableMap;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * An in-memory replica <b>for the simulator only</b>: never a store for a real node (it keeps
@@ -58,6 +60,7 @@ public final class MemoryReplica implements LocalReplica {
   private final Map<Long, Long> entryBytes = new TreeMap<>();
   private final Map<ReplicaId, Long> applied = new TreeMap<>();
   private final Map<ReplicaId, Long> merged = new TreeMap<>();
+  private final Map<ReplicaId, Long> handed = new TreeMap<>();
   private final List<String> skipped = new ArrayList<>();
   private final Map<NodeId, Long> peerAcks = new TreeMap<>();
   private long lastSequence;
@@ -180,6 +183,9 @@ public final class MemoryReplica implements LocalReplica {
   @Override
   public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
     List<LogEntry> batch = List.copyOf(entries);
+    if (!batch.isEmpty()) {
+      handed.merge(batch.getFirst().id().replica(), batch.getLast().id().counter(), Math::max);
+    }
     env.schedule(
         mergeDelayMs,
         () -> {
@@ -205,6 +211,69 @@ public final class MemoryReplica implements LocalReplica {
       throw new IllegalStateException(
           id + " merged " + e.id() + " of " + origin + " after only " + have + ": a gap");
     }
+  }
+
+  @Override
+  public VersionVector appliedVector() {
+    VersionVector v = VersionVector.of(id, lastSequence);
+    for (Map.Entry<ReplicaId, Long> e : applied.entrySet()) {
+      v = v.with(e.getKey(), e.getValue());
+    }
+    return v;
+  }
+
+  @Override
+  public VersionVector coverage() {
+    VersionVector v = appliedVector();
+    for (Map.Entry<ReplicaId, Long> e : handed.entrySet()) {
+      if (!e.getKey().equals(id)) {
+        v = v.with(e.getKey(), Math.max(v.get(e.getKey()), e.getValue()));
+      }
+    }
+    return v;
+  }
+
+  @Override
+  public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
+    List<KeyedRecord> found = new ArrayList<>();
+    List<KeyRef> absent = new ArrayList<>();
+    for (KeyRef k : keys) {
+      KeyRecord r = records.get(k);
+      if (r == null) {
+        absent.add(k);
+      } else {
+        found.add(new KeyedRecord(k, r));
+      }
+    }
+    RecordRead read = new RecordRead(found, absent, List.of());
+    env.schedule(0, () -> done.accept(read));
+  }
+
+  @Override
+  public void mergeRecords(List<KeyedRecord> incoming, VersionVector covers, IntConsumer done) {
+    covers.forEach(
+        (origin, seq) -> {
+          if (!origin.equals(id)) {
+            handed.merge(origin, seq, Math::max);
+          }
+        });
+    List<KeyedRecord> batch = List.copyOf(incoming);
+    env.schedule(
+        mergeDelayMs,
+        () -> {
+          int changed = 0;
+          for (KeyedRecord r : batch) {
+            KeyOps.MergePlan plan =
+                KeyOps.merge(records.get(r.key()), r.record(), VersionVector.EMPTY, false, clock);
+            if (plan.record() != null) {
+              records.put(r.key(), plan.record());
+            }
+            if (plan.result().changed()) {
+              changed++;
+            }
+          }
+          done.accept(changed);
+        });
   }
 
   @Override

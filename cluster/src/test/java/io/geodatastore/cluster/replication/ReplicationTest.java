@@ -13,16 +13,21 @@ import io.geodatastore.cluster.testkit.ManualEnv;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
 import io.geodatastore.storage.Epoch;
+import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +112,49 @@ class ReplicationTest {
     @Override
     public void recordPeerAcks(Map<NodeId, Long> acks) {
       peerAcks = Map.copyOf(acks);
+    }
+
+    final Map<KeyRef, KeyRecord> records = new TreeMap<>(Comparator.comparing(KeyRef::toString));
+    VersionVector covered = VersionVector.EMPTY;
+
+    @Override
+    public VersionVector appliedVector() {
+      return VersionVector.of(applied).with(id, last);
+    }
+
+    @Override
+    public VersionVector coverage() {
+      return appliedVector().merge(covered);
+    }
+
+    @Override
+    public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
+      List<KeyedRecord> found = new ArrayList<>();
+      List<KeyRef> absent = new ArrayList<>();
+      for (KeyRef k : keys) {
+        KeyRecord rec = records.get(k);
+        if (rec == null) {
+          absent.add(k);
+        } else {
+          found.add(new KeyedRecord(k, rec));
+        }
+      }
+      done.accept(new RecordRead(found, absent, List.of()));
+    }
+
+    @Override
+    public void mergeRecords(List<KeyedRecord> incoming, VersionVector covers, IntConsumer done) {
+      covered = covered.merge(covers);
+      int changed = 0;
+      for (KeyedRecord kr : incoming) {
+        KeyRecord before = records.get(kr.key());
+        KeyRecord after = KeyRecord.merge(before, kr.record()).record();
+        if (after != before) {
+          records.put(kr.key(), after);
+          changed++;
+        }
+      }
+      done.accept(changed);
     }
   }
 
