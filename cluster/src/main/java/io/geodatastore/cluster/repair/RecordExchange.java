@@ -24,6 +24,9 @@ import java.util.function.ToLongFunction;
  * which the caller hears "no answer" (the network may lose any message; nothing is retried here —
  * callers decide).
  *
+ * <p>Records pushed by a peer pass the {@link CausalGate} before they are merged: they wait (a
+ * bounded time) until the local replica has applied what they may depend on.
+ *
  * <p>Bounded: a request names at most {@link RecordMessage#KEYS_MAX} keys; an answer carries at
  * most {@code replyBytesMax} of records (measured by {@code recordBytes}) and defers the rest; at
  * most {@code pendingMax} of this node's requests wait at once (more are answered "no answer" at
@@ -38,6 +41,7 @@ public final class RecordExchange {
   private final long replyBytesMax;
   private final int pendingMax;
   private final ToLongFunction<KeyedRecord> recordBytes;
+  private final CausalGate gate;
   private final Map<Long, Pending<?>> pending = new HashMap<>();
   private long nextRequestId = 1;
   private long recordsServed;
@@ -46,6 +50,8 @@ public final class RecordExchange {
 
   /**
    * @param recordBytes the size a record takes in an answer (its encoded size, or an estimate)
+   * @param gate holds records pushed by peers back until the local replica has applied what they
+   *     may depend on
    */
   public RecordExchange(
       Env env,
@@ -54,7 +60,8 @@ public final class RecordExchange {
       LocalReplica local,
       long replyBytesMax,
       int pendingMax,
-      ToLongFunction<KeyedRecord> recordBytes) {
+      ToLongFunction<KeyedRecord> recordBytes,
+      CausalGate gate) {
     this.env = env;
     this.self = self;
     this.selfAddress = selfAddress;
@@ -62,6 +69,7 @@ public final class RecordExchange {
     this.replyBytesMax = replyBytesMax;
     this.pendingMax = pendingMax;
     this.recordBytes = recordBytes;
+    this.gate = gate;
   }
 
   /**
@@ -159,6 +167,17 @@ public final class RecordExchange {
   }
 
   private void servePush(RecordMessage.PushRecords p) {
+    if (stopped) {
+      return;
+    }
+    boolean admitted = gate.admit(p.covers(), () -> mergePushed(p));
+    if (!admitted) {
+      // Too many pushes wait for their causal past already: refused, the pusher tries again.
+      env.send(p.replyTo(), new RecordMessage.PushAck(self, p.requestId(), false, 0));
+    }
+  }
+
+  private void mergePushed(RecordMessage.PushRecords p) {
     if (stopped) {
       return;
     }

@@ -3,9 +3,12 @@ package io.geodatastore.cluster.replication;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.storage.KeyHash;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.MerklePage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -98,4 +101,65 @@ public interface LocalReplica {
    * when the store failed.
    */
   void mergeRecords(List<KeyedRecord> records, VersionVector covers, IntConsumer done);
+
+  // ---- the anti-entropy tree (storage's Merkle), kept current by every write and merge ----
+
+  /** The tree's {@code Merkle.BRANCHES} branch sums, current. Cheap: kept in memory. */
+  long[] merkleBranches();
+
+  /** The {@code Merkle.LEAVES_PER_BRANCH} leaf sums of {@code branch}, current. Cheap. */
+  long[] merkleLeaves(int branch);
+
+  /**
+   * Reads the keys of {@code leaves} (ascending) with the hash the tree holds for each, whole
+   * leaves in order, stopping after the leaf in which {@code keysMax} keys are reached; off the
+   * logical thread when the store is slow, and calls {@code done} on the logical thread.
+   */
+  void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done);
+
+  /**
+   * Keys of some leaves.
+   *
+   * @param keys the keys of the first {@code leavesRead} leaves asked for, in leaf order
+   * @param leavesRead how many leaves were read in full (all of them, or at least one)
+   */
+  record LeafKeys(List<KeyHash> keys, int leavesRead) {
+    public LeafKeys {
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /** A range read of a tree's keys, as {@code Store.merkleKeys} answers it. */
+  @FunctionalInterface
+  interface PageReader {
+    MerklePage keys(int fromLeaf, int toLeaf, int maxKeys);
+  }
+
+  /**
+   * Answers {@link #merkleKeys} through range reads: consecutive leaves are read as one range, and
+   * reading stops after the leaf in which {@code keysMax} keys are reached.
+   */
+  static LeafKeys readLeaves(List<Integer> leaves, int keysMax, PageReader reader) {
+    List<KeyHash> keys = new ArrayList<>();
+    int i = 0;
+    while (i < leaves.size() && keys.size() < keysMax) {
+      int j = i + 1;
+      while (j < leaves.size() && leaves.get(j) == leaves.get(j - 1) + 1) {
+        j++;
+      }
+      int to = leaves.get(j - 1) + 1;
+      MerklePage page = reader.keys(leaves.get(i), to, keysMax - keys.size());
+      keys.addAll(page.keys());
+      while (i < j && leaves.get(i) < page.nextLeaf()) {
+        i++;
+      }
+      if (page.nextLeaf() < to) {
+        break;
+      }
+    }
+    return new LeafKeys(keys, i);
+  }
+
+  /** Keys whose stored record is corrupt (quarantined) and awaits a full record from a peer. */
+  List<KeyRef> quarantined();
 }

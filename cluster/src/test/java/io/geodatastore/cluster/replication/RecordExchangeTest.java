@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
+import io.geodatastore.cluster.repair.CausalGate;
 import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.testkit.ManualEnv;
 import io.geodatastore.core.causal.ReplicaId;
@@ -41,8 +42,8 @@ class RecordExchangeTest {
     envB = new ManualEnv(2);
     ra = new ReplicationTest.TestReplica("ra");
     rb = new ReplicationTest.TestReplica("rb");
-    xa = new RecordExchange(envA, A, ADDR_A, ra, 100, 2, r -> 40);
-    xb = new RecordExchange(envB, B, ADDR_B, rb, 100, 2, r -> 40);
+    xa = new RecordExchange(envA, A, ADDR_A, ra, 100, 2, r -> 40, new CausalGate(envA, ra, 0, 8));
+    xb = new RecordExchange(envB, B, ADDR_B, rb, 100, 2, r -> 40, new CausalGate(envB, rb, 0, 8));
   }
 
   /** Delivers every message either side sent, until both are quiet. */

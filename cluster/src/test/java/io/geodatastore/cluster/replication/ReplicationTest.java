@@ -21,11 +21,14 @@ import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.MemoryMerkleTree;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeEach;
@@ -131,15 +134,18 @@ class ReplicationTest {
     public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
       List<KeyedRecord> found = new ArrayList<>();
       List<KeyRef> absent = new ArrayList<>();
+      List<KeyRef> unreadable = new ArrayList<>();
       for (KeyRef k : keys) {
         KeyRecord rec = records.get(k);
-        if (rec == null) {
+        if (quarantined.contains(k)) {
+          unreadable.add(k);
+        } else if (rec == null) {
           absent.add(k);
         } else {
           found.add(new KeyedRecord(k, rec));
         }
       }
-      done.accept(new RecordRead(found, absent, List.of()));
+      done.accept(new RecordRead(found, absent, unreadable));
     }
 
     @Override
@@ -147,14 +153,46 @@ class ReplicationTest {
       covered = covered.merge(covers);
       int changed = 0;
       for (KeyedRecord kr : incoming) {
-        KeyRecord before = records.get(kr.key());
+        KeyRecord before = quarantined.contains(kr.key()) ? null : records.get(kr.key());
         KeyRecord after = KeyRecord.merge(before, kr.record()).record();
         if (after != before) {
-          records.put(kr.key(), after);
+          put(kr.key(), after);
           changed++;
         }
       }
       done.accept(changed);
+    }
+
+    /** The tree over {@link #records}: kept current by {@link #put}. */
+    final MemoryMerkleTree tree = new MemoryMerkleTree();
+
+    final Set<KeyRef> quarantined = new TreeSet<>(Comparator.comparing(KeyRef::toString));
+
+    /** Stores a record and updates the tree. */
+    void put(KeyRef key, KeyRecord record) {
+      records.put(key, record);
+      quarantined.remove(key);
+      tree.put(key, record);
+    }
+
+    @Override
+    public long[] merkleBranches() {
+      return tree.branches();
+    }
+
+    @Override
+    public long[] merkleLeaves(int branch) {
+      return tree.leaves(branch);
+    }
+
+    @Override
+    public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
+      done.accept(LocalReplica.readLeaves(leaves, keysMax, tree::keys));
+    }
+
+    @Override
+    public List<KeyRef> quarantined() {
+      return List.copyOf(quarantined);
     }
   }
 

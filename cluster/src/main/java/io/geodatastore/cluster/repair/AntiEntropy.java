@@ -1,0 +1,637 @@
+package io.geodatastore.cluster.repair;
+
+import io.geodatastore.cluster.AntiEntropyMessage;
+import io.geodatastore.cluster.Cancellable;
+import io.geodatastore.cluster.Env;
+import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.RecordMessage;
+import io.geodatastore.cluster.TreeSums;
+import io.geodatastore.cluster.replication.LocalReplica;
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.storage.KeyHash;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
+import io.geodatastore.storage.Merkle;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
+
+/**
+ * Merkle-tree anti-entropy (ARCHITECTURE.md, "Failure and repair"): repairs whatever the delta
+ * streams did not deliver — entries lost past the log's retention, a replica started on an empty
+ * data directory, values quarantined as corrupt — by comparing replicas' trees and shipping the
+ * differing keys' full records both ways ({@link Exchange}). A state machine on the node's logical
+ * thread, driven only through its {@link Env}; not thread-safe.
+ *
+ * <p><b>When.</b> Continuously, at low rate: every {@code intervalMs} with a random alive peer of
+ * this node's region, every {@code crossRegionIntervalMs} with one of another region. Soon, without
+ * waiting for a round: at start (with the first alive peer), for a peer replication reports behind
+ * the log's retention (until an exchange with it succeeds), and for keys quarantined here (fetched
+ * from a peer). On demand: jobs that exchange with every alive replica, or every alive replica of
+ * one region, whose progress {@link #job} reports.
+ *
+ * <p><b>Serving.</b> Answers peers' tree requests from the local replica: the top at once (the tree
+ * is in memory), key pages off the logical thread.
+ *
+ * <p><b>Bounded.</b> One exchange per peer at a time and at most {@code exchangesMax} at once; the
+ * continuous and triggered exchanges share one byte rate and jobs another; at most {@link
+ * #SERVING_MAX} key pages are read for peers at once (more requests are dropped: their askers try
+ * again); at most {@code jobsKept} finished jobs are remembered.
+ */
+public final class AntiEntropy {
+
+  /** Key pages read for peers at once, at most. */
+  static final int SERVING_MAX = 8;
+
+  /** Outstanding tree requests of this node, at most. */
+  static final int REQUESTS_PENDING_MAX = 1024;
+
+  /** Told when an exchange completed: every difference with the peer was shipped both ways. */
+  @FunctionalInterface
+  public interface CompletionListener {
+    /**
+     * @param peer the peer
+     * @param peerApplied what the peer's records reflected at least when the comparison started
+     *     (its applied vector): this replica now holds all of it
+     */
+    void completed(NodeId peer, Map<ReplicaId, Long> peerApplied);
+  }
+
+  /** The answer to {@link #startJob}. */
+  public sealed interface JobStart {
+    record Started(JobStatus status) implements JobStart {}
+
+    record UnknownRegion(SortedSet<String> known) implements JobStart {}
+  }
+
+  /** Totals since start, for metrics. */
+  public record Totals(
+      Map<ExchangeReport.Scope, Map<ExchangeReport.Outcome, Long>> syncs,
+      long keysRepaired,
+      long bytesSent,
+      long bytesReceived,
+      long quarantinedRepaired,
+      long immediateMerges,
+      long delayedMerges,
+      long forcedMerges,
+      int running) {}
+
+  private static final class Peer {
+    final NodeId id;
+    String region;
+    NodeAddress address;
+    boolean alive;
+
+    Peer(NodeId id) {
+      this.id = id;
+    }
+  }
+
+  private final Env env;
+  private final NodeId self;
+  private final String region;
+  private final LocalReplica local;
+  private final AntiEntropyOptions options;
+  private final Exchange.Context context;
+  private final Requests requests;
+  private final TokenBucket bucket;
+  private final TokenBucket jobBucket;
+  private final CausalGate gate;
+  private final RecordExchange records;
+  private final Map<NodeId, Peer> peers = new TreeMap<>();
+  private final Map<NodeId, Exchange> running = new TreeMap<>();
+  private final TreeSet<NodeId> catchUp = new TreeSet<>();
+  private final LinkedHashMap<String, SyncJob> jobs = new LinkedHashMap<>();
+  private final List<CompletionListener> completionListeners = new ArrayList<>();
+  private final List<Consumer<ExchangeReport>> reportListeners = new ArrayList<>();
+  private final Map<ExchangeReport.Scope, Map<ExchangeReport.Outcome, Long>> syncs =
+      new EnumMap<>(ExchangeReport.Scope.class);
+  private final String jobPrefix;
+  private long jobSeq;
+  private boolean syncPending;
+  private boolean syncRunning;
+  private boolean quarantineRepairRunning;
+  private int serving;
+  private boolean started;
+  private boolean stopped;
+  private Cancellable regionTimer;
+  private Cancellable crossTimer;
+  private Cancellable urgentTimer;
+  private long keysRepaired;
+  private long bytesSent;
+  private long bytesReceived;
+  private long quarantinedRepaired;
+
+  private final Exchange.Traffic traffic =
+      new Exchange.Traffic() {
+        @Override
+        public void sent(long bytes) {
+          bytesSent += bytes;
+        }
+
+        @Override
+        public void received(long bytes) {
+          bytesReceived += bytes;
+        }
+      };
+
+  /**
+   * @param records the record exchange of this node, whose pushes pass {@code gate}
+   * @param gate the causal gate fetched records pass before they are merged
+   * @param recordBytes the size a record takes on the wire (for the rate and the figures)
+   */
+  public AntiEntropy(
+      Env env,
+      NodeId self,
+      String region,
+      NodeAddress selfAddress,
+      LocalReplica local,
+      RecordExchange records,
+      CausalGate gate,
+      AntiEntropyOptions options,
+      ToLongFunction<KeyedRecord> recordBytes) {
+    this.env = env;
+    this.self = self;
+    this.region = region;
+    this.local = local;
+    this.options = options;
+    this.records = records;
+    this.gate = gate;
+    this.requests = new Requests(env, REQUESTS_PENDING_MAX);
+    this.context =
+        new Exchange.Context(
+            env, self, selfAddress, local, records, gate, requests, options, recordBytes);
+    this.bucket = new TokenBucket(options.bytesPerSec(), env.nowMs());
+    this.jobBucket = new TokenBucket(options.jobBytesPerSec(), env.nowMs());
+    this.jobPrefix = Long.toString(env.wallClockMs(), 36);
+    for (ExchangeReport.Scope s : ExchangeReport.Scope.values()) {
+      Map<ExchangeReport.Outcome, Long> m = new EnumMap<>(ExchangeReport.Outcome.class);
+      for (ExchangeReport.Outcome o : ExchangeReport.Outcome.values()) {
+        m.put(o, 0L);
+      }
+      syncs.put(s, m);
+    }
+  }
+
+  /** Starts the rounds; with {@code syncOnStart}, an exchange as soon as a peer is alive. */
+  public void start() {
+    started = true;
+    syncPending = options.syncOnStart();
+    if (options.intervalMs() > 0) {
+      regionTimer =
+          env.schedule(jitter(options.intervalMs()), () -> round(ExchangeReport.Scope.REGION));
+    }
+    if (options.crossRegionIntervalMs() > 0) {
+      crossTimer =
+          env.schedule(
+              jitter(options.crossRegionIntervalMs()),
+              () -> round(ExchangeReport.Scope.CROSS_REGION));
+    }
+    urgentTimer = env.schedule(options.urgentCheckMs(), this::urgent);
+  }
+
+  /** Stops: timers cancelled, exchanges and jobs end as failed, no more requests are served. */
+  public void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    for (Cancellable c : new Cancellable[] {regionTimer, crossTimer, urgentTimer}) {
+      if (c != null) {
+        c.cancel();
+      }
+    }
+    for (Exchange x : List.copyOf(running.values())) {
+      x.abort("the node stopped");
+    }
+    requests.stop();
+  }
+
+  /** A delay of {@code ms} ± 20%, so that nodes started together do not run rounds in step. */
+  private long jitter(long ms) {
+    long spread = Math.max(1, ms / 5);
+    return Math.max(1, ms - spread + env.random().nextLong(2 * spread + 1));
+  }
+
+  // ---- membership ----
+
+  /** Called with a member's state whenever membership learns it. */
+  public void memberChanged(NodeId id, String memberRegion, NodeAddress address, MemberState s) {
+    if (id.equals(self)) {
+      return;
+    }
+    if (s == MemberState.LEFT) {
+      peers.remove(id);
+      catchUp.remove(id);
+      return;
+    }
+    Peer p = peers.computeIfAbsent(id, Peer::new);
+    p.region = memberRegion;
+    p.address = address;
+    p.alive = s == MemberState.ALIVE;
+  }
+
+  /** Replication fell behind the log's retention for {@code peer}: exchange with it soon. */
+  public void catchUp(NodeId peer) {
+    if (!peer.equals(self)) {
+      catchUp.add(peer);
+    }
+  }
+
+  public void onExchangeCompleted(CompletionListener l) {
+    completionListeners.add(l);
+  }
+
+  /** Calls {@code l} with the report of every exchange that ends. */
+  public void onExchangeFinished(Consumer<ExchangeReport> l) {
+    reportListeners.add(l);
+  }
+
+  // ---- scheduling ----
+
+  private void round(ExchangeReport.Scope scope) {
+    if (stopped) {
+      return;
+    }
+    boolean sameRegion = scope == ExchangeReport.Scope.REGION;
+    Peer p = pick(q -> q.region.equals(region) == sameRegion);
+    if (p != null && running.size() < options.exchangesMax()) {
+      exchange(p, scope, bucket, null);
+    }
+    long interval = sameRegion ? options.intervalMs() : options.crossRegionIntervalMs();
+    Cancellable next = env.schedule(jitter(interval), () -> round(scope));
+    if (sameRegion) {
+      regionTimer = next;
+    } else {
+      crossTimer = next;
+    }
+  }
+
+  private void urgent() {
+    if (stopped) {
+      return;
+    }
+    if (syncPending && !syncRunning && running.size() < options.exchangesMax()) {
+      Peer p = pick(q -> q.region.equals(region));
+      if (p == null) {
+        p = pick(q -> true);
+      }
+      if (p != null) {
+        syncRunning = true;
+        exchange(
+            p,
+            scopeOf(p),
+            bucket,
+            x -> {
+              syncRunning = false;
+              if (!x.failed()) {
+                syncPending = false;
+              }
+            });
+      }
+    }
+    for (NodeId id : List.copyOf(catchUp)) {
+      Peer p = peers.get(id);
+      if (p != null && p.alive && !running.containsKey(id)) {
+        if (running.size() >= options.exchangesMax()) {
+          break;
+        }
+        exchange(
+            p,
+            scopeOf(p),
+            bucket,
+            x -> {
+              if (!x.failed()) {
+                catchUp.remove(id);
+              }
+            });
+      }
+    }
+    jobs.values().forEach(this::pumpJob);
+    if (!quarantineRepairRunning) {
+      repairQuarantined();
+    }
+    urgentTimer = env.schedule(options.urgentCheckMs(), this::urgent);
+  }
+
+  private ExchangeReport.Scope scopeOf(Peer p) {
+    return p.region.equals(region)
+        ? ExchangeReport.Scope.REGION
+        : ExchangeReport.Scope.CROSS_REGION;
+  }
+
+  /** A random alive peer that matches and has no exchange running, or null. */
+  private Peer pick(java.util.function.Predicate<Peer> match) {
+    List<Peer> candidates = new ArrayList<>();
+    for (Peer p : peers.values()) {
+      if (p.alive && p.address != null && !running.containsKey(p.id) && match.test(p)) {
+        candidates.add(p);
+      }
+    }
+    return candidates.isEmpty() ? null : candidates.get(env.random().nextInt(candidates.size()));
+  }
+
+  private void exchange(
+      Peer p, ExchangeReport.Scope scope, TokenBucket rate, Consumer<Exchange> then) {
+    Exchange x =
+        new Exchange(
+            context,
+            p.id,
+            p.region,
+            p.address,
+            scope,
+            rate,
+            traffic,
+            ended -> {
+              running.remove(ended.peer());
+              finished(ended);
+              if (then != null) {
+                then.accept(ended);
+              }
+            });
+    running.put(p.id, x);
+    x.start();
+  }
+
+  private void finished(Exchange x) {
+    ExchangeReport r = x.report();
+    syncs.get(r.scope()).merge(r.outcome(), 1L, Long::sum);
+    keysRepaired += r.keysRepaired();
+    if (!x.failed() && x.peerApplied() != null) {
+      Map<ReplicaId, Long> applied = x.peerApplied().toMap();
+      completionListeners.forEach(l -> l.completed(x.peer(), applied));
+    }
+    reportListeners.forEach(l -> l.accept(r));
+  }
+
+  // ---- quarantined keys ----
+
+  /** Fetches keys quarantined here from an alive peer (this region's first) and merges them. */
+  private void repairQuarantined() {
+    List<KeyRef> quarantined = local.quarantined();
+    if (quarantined.isEmpty()) {
+      return;
+    }
+    Peer p = pickAny(q -> q.region.equals(region));
+    if (p == null) {
+      p = pickAny(q -> true);
+    }
+    if (p == null) {
+      return;
+    }
+    List<KeyRef> keys =
+        quarantined.subList(0, Math.min(quarantined.size(), RecordMessage.KEYS_MAX));
+    quarantineRepairRunning = true;
+    records.fetch(
+        p.address,
+        keys,
+        options.requestTimeoutMs(),
+        r -> {
+          if (r.isEmpty() || r.get().found().isEmpty() || stopped) {
+            quarantineRepairRunning = false;
+            return;
+          }
+          RecordMessage.Records got = r.get();
+          boolean admitted =
+              gate.admit(
+                  got.covers(),
+                  () ->
+                      local.mergeRecords(
+                          got.found(),
+                          got.covers(),
+                          changed -> {
+                            quarantineRepairRunning = false;
+                            if (changed > 0) {
+                              quarantinedRepaired += changed;
+                              keysRepaired += changed;
+                            }
+                          }));
+          if (!admitted) {
+            quarantineRepairRunning = false;
+          }
+        });
+  }
+
+  /** A random alive peer that matches, busy or not, or null. */
+  private Peer pickAny(java.util.function.Predicate<Peer> match) {
+    List<Peer> candidates = new ArrayList<>();
+    for (Peer p : peers.values()) {
+      if (p.alive && p.address != null && match.test(p)) {
+        candidates.add(p);
+      }
+    }
+    return candidates.isEmpty() ? null : candidates.get(env.random().nextInt(candidates.size()));
+  }
+
+  // ---- jobs ----
+
+  /**
+   * Starts a job: with {@code region} null, an exchange with every alive replica; else with every
+   * alive replica of {@code region} (which must be known: this node's or a member's).
+   */
+  public JobStart startJob(String jobRegion) {
+    if (jobRegion != null) {
+      SortedSet<String> known = regions();
+      if (!known.contains(jobRegion)) {
+        return new JobStart.UnknownRegion(known);
+      }
+    }
+    List<NodeId> targets = new ArrayList<>();
+    for (Peer p : peers.values()) {
+      if (p.alive && p.address != null && (jobRegion == null || p.region.equals(jobRegion))) {
+        targets.add(p.id);
+      }
+    }
+    String id = jobPrefix + "-" + ++jobSeq;
+    SyncJob job =
+        new SyncJob(
+            id,
+            jobRegion == null ? SyncJob.Kind.FULL_SYNC : SyncJob.Kind.REGION_SYNC,
+            jobRegion,
+            targets,
+            env.wallClockMs());
+    jobs.put(id, job);
+    forgetOldJobs();
+    pumpJob(job);
+    return new JobStart.Started(job.status());
+  }
+
+  /** The job's progress, if it is known (running, or among the last finished ones). */
+  public Optional<JobStatus> job(String id) {
+    SyncJob j = jobs.get(id);
+    return j == null ? Optional.empty() : Optional.of(j.status());
+  }
+
+  /** This node's region and every member's (dead ones included). */
+  public SortedSet<String> regions() {
+    SortedSet<String> known = new TreeSet<>();
+    known.add(region);
+    for (Peer p : peers.values()) {
+      known.add(p.region);
+    }
+    return known;
+  }
+
+  private void pumpJob(SyncJob job) {
+    if (job.finished() || stopped) {
+      return;
+    }
+    for (Iterator<NodeId> it = job.waiting.iterator(); it.hasNext(); ) {
+      if (job.running.size() >= SyncJob.PARALLEL) {
+        break;
+      }
+      NodeId id = it.next();
+      Peer p = peers.get(id);
+      if (p == null || !p.alive) {
+        it.remove();
+        job.skipped(id);
+        continue;
+      }
+      if (running.containsKey(id)) {
+        continue; // a round with it is running: the job's turn comes after it
+      }
+      it.remove();
+      exchangeForJob(job, p);
+    }
+    if (job.waiting.isEmpty() && job.running.isEmpty()) {
+      job.finishedAtMs = env.wallClockMs();
+    }
+  }
+
+  private void exchangeForJob(SyncJob job, Peer p) {
+    exchange(
+        p,
+        ExchangeReport.Scope.JOB,
+        jobBucket,
+        x -> {
+          job.exchanged(x);
+          pumpJob(job);
+        });
+    Exchange x = running.get(p.id);
+    if (x != null && !x.isDone()) {
+      job.running.add(x);
+    }
+  }
+
+  private void forgetOldJobs() {
+    int finished = 0;
+    for (SyncJob j : jobs.values()) {
+      if (j.finished()) {
+        finished++;
+      }
+    }
+    for (Iterator<SyncJob> it = jobs.values().iterator();
+        it.hasNext() && finished > options.jobsKept(); ) {
+      if (it.next().finished()) {
+        it.remove();
+        finished--;
+      }
+    }
+  }
+
+  // ---- serving peers ----
+
+  /** Delivers an anti-entropy message. */
+  public void onMessage(AntiEntropyMessage m) {
+    if (stopped) {
+      return;
+    }
+    switch (m) {
+      case AntiEntropyMessage.TreeRequest r -> serveTree(r);
+      case AntiEntropyMessage.LeavesRequest r -> serveLeaves(r);
+      case AntiEntropyMessage.KeysRequest r -> serveKeys(r);
+      case AntiEntropyMessage.TreeReply r -> requests.answered(r);
+      case AntiEntropyMessage.LeavesReply r -> requests.answered(r);
+      case AntiEntropyMessage.KeysReply r -> requests.answered(r);
+    }
+  }
+
+  private void serveTree(AntiEntropyMessage.TreeRequest r) {
+    // The applied vector first: the tree read after it reflects at least that much.
+    VersionVector applied = local.appliedVector();
+    long[] branches = local.merkleBranches();
+    long root = Merkle.root(branches);
+    TreeSums sums = root == r.root() ? TreeSums.EMPTY : TreeSums.of(branches);
+    env.send(
+        r.replyTo(), new AntiEntropyMessage.TreeReply(self, r.requestId(), root, sums, applied));
+  }
+
+  private void serveLeaves(AntiEntropyMessage.LeavesRequest r) {
+    long[] all = new long[r.branches().size() * Merkle.LEAVES_PER_BRANCH];
+    for (int i = 0; i < r.branches().size(); i++) {
+      long[] leaves = local.merkleLeaves(r.branches().get(i));
+      System.arraycopy(leaves, 0, all, i * Merkle.LEAVES_PER_BRANCH, Merkle.LEAVES_PER_BRANCH);
+    }
+    env.send(
+        r.replyTo(),
+        new AntiEntropyMessage.LeavesReply(self, r.requestId(), r.branches(), TreeSums.of(all)));
+  }
+
+  private void serveKeys(AntiEntropyMessage.KeysRequest r) {
+    if (serving >= SERVING_MAX || r.leaves().isEmpty()) {
+      return; // busy: the asker's request times out and is sent again
+    }
+    serving++;
+    local.merkleKeys(
+        r.leaves(),
+        r.keysMax(),
+        page -> {
+          serving--;
+          if (stopped) {
+            return;
+          }
+          List<KeyHash> keys = page.keys();
+          int read = page.leavesRead();
+          if (keys.size() > AntiEntropyMessage.KEYS_REPLY_MAX) {
+            // Whole leaves past the bound: answer the leaves that fit (none: no answer).
+            int cut = keys.get(AntiEntropyMessage.KEYS_REPLY_MAX).leaf();
+            keys = keys.stream().filter(k -> k.leaf() < cut).toList();
+            read = r.leaves().indexOf(cut);
+            if (read <= 0) {
+              return;
+            }
+          }
+          env.send(r.replyTo(), new AntiEntropyMessage.KeysReply(self, r.requestId(), keys, read));
+        });
+  }
+
+  // ---- figures ----
+
+  public Totals totals() {
+    Map<ExchangeReport.Scope, Map<ExchangeReport.Outcome, Long>> copy =
+        new EnumMap<>(ExchangeReport.Scope.class);
+    syncs.forEach((s, m) -> copy.put(s, new EnumMap<>(m)));
+    return new Totals(
+        copy,
+        keysRepaired,
+        bytesSent,
+        bytesReceived,
+        quarantinedRepaired,
+        gate.immediateMerges(),
+        gate.delayedMerges(),
+        gate.forcedMerges(),
+        running.size());
+  }
+
+  /** Whether {@link #start} ran and {@link #stop} did not. */
+  public boolean isRunning() {
+    return started && !stopped;
+  }
+
+  /** Exchanges running now, by peer. */
+  public List<NodeId> exchangesRunning() {
+    return List.copyOf(running.keySet());
+  }
+}

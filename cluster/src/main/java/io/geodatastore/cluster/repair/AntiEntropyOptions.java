@@ -1,0 +1,176 @@
+package io.geodatastore.cluster.repair;
+
+/**
+ * Timings and bounds of anti-entropy; every bound carries its unit.
+ *
+ * @param intervalMs how often an exchange with a random alive peer of this node's region starts (0:
+ *     never)
+ * @param crossRegionIntervalMs how often one with a random alive peer of another region starts (0:
+ *     never)
+ * @param bytesPerSec the most bytes per second the continuous and triggered exchanges of this node
+ *     send and receive together (trees, keys and records)
+ * @param jobBytesPerSec the same for exchanges of on-demand jobs (full sync, region sync)
+ * @param causalWaitMs how long records from a peer wait at most for the local replica to apply
+ *     their causal past before they are merged anyway ({@link CausalGate})
+ * @param requestTimeoutMs how long one request of an exchange waits for its answer before it is
+ *     sent again (a request is tried {@link #ATTEMPTS} times before the exchange fails)
+ * @param requestsInFlightMax requests one exchange keeps outstanding at most
+ * @param keysPageMax keys one page of a tree's keys holds (about: pages hold whole leaves)
+ * @param urgentCheckMs how often a pending start-up sync, catch-up of a peer, job or repair of
+ *     quarantined keys is tried
+ * @param syncOnStart whether a node that starts compares its tree with one alive peer as soon as
+ *     there is one (it may have been away longer than the replication log kept, or start on an
+ *     empty data directory)
+ * @param exchangesMax exchanges of this node running at once (each with another peer)
+ * @param jobsKept finished jobs kept for {@code GET /admin/anti-entropy/jobs/{id}}
+ */
+public record AntiEntropyOptions(
+    long intervalMs,
+    long crossRegionIntervalMs,
+    long bytesPerSec,
+    long jobBytesPerSec,
+    long causalWaitMs,
+    long requestTimeoutMs,
+    int requestsInFlightMax,
+    int keysPageMax,
+    long urgentCheckMs,
+    boolean syncOnStart,
+    int exchangesMax,
+    int jobsKept) {
+
+  /** How many times one request is sent before its exchange fails. */
+  public static final int ATTEMPTS = 3;
+
+  /** Default rate: 16 MiB/s. */
+  public static final long BYTES_PER_SEC_DEFAULT = 16L << 20;
+
+  public AntiEntropyOptions {
+    if (intervalMs < 0
+        || crossRegionIntervalMs < 0
+        || bytesPerSec < 1
+        || jobBytesPerSec < 1
+        || causalWaitMs < 0
+        || requestTimeoutMs < 1
+        || requestsInFlightMax < 1
+        || keysPageMax < 1
+        || keysPageMax > io.geodatastore.cluster.AntiEntropyMessage.KEYS_REPLY_MAX / 2
+        || urgentCheckMs < 1
+        || exchangesMax < 1
+        || jobsKept < 1) {
+      throw new IllegalArgumentException("inconsistent anti-entropy options: " + this);
+    }
+  }
+
+  /** 30 s within a region, 2 min across regions, 16 MiB/s, causal wait 5 s. */
+  public static AntiEntropyOptions defaults() {
+    return new AntiEntropyOptions(
+        30_000,
+        120_000,
+        BYTES_PER_SEC_DEFAULT,
+        BYTES_PER_SEC_DEFAULT,
+        5_000,
+        20_000,
+        4,
+        4_096,
+        1_000,
+        true,
+        4,
+        100);
+  }
+
+  public AntiEntropyOptions withIntervals(long regionMs, long crossRegionMs) {
+    return new AntiEntropyOptions(
+        regionMs,
+        crossRegionMs,
+        bytesPerSec,
+        jobBytesPerSec,
+        causalWaitMs,
+        requestTimeoutMs,
+        requestsInFlightMax,
+        keysPageMax,
+        urgentCheckMs,
+        syncOnStart,
+        exchangesMax,
+        jobsKept);
+  }
+
+  public AntiEntropyOptions withRates(long bytesPerSecond, long jobBytesPerSecond) {
+    return new AntiEntropyOptions(
+        intervalMs,
+        crossRegionIntervalMs,
+        bytesPerSecond,
+        jobBytesPerSecond,
+        causalWaitMs,
+        requestTimeoutMs,
+        requestsInFlightMax,
+        keysPageMax,
+        urgentCheckMs,
+        syncOnStart,
+        exchangesMax,
+        jobsKept);
+  }
+
+  public AntiEntropyOptions withCausalWaitMs(long ms) {
+    return new AntiEntropyOptions(
+        intervalMs,
+        crossRegionIntervalMs,
+        bytesPerSec,
+        jobBytesPerSec,
+        ms,
+        requestTimeoutMs,
+        requestsInFlightMax,
+        keysPageMax,
+        urgentCheckMs,
+        syncOnStart,
+        exchangesMax,
+        jobsKept);
+  }
+
+  public AntiEntropyOptions withTimeouts(long requestMs, long urgentMs) {
+    return new AntiEntropyOptions(
+        intervalMs,
+        crossRegionIntervalMs,
+        bytesPerSec,
+        jobBytesPerSec,
+        causalWaitMs,
+        requestMs,
+        requestsInFlightMax,
+        keysPageMax,
+        urgentMs,
+        syncOnStart,
+        exchangesMax,
+        jobsKept);
+  }
+
+  public AntiEntropyOptions withSyncOnStart(boolean on) {
+    return new AntiEntropyOptions(
+        intervalMs,
+        crossRegionIntervalMs,
+        bytesPerSec,
+        jobBytesPerSec,
+        causalWaitMs,
+        requestTimeoutMs,
+        requestsInFlightMax,
+        keysPageMax,
+        urgentCheckMs,
+        on,
+        exchangesMax,
+        jobsKept);
+  }
+
+  public AntiEntropyOptions withKeysPageMax(int keys) {
+    return new AntiEntropyOptions(
+        intervalMs,
+        crossRegionIntervalMs,
+        bytesPerSec,
+        jobBytesPerSec,
+        causalWaitMs,
+        requestTimeoutMs,
+        requestsInFlightMax,
+        keys,
+        urgentCheckMs,
+        syncOnStart,
+        exchangesMax,
+        jobsKept);
+  }
+}
