@@ -133,6 +133,36 @@ final class Invariants {
     return out;
   }
 
+  /**
+   * The scenario {@code DeltasLostTo(victim)} did what it says: the victim merged no entry of any
+   * other origin (everything it holds of theirs came by anti-entropy).
+   */
+  static List<String> noDeltasReached(List<SimNode> nodes, int victim) {
+    List<String> out = new ArrayList<>();
+    SimNode v = nodes.get(victim);
+    for (SimNode o : nodes) {
+      long merged = v.replica().merged(o.replica().replicaId());
+      if (o != v && merged > 0) {
+        out.add(v.id() + " merged " + merged + " entries of " + o.id() + " despite the drop rule");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The scenario {@code RegionCutOff} did what it says: some stream fell behind the logs' retention
+   * and skipped entries (which anti-entropy then had to bring).
+   */
+  static List<String> caughtUp(List<SimNode> nodes) {
+    long skips = 0;
+    for (SimNode n : nodes) {
+      skips += n.replica().skipped().size();
+    }
+    return skips > 0
+        ? List.of()
+        : List.of("no stream skipped entries: the scenario tested nothing");
+  }
+
   /** The converged record of every key agrees with the model of its history. */
   static List<String> history(History history, Map<KeyRef, KeyRecord> records) {
     List<String> out = new ArrayList<>();

@@ -15,14 +15,17 @@ import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.LogEntryCodec;
+import io.geodatastore.storage.MemoryMerkleTree;
 import io.geodatastore.storage.ReadResult;
 import io.geodatastore.storage.WriteResult;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -46,6 +49,14 @@ import java.util.function.IntConsumer;
  * <p>Besides the watermark that replication persists, the replica keeps what it actually merged per
  * origin ({@link #merged}): the two differ only when replication skipped a trimmed range ({@code
  * skipTo}), which {@link #skipped} reports.
+ *
+ * <p>The anti-entropy tree ({@link MemoryMerkleTree}) is kept current with every record it stores,
+ * as the RocksDB store keeps its own in the write's batch.
+ *
+ * <p>For the simulator's model it also knows, per key, which client operations its record reflects
+ * ({@link #knownOps}): its own writes, the entries it merged, and whatever the full records it
+ * merged reflected where they were read ({@link RecordProvenance}). The model asks what an
+ * operation saw from this, since full records may carry effects the delta streams have not.
  */
 public final class MemoryReplica implements LocalReplica {
 
@@ -56,6 +67,9 @@ public final class MemoryReplica implements LocalReplica {
   private final long hlcMaxOffsetMs;
   private final long mergeDelayMs;
   private final TreeMap<KeyRef, KeyRecord> records = new TreeMap<>(KEY_ORDER);
+  private final MemoryMerkleTree tree = new MemoryMerkleTree();
+  private final Map<KeyRef, Set<Dot>> knownOps = new TreeMap<>(KEY_ORDER);
+  private final RecordProvenance provenance;
   private final TreeMap<Long, LogEntry> log = new TreeMap<>();
   private final Map<Long, Long> entryBytes = new TreeMap<>();
   private final Map<ReplicaId, Long> applied = new TreeMap<>();
@@ -88,6 +102,16 @@ public final class MemoryReplica implements LocalReplica {
       };
 
   public MemoryReplica(ReplicaId id, long hlcMaxOffsetMs, long mergeDelayMs) {
+    this(id, hlcMaxOffsetMs, mergeDelayMs, new RecordProvenance());
+  }
+
+  /**
+   * @param provenance shared by every replica of one simulation: what each full record read for a
+   *     peer reflected
+   */
+  public MemoryReplica(
+      ReplicaId id, long hlcMaxOffsetMs, long mergeDelayMs, RecordProvenance provenance) {
+    this.provenance = provenance;
     this.id = id;
     this.hlcMaxOffsetMs = hlcMaxOffsetMs;
     this.mergeDelayMs = mergeDelayMs;
@@ -120,9 +144,10 @@ public final class MemoryReplica implements LocalReplica {
       lastSequence = seq;
       log.put(seq, c.entry());
       entryBytes.put(seq, (long) LogEntryCodec.encode(c.entry()).length);
+      known(key).add(c.entry().id());
     }
     if (c.record() != null) {
-      records.put(key, c.record());
+      store(key, c.record());
     }
     return c.result();
   }
@@ -200,8 +225,9 @@ public final class MemoryReplica implements LocalReplica {
     KeyOps.MergePlan plan =
         KeyOps.merge(records.get(e.key()), e.toRecord(), VersionVector.EMPTY, false, clock);
     if (plan.record() != null) {
-      records.put(e.key(), plan.record());
+      store(e.key(), plan.record());
     }
+    known(e.key()).add(e.id());
     ReplicaId origin = e.id().replica();
     long seq = e.id().counter();
     long have = merged.getOrDefault(origin, 0L);
@@ -242,7 +268,9 @@ public final class MemoryReplica implements LocalReplica {
       if (r == null) {
         absent.add(k);
       } else {
-        found.add(new KeyedRecord(k, r));
+        KeyedRecord kr = new KeyedRecord(k, r);
+        provenance.note(kr, known(k));
+        found.add(kr);
       }
     }
     RecordRead read = new RecordRead(found, absent, List.of());
@@ -266,14 +294,46 @@ public final class MemoryReplica implements LocalReplica {
             KeyOps.MergePlan plan =
                 KeyOps.merge(records.get(r.key()), r.record(), VersionVector.EMPTY, false, clock);
             if (plan.record() != null) {
-              records.put(r.key(), plan.record());
+              store(r.key(), plan.record());
             }
+            known(r.key()).addAll(provenance.of(r));
             if (plan.result().changed()) {
               changed++;
             }
           }
           done.accept(changed);
         });
+  }
+
+  private void store(KeyRef key, KeyRecord record) {
+    records.put(key, record);
+    tree.put(key, record);
+  }
+
+  private Set<Dot> known(KeyRef key) {
+    return knownOps.computeIfAbsent(key, k -> new HashSet<>());
+  }
+
+  @Override
+  public long[] merkleBranches() {
+    return tree.branches();
+  }
+
+  @Override
+  public long[] merkleLeaves(int branch) {
+    return tree.leaves(branch);
+  }
+
+  @Override
+  public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
+    LeafKeys page = LocalReplica.readLeaves(leaves, keysMax, tree::keys);
+    env.schedule(0, () -> done.accept(page));
+  }
+
+  /** None: the simulated disk does not corrupt values. */
+  @Override
+  public List<KeyRef> quarantined() {
+    return List.of();
   }
 
   @Override
@@ -323,6 +383,16 @@ public final class MemoryReplica implements LocalReplica {
   /** Ranges of entries the watermark jumped over without merging them (skipTo). */
   public List<String> skipped() {
     return List.copyOf(skipped);
+  }
+
+  /** The client operations (log ids) whose effects the record of {@code key} reflects. */
+  public Set<Dot> knownOps(KeyRef key) {
+    return Set.copyOf(knownOps.getOrDefault(key, Set.of()));
+  }
+
+  /** The root of the anti-entropy tree. */
+  public long merkleRoot() {
+    return tree.root();
   }
 
   /** Entries still in this replica's own log. */

@@ -3,6 +3,7 @@ package io.geodatastore.sim;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.repair.AntiEntropyOptions;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.core.causal.ReplicaId;
 import java.util.ArrayList;
@@ -29,7 +30,8 @@ public final class SimCluster {
       long clockSkewMaxMs,
       long hlcMaxOffsetMs,
       MembershipOptions membershipOptions,
-      ReplicationOptions replicationOptions) {
+      ReplicationOptions replicationOptions,
+      AntiEntropyOptions antiEntropyOptions) {
     SplittableRandom random = new SplittableRandom(seed);
     this.regions = regions;
     this.nodesPerRegion = nodesPerRegion;
@@ -42,6 +44,7 @@ public final class SimCluster {
       }
     }
     this.net = new SimNet(random.nextLong(), latency);
+    RecordProvenance provenance = new RecordProvenance();
     List<NodeAddress> seeds = new ArrayList<>();
     for (int r = 0; r < regions; r++) {
       seeds.add(address(r * nodesPerRegion));
@@ -52,7 +55,8 @@ public final class SimCluster {
       if (clockSkewMaxMs > 0) {
         net.skew(address, random.nextLong(-clockSkewMaxMs, clockSkewMaxMs + 1));
       }
-      MemoryReplica replica = new MemoryReplica(new ReplicaId(id.value()), hlcMaxOffsetMs, 1);
+      MemoryReplica replica =
+          new MemoryReplica(new ReplicaId(id.value()), hlcMaxOffsetMs, 1, provenance);
       nodes.add(
           new SimNode(
               i,
@@ -64,7 +68,8 @@ public final class SimCluster {
               net,
               seeds,
               membershipOptions,
-              replicationOptions));
+              replicationOptions,
+              antiEntropyOptions));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.geodatastore.sim;
 
+import io.geodatastore.cluster.AntiEntropyMessage;
 import io.geodatastore.cluster.Cancellable;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.Env;
@@ -68,6 +69,7 @@ public final class SimNet {
   private final Map<NodeAddress, Double> lossByNode = new HashMap<>();
   private final Map<NodeAddress, Integer> island = new HashMap<>();
   private final Map<NodeAddress, Long> skewMs = new HashMap<>();
+  private DropRule dropRule;
   private long jitterMs = 3;
   private double loss;
   private double duplication;
@@ -182,6 +184,21 @@ public final class SimNet {
     trace("isolate " + nodes);
   }
 
+  /** Decides which messages a scenario loses on purpose, whatever else the network does. */
+  @FunctionalInterface
+  public interface DropRule {
+    boolean drops(NodeAddress from, NodeAddress to, ClusterMessage msg);
+  }
+
+  /**
+   * Loses every message {@code rule} picks, until it is replaced ({@code null}: none); healing
+   * leaves it in place (it is the scenario, not a fault that comes and goes).
+   */
+  public void dropWhere(DropRule rule) {
+    this.dropRule = rule;
+    trace("drop rule " + (rule != null));
+  }
+
   /** Removes every partition and loss burst; background faults stay. */
   public void healPartitions() {
     island.clear();
@@ -211,6 +228,11 @@ public final class SimNet {
             - (1 - loss)
                 * (1 - lossByNode.getOrDefault(from.address, 0.0))
                 * (1 - lossByNode.getOrDefault(to, 0.0));
+    if (dropRule != null && dropRule.drops(from.address, to, msg)) {
+      dropped++;
+      mix(-3);
+      return;
+    }
     if (!connected(from.address, to) || random.nextDouble() < lossHere) {
       dropped++;
       mix(-1);
@@ -255,6 +277,12 @@ public final class SimNet {
       case RecordMessage.Records r -> 47L * r.requestId() + r.found().size();
       case RecordMessage.PushRecords p -> 53L * p.requestId() + p.records().size();
       case RecordMessage.PushAck a -> 59L * a.requestId() + a.changed();
+      case AntiEntropyMessage.TreeRequest t -> 61L * t.requestId() + t.root();
+      case AntiEntropyMessage.TreeReply t -> 67L * t.requestId() + t.root() + t.branches().size();
+      case AntiEntropyMessage.LeavesRequest l -> 71L * l.requestId() + l.branches().hashCode();
+      case AntiEntropyMessage.LeavesReply l -> 73L * l.requestId() + l.leaves().hashCode();
+      case AntiEntropyMessage.KeysRequest k -> 79L * k.requestId() + k.leaves().hashCode();
+      case AntiEntropyMessage.KeysReply k -> 83L * k.requestId() + k.keys().size();
     };
   }
 

@@ -1,5 +1,6 @@
 package io.geodatastore.sim;
 
+import io.geodatastore.cluster.AntiEntropyMessage;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.Env;
 import io.geodatastore.cluster.MemberInfo;
@@ -12,6 +13,10 @@ import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.repair.AntiEntropy;
+import io.geodatastore.cluster.repair.AntiEntropyOptions;
+import io.geodatastore.cluster.repair.CausalGate;
+import io.geodatastore.cluster.repair.ExchangeReport;
 import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
@@ -19,14 +24,15 @@ import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.WriteResult;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One simulated node: a {@link MemoryReplica} (its disk) with a {@link Membership} and a {@link
- * Replication} running on an Env of the {@link SimNet}, and the dispatch of inbound messages by
- * type. A crash drops the protocol objects and keeps the replica; a restart builds new ones on the
- * same replica, with the starting incarnation taken from the node's (skewed) wall clock, as a real
- * node does.
+ * One simulated node: a {@link MemoryReplica} (its disk) with a {@link Membership}, a {@link
+ * Replication}, a {@link RecordExchange} and {@link AntiEntropy} running on an Env of the {@link
+ * SimNet}, wired as a real node wires them, and the dispatch of inbound messages by type. A crash
+ * drops the protocol objects and keeps the replica; a restart builds new ones on the same replica,
+ * with the starting incarnation taken from the node's (skewed) wall clock, as a real node does.
  */
 public final class SimNode {
 
@@ -34,6 +40,9 @@ public final class SimNode {
   static final long RECORD_REPLY_BYTES_MAX = 4L << 20;
 
   static final int RECORD_REQUESTS_PENDING_MAX = 4096;
+
+  /** As the node's: record sets waiting for their causal past at most. */
+  static final int CAUSAL_WAITERS_MAX = 1024;
 
   private final int index;
   private final NodeId id;
@@ -45,9 +54,13 @@ public final class SimNode {
   private final List<NodeAddress> seeds;
   private final MembershipOptions membershipOptions;
   private final ReplicationOptions replicationOptions;
+  private final AntiEntropyOptions antiEntropyOptions;
+  private final List<ExchangeReport> exchanges = new ArrayList<>();
   private Membership membership;
   private Replication replication;
   private RecordExchange records;
+  private CausalGate gate;
+  private AntiEntropy antiEntropy;
   private boolean up;
   private long catchUpsBeforeRestarts;
   private int starts;
@@ -62,7 +75,8 @@ public final class SimNode {
       SimNet net,
       List<NodeAddress> seeds,
       MembershipOptions membershipOptions,
-      ReplicationOptions replicationOptions) {
+      ReplicationOptions replicationOptions,
+      AntiEntropyOptions antiEntropyOptions) {
     this.index = index;
     this.id = id;
     this.region = region;
@@ -73,6 +87,7 @@ public final class SimNode {
     this.seeds = seeds;
     this.membershipOptions = membershipOptions;
     this.replicationOptions = replicationOptions;
+    this.antiEntropyOptions = antiEntropyOptions;
   }
 
   /** Starts the node process (again, after a crash). */
@@ -83,6 +98,31 @@ public final class SimNode {
     Env env = net.attach(address, region, this::dispatch);
     replica.attach(env);
     Replication r = new Replication(env, id, regionName, replica, replicationOptions);
+    CausalGate g =
+        new CausalGate(env, replica, antiEntropyOptions.causalWaitMs(), CAUSAL_WAITERS_MAX);
+    RecordExchange x =
+        new RecordExchange(
+            env,
+            id,
+            address,
+            replica,
+            RECORD_REPLY_BYTES_MAX,
+            RECORD_REQUESTS_PENDING_MAX,
+            kr -> RecordCodec.encode(kr.record()).length,
+            g);
+    AntiEntropy ae =
+        new AntiEntropy(
+            env,
+            id,
+            regionName,
+            address,
+            replica,
+            x,
+            g,
+            antiEntropyOptions,
+            kr -> RecordCodec.encode(kr.record()).length);
+    ae.onExchangeFinished(exchanges::add);
+    r.onCatchUpNeeded(ae::catchUp);
     Membership m =
         new Membership(
             env,
@@ -92,22 +132,17 @@ public final class SimNode {
             env.wallClockMs(),
             seeds,
             membershipOptions,
-            new ReplicationFeed(r));
+            new MemberFeed(r, ae));
     replication = r;
     membership = m;
-    records =
-        new RecordExchange(
-            env,
-            id,
-            address,
-            replica,
-            RECORD_REPLY_BYTES_MAX,
-            RECORD_REQUESTS_PENDING_MAX,
-            kr -> RecordCodec.encode(kr.record()).length);
+    gate = g;
+    records = x;
+    antiEntropy = ae;
     up = true;
     starts++;
     r.start();
     m.start();
+    ae.start();
   }
 
   /** Crashes the node process: its protocol state is gone, its replica (disk) stays. */
@@ -119,7 +154,9 @@ public final class SimNode {
     catchUpsBeforeRestarts += replication.catchUpsNeeded();
     membership.stop();
     replication.stop();
+    antiEntropy.stop();
     records.stop();
+    gate.stop();
     up = false;
   }
 
@@ -128,6 +165,7 @@ public final class SimNode {
       case MembershipMessage m -> membership.receive(m);
       case ReplicationMessage r -> replication.onMessage(r);
       case RecordMessage r -> records.onMessage(r);
+      case AntiEntropyMessage a -> antiEntropy.onMessage(a);
     }
   }
 
@@ -177,14 +215,24 @@ public final class SimNode {
     return membership;
   }
 
-  /** The running replication (the last one, when down). */
   /** Fetching and pushing full records (valid while the node is up). */
   public RecordExchange records() {
     return records;
   }
 
+  /** The running replication (the last one, when down). */
   public Replication replication() {
     return replication;
+  }
+
+  /** The running anti-entropy (the last one, when down). */
+  public AntiEntropy antiEntropy() {
+    return antiEntropy;
+  }
+
+  /** Every anti-entropy exchange this node ran and finished, over all starts. */
+  public List<ExchangeReport> exchanges() {
+    return List.copyOf(exchanges);
   }
 
   /** How many times this node's streams marked a peer or itself for catch-up, over all starts. */
@@ -197,15 +245,17 @@ public final class SimNode {
   }
 
   /**
-   * Tells replication what membership learns. A member purged after it was dead stays a stopped
-   * stream (it may come back, and must then resume from its watermark); only a member that left is
-   * dropped from the streams and the write-level counts.
+   * Tells replication and anti-entropy what membership learns. A member purged after it was dead
+   * stays a stopped stream (it may come back, and must then resume from its watermark); only a
+   * member that left is dropped from the streams and the write-level counts.
    */
-  private static final class ReplicationFeed implements MembershipListener {
+  private static final class MemberFeed implements MembershipListener {
     private final Replication replication;
+    private final AntiEntropy antiEntropy;
 
-    ReplicationFeed(Replication replication) {
+    MemberFeed(Replication replication, AntiEntropy antiEntropy) {
       this.replication = replication;
+      this.antiEntropy = antiEntropy;
     }
 
     @Override
@@ -227,6 +277,7 @@ public final class SimNode {
 
     private void tell(MemberInfo m) {
       replication.memberChanged(m.nodeId(), m.region(), m.address(), m.state());
+      antiEntropy.memberChanged(m.nodeId(), m.region(), m.address(), m.state());
     }
   }
 }

@@ -1,7 +1,10 @@
 package io.geodatastore.sim;
 
 import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.repair.AntiEntropyOptions;
+import io.geodatastore.cluster.repair.ExchangeReport;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.core.causal.DotContext;
 import io.geodatastore.core.crdt.CrdtType;
@@ -23,7 +26,8 @@ import java.util.TreeMap;
  * One seeded run of a whole cluster: start it, issue a random workload over all seven types at
  * random up nodes while faults come and go (region partitions, crashes and restarts, loss bursts,
  * with background loss, duplication and reordering and skewed clocks throughout), then heal
- * everything, run to quiescence and check the {@link Invariants}.
+ * everything, run to quiescence and check the {@link Invariants}. Anti-entropy runs all along, as
+ * in a real node; a {@link Scenario} may make the replicas diverge in ways only it repairs.
  *
  * <p>Everything random comes from the seed, so {@link #run} of the same options gives the same
  * trace hash, and a failing seed replays exactly.
@@ -47,6 +51,8 @@ public final class Simulation {
    * @param hlcMaxOffsetMs the replicas' HLC clamp
    * @param quiescenceMaxMs how long the healed cluster may take to converge
    * @param replication the delta streams' options
+   * @param antiEntropy anti-entropy's options
+   * @param scenario what the run does beyond the random workload
    */
   public record Options(
       long seed,
@@ -62,9 +68,11 @@ public final class Simulation {
       long clockSkewMaxMs,
       long hlcMaxOffsetMs,
       long quiescenceMaxMs,
-      ReplicationOptions replication) {
+      ReplicationOptions replication,
+      AntiEntropyOptions antiEntropy,
+      Scenario scenario) {
 
-    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on. */
+    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on, anti-entropy every 1.5 s. */
     public static Options defaults(long seed) {
       return new Options(
           seed,
@@ -80,7 +88,12 @@ public final class Simulation {
           1_500,
           1_000,
           120_000,
-          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50));
+          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50),
+          AntiEntropyOptions.defaults()
+              .withIntervals(1_500, 4_000)
+              .withCausalWaitMs(1_000)
+              .withTimeouts(1_000, 500),
+          new Scenario.Random());
     }
 
     public Options withSeed(long s) {
@@ -98,8 +111,55 @@ public final class Simulation {
           clockSkewMaxMs,
           hlcMaxOffsetMs,
           quiescenceMaxMs,
-          replication);
+          replication,
+          antiEntropy,
+          scenario);
     }
+
+    /** These options for {@code s}, without random faults and with the logs' options {@code r}. */
+    public Options withScenario(Scenario s, ReplicationOptions r) {
+      return new Options(
+          seed,
+          regions,
+          nodesPerRegion,
+          operations,
+          workloadMs,
+          keysPerType,
+          false,
+          loss,
+          duplication,
+          reordering,
+          clockSkewMaxMs,
+          hlcMaxOffsetMs,
+          quiescenceMaxMs,
+          r,
+          antiEntropy,
+          s);
+    }
+  }
+
+  /** What a run does to the replicas beyond its random workload and faults. */
+  public sealed interface Scenario {
+
+    /**
+     * Only the random faults: the delta streams alone must deliver every entry (no peer falls
+     * behind the logs' retention), anti-entropy just runs beside them.
+     */
+    record Random() implements Scenario {}
+
+    /**
+     * Every delta batch to node {@code node} is lost, from start to end (healing does not end it):
+     * only anti-entropy brings it the other nodes' writes, and its own reach them only by their
+     * streams.
+     */
+    record DeltasLostTo(int node) implements Scenario {}
+
+    /**
+     * Region {@code region} is cut off from the others for the whole workload, longer than the logs
+     * keep entries: after healing, the streams skip what was trimmed, and anti-entropy must fill
+     * the holes on both sides.
+     */
+    record RegionCutOff(int region) implements Scenario {}
   }
 
   /**
@@ -141,7 +201,8 @@ public final class Simulation {
             options.clockSkewMaxMs(),
             options.hlcMaxOffsetMs(),
             MembershipOptions.defaults(),
-            options.replication());
+            options.replication(),
+            options.antiEntropy());
     this.net = cluster.net();
   }
 
@@ -152,8 +213,16 @@ public final class Simulation {
 
   private Report execute() {
     net.background(options.loss(), options.duplication(), options.reordering(), 100);
+    if (options.scenario() instanceof Scenario.DeltasLostTo d) {
+      NodeAddress victim = cluster.node(d.node()).address();
+      net.dropWhere(
+          (from, to, msg) -> msg instanceof ReplicationMessage.DeltaBatch && to.equals(victim));
+    }
     cluster.startAll(20);
     net.runFor(3_000);
+    if (options.scenario() instanceof Scenario.RegionCutOff c) {
+      net.isolate(cluster.region(c.region()).stream().map(SimNode::address).toList());
+    }
     long gapMs = Math.max(1, options.workloadMs() / Math.max(1, options.operations()));
     for (int i = 0; i < options.operations(); i++) {
       advance(random.nextLong(2 * gapMs + 1));
@@ -173,31 +242,45 @@ public final class Simulation {
       }
     }
     long healedAtMs = net.nowMs();
-    boolean quiet =
-        net.runUntil(
-            () ->
-                cluster.replicated()
-                    && Invariants.membershipConverged(cluster.nodes()).isEmpty()
-                    && Invariants.logsTrimmed(cluster.nodes()).isEmpty(),
-            100,
-            options.quiescenceMaxMs());
+    boolean quiet = net.runUntil(this::quiescent, 100, options.quiescenceMaxMs());
     List<String> violations = new ArrayList<>();
     if (!quiet) {
       violations.add(
           "no quiescence within "
               + options.quiescenceMaxMs()
               + " ms of healing: replicated="
-              + cluster.replicated());
+              + cluster.replicated()
+              + ", replicas equal="
+              + Invariants.replicasEqual(cluster.nodes()).isEmpty());
     }
     violations.addAll(Invariants.membershipConverged(cluster.nodes()));
-    violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
-    violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+    switch (options.scenario()) {
+      case Scenario.Random r -> {
+        violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
+        violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+      }
+      case Scenario.DeltasLostTo d ->
+          violations.addAll(Invariants.noDeltasReached(cluster.nodes(), d.node()));
+      case Scenario.RegionCutOff c -> {
+        violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
+        violations.addAll(Invariants.caughtUp(cluster.nodes()));
+      }
+    }
     violations.addAll(Invariants.replicasEqual(cluster.nodes()));
     violations.addAll(Invariants.history(history, cluster.node(0).replica().records()));
+    long exchanges = 0;
+    long repaired = 0;
+    for (SimNode n : cluster.nodes()) {
+      for (ExchangeReport e : n.exchanges()) {
+        exchanges++;
+        repaired += e.keysRepaired();
+      }
+    }
     String summary =
         String.format(
             "seed %d: %d ops, %d crashes, %d partitions, %d loss bursts; %d delivered, %d dropped,"
-                + " %d duplicated; quiet %d ms after healing at t=%d ms",
+                + " %d duplicated; %d anti-entropy exchanges repaired %d keys; quiet %d ms after"
+                + " healing at t=%d ms",
             options.seed(),
             history.size(),
             crashes,
@@ -206,9 +289,27 @@ public final class Simulation {
             net.delivered(),
             net.dropped(),
             net.duplicated(),
+            exchanges,
+            repaired,
             net.nowMs() - healedAtMs,
             healedAtMs);
     return new Report(options.seed(), net.traceHash(), List.copyOf(violations), summary);
+  }
+
+  /** Whether the healed cluster has settled as far as the scenario lets it. */
+  private boolean quiescent() {
+    if (!Invariants.membershipConverged(cluster.nodes()).isEmpty()) {
+      return false;
+    }
+    return switch (options.scenario()) {
+      case Scenario.Random r ->
+          cluster.replicated() && Invariants.logsTrimmed(cluster.nodes()).isEmpty();
+      case Scenario.DeltasLostTo d -> Invariants.replicasEqual(cluster.nodes()).isEmpty();
+      case Scenario.RegionCutOff c ->
+          cluster.replicated()
+              && Invariants.logsTrimmed(cluster.nodes()).isEmpty()
+              && Invariants.replicasEqual(cluster.nodes()).isEmpty();
+    };
   }
 
   /** Runs the network for {@code ms}, ending faults whose time has come on the way. */
@@ -268,6 +369,7 @@ public final class Simulation {
     KeyRef key =
         KeyRef.of(type.family(), type.apiName() + "-" + random.nextInt(options.keysPerType()));
     long[] seen = cluster.seenAt(node.index());
+    java.util.Set<io.geodatastore.core.causal.Dot> seenOps = node.replica().knownOps(key);
     Operation op = random.nextInt(100) < 8 ? null : operationOn(node, key, type, number);
     WriteResult result = op == null ? node.delete(key) : node.write(key, op);
     boolean acknowledged = result instanceof WriteResult.Written;
@@ -285,7 +387,8 @@ public final class Simulation {
             result,
             acknowledged,
             epochAfter(node, key),
-            seen);
+            seen,
+            seenOps);
     history.add(h);
     net.trace(h.toString());
   }
