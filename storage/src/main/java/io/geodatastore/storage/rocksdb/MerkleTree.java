@@ -195,6 +195,7 @@ final class MerkleTree {
     }
     List<KeyHash> out = new ArrayList<>();
     int lastLeaf = -1;
+    int unreadable = 0;
     try (RocksIterator it = db.newIterator(keysCf)) {
       for (it.seek(leafKey(fromLeaf)); it.isValid(); it.next()) {
         byte[] k = it.key();
@@ -204,19 +205,27 @@ final class MerkleTree {
         }
         if (leaf != lastLeaf && out.size() >= maxKeys) {
           // Every leaf before this one is covered (those not seen hold no key).
-          return new MerklePage(out, leaf);
+          return page(out, leaf, unreadable);
         }
         lastLeaf = leaf;
         KeyRef key = keyOf(k);
         byte[] v = it.value();
         if (key == null || v.length != 8) {
-          log.warn("skipping an unreadable entry of the tree's key index in leaf {}", leaf);
+          unreadable++;
           continue;
         }
         out.add(new KeyHash(key, leaf, u64(v, 0)));
       }
     }
-    return new MerklePage(out, toLeaf);
+    return page(out, toLeaf, unreadable);
+  }
+
+  private static MerklePage page(List<KeyHash> keys, int nextLeaf, int unreadable) {
+    if (unreadable > 0) {
+      // Left out of the page; verifyMerkle finds them too and starts a rebuild, which drops them.
+      log.warn("skipped {} unreadable entries of the tree's key index in a page", unreadable);
+    }
+    return new MerklePage(keys, nextLeaf);
   }
 
   // ---- open, verify, repair ----

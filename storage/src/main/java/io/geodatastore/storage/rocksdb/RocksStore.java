@@ -55,6 +55,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -96,6 +97,11 @@ import org.slf4j.LoggerFactory;
  * keeps the entry it had: its damaged bytes were never a term of its leaf. A directory without the
  * marker (written before the tree existed, or whose rebuild was interrupted) has its tree rebuilt
  * in the background at open, while writes go on.
+ *
+ * <p>Any program that opens this database must give {@code merkle} its add operator: without it
+ * RocksDB's recovery of the write-ahead log stops at the first merge operand and silently drops
+ * every later write. {@link #close} flushes, so after a clean close the log holds no operand; after
+ * a crash it may.
  */
 public final class RocksStore implements Store {
 
@@ -1342,6 +1348,15 @@ public final class RocksStore implements Store {
       db.syncWal();
     } catch (RocksDBException e) {
       log.warn("final WAL sync failed: {}", e.getMessage());
+    }
+    // After a clean close the write-ahead log then holds no merge operand of the tree: a program
+    // opening the directory without the add operator (an older geods, a tool) would replay the log
+    // only up to the first operand and drop every later write for good.
+    try (FlushOptions f = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(f, handles);
+    } catch (RocksDBException e) {
+      log.warn(
+          "final flush failed (the write-ahead log still holds everything): {}", e.getMessage());
     }
     releaseNative();
     merkleRepair.release(); // a late verifyMerkle then finds the store closed

@@ -35,13 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.DBOptions;
-import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
-import org.rocksdb.UInt64AddOperator;
 
 /**
  * The RocksDB store's incremental anti-entropy tree: after any mix of writes, deletes, merges,
@@ -190,25 +184,71 @@ class MerkleTreeTest {
 
   @Test
   void aMissingTreeIsRebuiltWhileWritersKeepWritingAndEndsExact() throws Exception {
-    long seed = seed("rebuild");
-    String at = "seed " + seed;
-    Random rnd = new Random(seed);
-    List<KeyRef> keys = universe(KEYS_PER_FAMILY);
-    Map<Family, List<KeyRecord>> pool = recordPool(rnd);
+    long seed = seed("rebuild missing");
     Path db = dir.resolve("db");
+    List<KeyRef> keys = universe(KEYS_PER_FAMILY);
+    Random rnd = new Random(seed);
     try (RocksStore s = RocksStore.open(Stores.fast(db, "node-a"))) {
-      for (KeyRef k : keys) {
-        if (rnd.nextInt(4) != 0) {
-          await(s.write(k, randomOp(k.family(), rnd)));
-        }
-      }
-      // Keys the tree indexes but whose records are gone: the rebuild must drop them.
-      for (int i = 0; i < 50; i++) {
-        await(s.delete(keys.get(rnd.nextInt(keys.size()))));
-      }
-      s.gc(VersionVector.of(s.replicaId(), s.lastSequence()));
+      fill(s, keys, rnd);
       s.dropMerkleForTest();
     }
+    rebuildWhileWriting(db, keys, seed, rnd);
+  }
+
+  @Test
+  void aTreeLeftWrongBehindTheStoresBackIsRebuiltWhileWritersKeepWritingAndEndsExact()
+      throws Exception {
+    long seed = seed("rebuild wrong");
+    Path db = dir.resolve("db");
+    List<KeyRef> keys = universe(KEYS_PER_FAMILY);
+    Random rnd = new Random(seed);
+    try (RocksStore s = RocksStore.open(Stores.fast(db, "node-a"))) {
+      fill(s, keys, rnd);
+    }
+    // Records removed and index entries dropped, changed or invented, as by code that did not
+    // keep the tree, then the marker removed: every kind of wrong entry a rebuild must correct.
+    RawDb.change(
+        db,
+        (raw, cfs) -> {
+          ColumnFamilyHandle index = cfs.get(RocksStore.CF_MERKLE_KEYS);
+          for (int i = 0; i < 100; i++) {
+            KeyRef k = keys.get(rnd.nextInt(keys.size()));
+            byte[] entry = MerkleTree.indexKey(Merkle.leaf(k), k);
+            switch (i % 4) {
+              case 0 -> {
+                for (var t : RandomRecords.typesOf(k.family())) {
+                  raw.delete(cfs.get(t.apiName()), k.nameBytes());
+                }
+              }
+              case 1 -> raw.delete(index, entry);
+              case 2 -> raw.put(index, entry, MerkleTree.u64(rnd.nextLong()));
+              default -> raw.put(index, entry, new byte[] {1, 2, 3});
+            }
+          }
+          raw.put(index, new byte[] {0, 9, 7, 'x'}, MerkleTree.u64(5)); // no key's entry
+          raw.delete(cfs.get(RocksStore.CF_META), "merkle_format".getBytes(StandardCharsets.UTF_8));
+        });
+    rebuildWhileWriting(db, keys, seed, rnd);
+  }
+
+  /** Writes, deletes and drops tombstones, so the store has live keys, tombstones and gone keys. */
+  private static void fill(RocksStore s, List<KeyRef> keys, Random rnd) {
+    for (KeyRef k : keys) {
+      if (rnd.nextInt(4) != 0) {
+        await(s.write(k, randomOp(k.family(), rnd)));
+      }
+    }
+    for (int i = 0; i < 50; i++) {
+      await(s.delete(keys.get(rnd.nextInt(keys.size()))));
+    }
+    s.gc(VersionVector.of(s.replicaId(), s.lastSequence() - 20));
+  }
+
+  /** Opens {@code db}, whose tree needs a rebuild, and checks the rebuild under writers. */
+  private void rebuildWhileWriting(Path db, List<KeyRef> keys, long seed, Random rnd)
+      throws Exception {
+    String at = "seed " + seed;
+    Map<Family, List<KeyRecord>> pool = recordPool(rnd);
 
     // Writers run through the whole rebuild; the rebuild waits at its first phase boundary until
     // they have written, and writes itself at each boundary (after the snapshot too).
@@ -365,7 +405,8 @@ class MerkleTreeTest {
       }
     }
     int leaf = Merkle.leaf(keys.get(0));
-    withRawDb(db, (raw, cfs) -> raw.put(cfs.get("merkle"), MerkleTree.leafKey(leaf), new byte[3]));
+    RawDb.change(
+        db, (raw, cfs) -> raw.put(cfs.get("merkle"), MerkleTree.leafKey(leaf), new byte[3]));
     try (RocksStore s = RocksStore.open(Stores.fast(db, "node-a"))) {
       s.merkleRebuild().get(Stores.WAIT_SECONDS, TimeUnit.SECONDS);
       assertThat(s.merkleRebuilds()).isEqualTo(1);
@@ -392,7 +433,7 @@ class MerkleTreeTest {
       await(s.write(victim, new Operation.Increment(41)));
       treeHash = Merkle.keyHash(victim, s.readRecord(victim));
     }
-    withRawDb(
+    RawDb.change(
         db,
         (raw, cfs) -> {
           byte[] name = victim.name().getBytes(StandardCharsets.UTF_8);
@@ -554,49 +595,5 @@ class MerkleTreeTest {
       case SETS -> new Operation.Add(List.of("\"x\""));
       case REGISTERS -> new Operation.Write("\"v\"", null);
     };
-  }
-
-  /** Something done to a closed store's database through the raw RocksDB API. */
-  @FunctionalInterface
-  private interface RawChange {
-    void apply(RocksDB raw, Map<String, ColumnFamilyHandle> cfs) throws Exception;
-  }
-
-  /**
-   * Opens a closed store's database directly, as a disk fault or an old binary would reach it (the
-   * tree's leaves with their add operator, so the database stays readable).
-   */
-  private static void withRawDb(Path db, RawChange change) throws Exception {
-    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    List<AutoCloseable> options = new ArrayList<>();
-    try (Options o = new Options()) {
-      for (byte[] name : RocksDB.listColumnFamilies(o, db.toString())) {
-        ColumnFamilyOptions cfo = new ColumnFamilyOptions();
-        options.add(cfo);
-        if (new String(name, StandardCharsets.UTF_8).equals(RocksStore.CF_MERKLE)) {
-          UInt64AddOperator add = new UInt64AddOperator();
-          options.add(add);
-          cfo.setMergeOperator(add);
-        }
-        descriptors.add(new ColumnFamilyDescriptor(name, cfo));
-      }
-    }
-    List<ColumnFamilyHandle> handles = new ArrayList<>();
-    try (DBOptions o = new DBOptions();
-        RocksDB raw = RocksDB.open(o, db.toString(), descriptors, handles)) {
-      try {
-        Map<String, ColumnFamilyHandle> cfs = new HashMap<>();
-        for (int i = 0; i < descriptors.size(); i++) {
-          cfs.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), handles.get(i));
-        }
-        change.apply(raw, cfs);
-      } finally {
-        handles.forEach(ColumnFamilyHandle::close);
-      }
-    } finally {
-      for (AutoCloseable c : options) {
-        c.close();
-      }
-    }
   }
 }
