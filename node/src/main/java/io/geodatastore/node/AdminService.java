@@ -9,6 +9,8 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.geodatastore.cluster.MemberInfo;
+import io.geodatastore.cluster.repair.AntiEntropy;
+import io.geodatastore.cluster.repair.JobStatus;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.node.cluster.ClusterNode;
@@ -26,9 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin API of API.md §5: status with the membership view, replication lag per peer and region,
- * recent conflicts, and — with {@code --enable-fault-injection} — partition, latency and clock
- * faults. Anti-entropy (full sync, region sync) is not built yet and answers 501 {@code
- * not_implemented} saying so, rather than pretending.
+ * recent conflicts, anti-entropy jobs (full sync, region sync) and their progress, and — with
+ * {@code --enable-fault-injection} — partition, latency and clock faults.
  */
 final class AdminService {
 
@@ -228,30 +229,95 @@ final class AdminService {
     return Responses.json(HttpStatus.OK, o);
   }
 
-  /** Anti-entropy: not built yet (the next issue). */
-  HttpResponse needsCluster(ServiceRequestContext ctx, HttpRequest req) {
-    return Responses.error(
-        HttpStatus.NOT_IMPLEMENTED,
-        "not_implemented",
-        ctx.path()
-            + ": Merkle-tree anti-entropy is not built yet; deltas replicate continuously between"
-            + " live replicas (see /admin/replication/lag)");
+  /** {@code POST /admin/anti-entropy/full-sync}: a job comparing trees with every alive replica. */
+  HttpResponse fullSync(ServiceRequestContext ctx, HttpRequest req) {
+    if (ctx.method() != HttpMethod.POST) {
+      return methodNotAllowed(ctx, "POST");
+    }
+    return startSync(null);
   }
 
+  /** {@code POST /admin/sync/regions/{region}}: the same with every alive replica of a region. */
   HttpResponse syncRegion(ServiceRequestContext ctx, HttpRequest req) {
-    String region = ctx.pathParam("region");
-    java.util.SortedSet<String> known = new java.util.TreeSet<>();
-    known.add(config.region());
-    for (MemberInfo m : cluster.viewSnapshot()) {
-      known.add(m.region());
+    if (ctx.method() != HttpMethod.POST) {
+      return methodNotAllowed(ctx, "POST");
     }
-    if (!known.contains(region)) {
-      return Responses.error(
-          HttpStatus.NOT_FOUND,
-          "unknown_region",
-          "region '" + region + "' is not known to the cluster; known regions: " + known);
+    return startSync(ctx.pathParam("region"));
+  }
+
+  private HttpResponse startSync(String region) {
+    return HttpResponse.of(
+        cluster
+            .startSync(region)
+            .thenApply(
+                started ->
+                    switch (started) {
+                      case AntiEntropy.JobStart.Started s -> {
+                        log.info(
+                            "anti-entropy job {} started: {} with {}",
+                            s.status().id(),
+                            s.status().kind(),
+                            s.status().peers());
+                        yield Responses.json(HttpStatus.ACCEPTED, jobBody(s.status()));
+                      }
+                      case AntiEntropy.JobStart.UnknownRegion u ->
+                          Responses.error(
+                              HttpStatus.NOT_FOUND,
+                              "unknown_region",
+                              "region '"
+                                  + region
+                                  + "' is not known to the cluster; known regions: "
+                                  + u.known());
+                    }));
+  }
+
+  /** {@code GET /admin/anti-entropy/jobs/{id}}: a job's progress. */
+  HttpResponse syncJob(ServiceRequestContext ctx, HttpRequest req) {
+    if (ctx.method() != HttpMethod.GET) {
+      return methodNotAllowed(ctx, "GET");
     }
-    return needsCluster(ctx, req);
+    String id = ctx.pathParam("id");
+    return HttpResponse.of(
+        cluster
+            .syncJob(id)
+            .thenApply(
+                job ->
+                    job.map(j -> Responses.json(HttpStatus.OK, jobBody(j)))
+                        .orElseGet(
+                            () ->
+                                Responses.error(
+                                    HttpStatus.NOT_FOUND,
+                                    "unknown_job",
+                                    "no anti-entropy job '"
+                                        + id
+                                        + "' on this node (jobs are kept per node, the last "
+                                        + "finished ones only)"))));
+  }
+
+  static ObjectNode jobBody(JobStatus j) {
+    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+    o.put("id", j.id());
+    o.put("kind", j.kind());
+    if (j.region() != null) {
+      o.put("region", j.region());
+    }
+    o.put("state", j.state());
+    ArrayNode peers = o.putArray("peers");
+    j.peers().forEach(peers::add);
+    ArrayNode exchanges = o.putArray("exchanges");
+    j.outcomes()
+        .forEach(
+            (peer, outcome) -> exchanges.addObject().put("peer", peer).put("outcome", outcome));
+    o.put("ranges_compared", j.rangesCompared());
+    o.put("keys_repaired", j.keysRepaired());
+    o.put("bytes", j.bytes());
+    o.put("started_at", Instant.ofEpochMilli(j.startedAtMs()).toString());
+    if (j.finishedAtMs() >= 0) {
+      o.put("finished_at", Instant.ofEpochMilli(j.finishedAtMs()).toString());
+    } else {
+      o.putNull("finished_at");
+    }
+    return o;
   }
 
   // ---- fault injection (only routed with --enable-fault-injection) ----

@@ -23,6 +23,7 @@ import com.linecorp.armeria.server.metric.MetricCollectingService;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.repair.AntiEntropyOptions;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.node.cluster.ClusterNode;
@@ -184,8 +185,8 @@ public final class GeodsNode implements AutoCloseable {
       route(sb, "/admin/replication/lag", "admin.replication_lag", admin::replicationLag);
       route(sb, "/admin/conflicts", "admin.conflicts", admin::conflicts);
       route(sb, "/admin/snapshot", "admin.snapshot", admin::snapshot);
-      route(sb, "/admin/anti-entropy/full-sync", "admin.anti_entropy", admin::needsCluster);
-      route(sb, "/admin/anti-entropy/jobs/{id}", "admin.anti_entropy_job", admin::needsCluster);
+      route(sb, "/admin/anti-entropy/full-sync", "admin.anti_entropy", admin::fullSync);
+      route(sb, "/admin/anti-entropy/jobs/{id}", "admin.anti_entropy_job", admin::syncJob);
       route(sb, "/admin/sync/regions/{region}", "admin.sync_region", admin::syncRegion);
       if (config.faultInjection()) {
         route(sb, "/admin/faults/clock", "admin.faults", admin::clockFault);
@@ -238,6 +239,11 @@ public final class GeodsNode implements AutoCloseable {
         seeds,
         MembershipOptions.defaults(),
         ReplicationOptions.defaults(),
+        AntiEntropyOptions.defaults()
+            .withIntervals(
+                config.antiEntropyIntervalMs(), config.antiEntropyCrossRegionIntervalMs())
+            .withRates(config.antiEntropyBytesPerSec(), config.antiEntropyJobBytesPerSec())
+            .withCausalWaitMs(config.antiEntropyCausalWaitMs()),
         GrpcTransport.Options.defaults());
   }
 

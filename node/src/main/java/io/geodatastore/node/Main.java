@@ -135,6 +135,42 @@ public final class Main implements Runnable {
                 + " 5000).")
     String writeTimeoutMs;
 
+    @Option(
+        names = "--anti-entropy-interval-ms",
+        paramLabel = "MS",
+        description =
+            "How often anti-entropy compares trees with a random replica of this region (default"
+                + " 30000; 0: never).")
+    String antiEntropyIntervalMs;
+
+    @Option(
+        names = "--anti-entropy-cross-region-interval-ms",
+        paramLabel = "MS",
+        description =
+            "How often it does so with a replica of another region (default 120000; 0: never).")
+    String antiEntropyCrossRegionIntervalMs;
+
+    @Option(
+        names = "--anti-entropy-bytes-per-sec",
+        paramLabel = "N",
+        description =
+            "Most bytes per second continuous anti-entropy sends and receives (default 16777216).")
+    String antiEntropyBytesPerSec;
+
+    @Option(
+        names = "--anti-entropy-job-bytes-per-sec",
+        paramLabel = "N",
+        description = "The same for on-demand sync jobs (default 67108864).")
+    String antiEntropyJobBytesPerSec;
+
+    @Option(
+        names = "--anti-entropy-causal-wait-ms",
+        paramLabel = "MS",
+        description =
+            "How long records from a peer wait at most for their causal past before they are"
+                + " merged anyway (default 5000).")
+    String antiEntropyCausalWaitMs;
+
     @Override
     public Integer call() throws InterruptedException {
       NodeConfig config;

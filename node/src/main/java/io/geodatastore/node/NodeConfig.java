@@ -30,6 +30,14 @@ import java.util.regex.Pattern;
  * @param maxElementsPerRequest the most set elements one request may carry
  * @param writeTimeoutMs how long a write at local_quorum, quorum or all waits for acknowledgements
  *     before it answers 503
+ * @param antiEntropyIntervalMs how often anti-entropy compares trees with a random alive replica of
+ *     this region (0: never; start-up, catch-up and quarantine repairs and jobs still run)
+ * @param antiEntropyCrossRegionIntervalMs the same with a replica of another region (0: never)
+ * @param antiEntropyBytesPerSec the most bytes per second continuous and triggered anti-entropy
+ *     sends and receives
+ * @param antiEntropyJobBytesPerSec the same for on-demand jobs (full sync, region sync)
+ * @param antiEntropyCausalWaitMs how long full records from a peer wait at most for this replica to
+ *     apply their causal past before they are merged anyway
  */
 public record NodeConfig(
     String nodeId,
@@ -45,7 +53,12 @@ public record NodeConfig(
     int maxBodyBytes,
     int maxKeyBytes,
     int maxElementsPerRequest,
-    long writeTimeoutMs) {
+    long writeTimeoutMs,
+    long antiEntropyIntervalMs,
+    long antiEntropyCrossRegionIntervalMs,
+    long antiEntropyBytesPerSec,
+    long antiEntropyJobBytesPerSec,
+    long antiEntropyCausalWaitMs) {
 
   /** Default write-level timeout: 5 s. */
   public static final int WRITE_TIMEOUT_MS_DEFAULT = 5_000;
@@ -55,6 +68,21 @@ public record NodeConfig(
 
   /** Default most elements per request. */
   public static final int MAX_ELEMENTS_PER_REQUEST_DEFAULT = 10_000;
+
+  /** Default anti-entropy round within a region: 30 s. */
+  public static final long ANTI_ENTROPY_INTERVAL_MS_DEFAULT = 30_000;
+
+  /** Default anti-entropy round across regions: 2 min. */
+  public static final long ANTI_ENTROPY_CROSS_REGION_INTERVAL_MS_DEFAULT = 120_000;
+
+  /** Default anti-entropy rate: 16 MiB/s. */
+  public static final long ANTI_ENTROPY_BYTES_PER_SEC_DEFAULT = 16L << 20;
+
+  /** Default rate of on-demand anti-entropy jobs: 64 MiB/s. */
+  public static final long ANTI_ENTROPY_JOB_BYTES_PER_SEC_DEFAULT = 64L << 20;
+
+  /** Default bound on the causal wait of full records: 5 s. */
+  public static final long ANTI_ENTROPY_CAUSAL_WAIT_MS_DEFAULT = 5_000;
 
   /** Every key the config file and the flags accept. */
   public static final Set<String> KEYS =
@@ -72,7 +100,12 @@ public record NodeConfig(
           "max-body-bytes",
           "max-key-bytes",
           "max-elements-per-request",
-          "write-timeout-ms");
+          "write-timeout-ms",
+          "anti-entropy-interval-ms",
+          "anti-entropy-cross-region-interval-ms",
+          "anti-entropy-bytes-per-sec",
+          "anti-entropy-job-bytes-per-sec",
+          "anti-entropy-causal-wait-ms");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -100,6 +133,12 @@ public record NodeConfig(
     if (writeTimeoutMs < 1 || writeTimeoutMs > 600_000) {
       throw new IllegalArgumentException("write-timeout-ms is 1 to 600000, got " + writeTimeoutMs);
     }
+    requireRange("anti-entropy-interval-ms", antiEntropyIntervalMs, 0, DAY_MS);
+    requireRange(
+        "anti-entropy-cross-region-interval-ms", antiEntropyCrossRegionIntervalMs, 0, DAY_MS);
+    requireRange("anti-entropy-bytes-per-sec", antiEntropyBytesPerSec, 1024, 1L << 40);
+    requireRange("anti-entropy-job-bytes-per-sec", antiEntropyJobBytesPerSec, 1024, 1L << 40);
+    requireRange("anti-entropy-causal-wait-ms", antiEntropyCausalWaitMs, 0, 600_000);
     if (maxElementsPerRequest < 1) {
       throw new IllegalArgumentException(
           "max-elements-per-request is at least 1, got " + maxElementsPerRequest);
@@ -138,7 +177,35 @@ public record NodeConfig(
         integer(s, "max-body-bytes", MAX_BODY_BYTES_DEFAULT),
         integer(s, "max-key-bytes", KeyRef.NAME_BYTES_MAX),
         integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT),
-        integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT));
+        integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT),
+        whole(s, "anti-entropy-interval-ms", ANTI_ENTROPY_INTERVAL_MS_DEFAULT),
+        whole(
+            s,
+            "anti-entropy-cross-region-interval-ms",
+            ANTI_ENTROPY_CROSS_REGION_INTERVAL_MS_DEFAULT),
+        whole(s, "anti-entropy-bytes-per-sec", ANTI_ENTROPY_BYTES_PER_SEC_DEFAULT),
+        whole(s, "anti-entropy-job-bytes-per-sec", ANTI_ENTROPY_JOB_BYTES_PER_SEC_DEFAULT),
+        whole(s, "anti-entropy-causal-wait-ms", ANTI_ENTROPY_CAUSAL_WAIT_MS_DEFAULT));
+  }
+
+  private static final long DAY_MS = 24L * 3600 * 1000;
+
+  private static void requireRange(String key, long v, long min, long max) {
+    if (v < min || v > max) {
+      throw new IllegalArgumentException(key + " is " + min + " to " + max + ", got " + v);
+    }
+  }
+
+  private static long whole(Map<String, String> s, String key, long dflt) {
+    String v = s.get(key);
+    if (v == null || v.isBlank()) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v.strip().replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + key + " needs a whole number, got '" + v + "'", e);
+    }
   }
 
   private static String required(Map<String, String> s, String key) {

@@ -1,6 +1,8 @@
 package io.geodatastore.node;
 
 import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.repair.AntiEntropy;
+import io.geodatastore.cluster.repair.ExchangeReport;
 import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.node.cluster.ClusterNode;
@@ -48,10 +50,6 @@ public final class NodeMetrics implements AutoCloseable {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    Counter.builder("geodatastore.anti_entropy.syncs")
-        .description("Anti-entropy synchronisations completed")
-        .tag("region", region)
-        .register(registry);
     // Pre-register the conflict counter of every reason so dashboards see zeros.
     for (Conflict.Kind k : Conflict.Kind.values()) {
       conflictCounter(typeOf(k), k.reason());
@@ -171,6 +169,65 @@ public final class NodeMetrics implements AutoCloseable {
         .description("Deltas (log entries) received and merged")
         .tag("peer", "all")
         .tag("region", "all")
+        .register(registry);
+    bindAntiEntropy(cluster);
+  }
+
+  /**
+   * Anti-entropy's meters: exchanges by scope ({@code region}, {@code cross_region}, {@code job})
+   * and outcome ({@code in_sync}, {@code repaired}, {@code failed}), keys repaired, bytes by
+   * direction, record sets merged before their causal past (forced), exchanges running.
+   */
+  private void bindAntiEntropy(ClusterNode cluster) {
+    for (ExchangeReport.Scope scope : ExchangeReport.Scope.values()) {
+      for (ExchangeReport.Outcome outcome : ExchangeReport.Outcome.values()) {
+        FunctionCounter.builder(
+                "geodatastore.anti_entropy.syncs",
+                cluster,
+                c -> c.antiEntropyTotals().syncs().get(scope).get(outcome))
+            .description("Anti-entropy exchanges (tree comparisons with one peer) that ended")
+            .tag("region", region)
+            .tag("scope", scope.label())
+            .tag("outcome", outcome.label())
+            .register(registry);
+      }
+    }
+    FunctionCounter.builder(
+            "geodatastore.anti_entropy.keys.repaired",
+            cluster,
+            c -> c.antiEntropyTotals().keysRepaired())
+        .description("Keys anti-entropy changed, here or at the peer (quarantined keys included)")
+        .tag("region", region)
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.anti_entropy.bytes", cluster, c -> c.antiEntropyTotals().bytesSent())
+        .description("Bytes of this node's anti-entropy exchanges: trees, keys and records")
+        .tag("region", region)
+        .tag("direction", "sent")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.anti_entropy.bytes", cluster, c -> c.antiEntropyTotals().bytesReceived())
+        .tag("region", region)
+        .tag("direction", "received")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.anti_entropy.forced.merges",
+            cluster,
+            c -> c.antiEntropyTotals().forcedMerges())
+        .description(
+            "Record sets from peers merged before this replica had applied their causal past"
+                + " (the causal wait ran out)")
+        .tag("region", region)
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.anti_entropy.exchanges.running",
+            cluster,
+            c -> {
+              AntiEntropy.Totals t = c.antiEntropyTotals();
+              return t == null ? 0 : t.running();
+            })
+        .description("Anti-entropy exchanges running now")
+        .tag("region", region)
         .register(registry);
   }
 

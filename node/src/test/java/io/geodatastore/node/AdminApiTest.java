@@ -82,14 +82,39 @@ class AdminApiTest {
   }
 
   @Test
-  void clusterOnlyAdminCallsSaySoWith501And404ForUnknownRegions() {
+  void antiEntropyJobsOfALoneNodeEndAtOnceAndUnknownRegionsAndJobsAre404() {
     try (GeodsNode node = TestNodes.start(dir)) {
       TestHttp http = new TestHttp(node.httpPort());
       var full = http.post("/admin/anti-entropy/full-sync", "");
-      assertThat(full.status()).isEqualTo(501);
-      assertThat(full.json().get("error").asText()).isEqualTo("not_implemented");
-      assertThat(http.post("/admin/sync/regions/eu-west", "").status()).isEqualTo(404);
-      assertThat(http.post("/admin/sync/regions/us-east", "").status()).isEqualTo(501);
+      assertThat(full.status()).as(full.text()).isEqualTo(202);
+      assertThat(full.json().get("kind").asText()).isEqualTo("full_sync");
+      assertThat(full.json().get("peers")).isEmpty();
+      String id = full.json().get("id").asText();
+      var job = http.get("/admin/anti-entropy/jobs/" + id);
+      assertThat(job.status()).isEqualTo(200);
+      assertThat(job.json().get("id").asText()).isEqualTo(id);
+      assertThat(job.json().get("state").asText()).isEqualTo("done");
+      for (String f :
+          new String[] {"ranges_compared", "keys_repaired", "bytes", "started_at", "finished_at"}) {
+        assertThat(job.json().has(f)).as(f).isTrue();
+      }
+      var region = http.post("/admin/sync/regions/us-east", "");
+      assertThat(region.status()).isEqualTo(202);
+      assertThat(region.json().get("kind").asText()).isEqualTo("region_sync");
+      assertThat(region.json().get("region").asText()).isEqualTo("us-east");
+      var unknown = http.post("/admin/sync/regions/eu-west", "");
+      assertThat(unknown.status()).isEqualTo(404);
+      assertThat(unknown.json().get("error").asText()).isEqualTo("unknown_region");
+      var noJob = http.get("/admin/anti-entropy/jobs/nope");
+      assertThat(noJob.status()).isEqualTo(404);
+      assertThat(noJob.json().get("error").asText()).isEqualTo("unknown_job");
+      assertThat(http.get("/admin/anti-entropy/full-sync").status()).isEqualTo(405);
+      assertThat(http.get("/metrics").text())
+          .contains(
+              "geodatastore_anti_entropy_syncs_total{outcome=\"in_sync\",region=\"us-east\",scope=\"region\"} 0.0")
+          .contains("geodatastore_anti_entropy_keys_repaired_total{region=\"us-east\"} 0.0")
+          .contains(
+              "geodatastore_anti_entropy_bytes_total{direction=\"sent\",region=\"us-east\"} 0.0");
     }
   }
 

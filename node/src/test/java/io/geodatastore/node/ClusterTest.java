@@ -3,6 +3,12 @@ package io.geodatastore.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.crdt.GCounter;
+import io.geodatastore.storage.KeyRecord;
+import io.geodatastore.storage.KeyRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -198,7 +204,43 @@ class ClusterTest {
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.json().get("error").asText()).isEqualTo("unknown_region");
     assertThat(http.get(0).post("/admin/sync/regions/mars", "").status()).isEqualTo(404);
-    assertThat(http.get(0).post("/admin/sync/regions/eu-west", "").status()).isEqualTo(501);
+    assertThat(http.get(0).post("/admin/sync/regions/eu-west", "").status()).isEqualTo(202);
+  }
+
+  @Test
+  @Order(6)
+  void aFullSyncJobBringsARecordOnlyOneNodeHasAndReportsItsProgress() {
+    // A full record merged into one store only: no log entry, so no stream will ever carry it.
+    KeyRef key = KeyRef.of(Family.COUNTERS, "ae-only");
+    nodes
+        .get(0)
+        .store()
+        .mergeRecord(
+            key, KeyRecord.live(GCounter.of(VersionVector.of(new ReplicaId("ghost.0"), 5))))
+        .join();
+    TestHttp.Resp started = http.get(1).post("/admin/anti-entropy/full-sync", "");
+    assertThat(started.status()).as(started.text()).isEqualTo(202);
+    assertThat(started.json().get("peers").toString()).contains("us-east-1", "eu-west-1");
+    String id = started.json().get("id").asText();
+    await(
+        "the job ends",
+        20_000,
+        () ->
+            !http.get(1)
+                .get("/admin/anti-entropy/jobs/" + id)
+                .json()
+                .get("state")
+                .asText()
+                .equals("running"));
+    JsonNode job = http.get(1).get("/admin/anti-entropy/jobs/" + id).json();
+    assertThat(job.get("state").asText()).as(job.toString()).isEqualTo("done");
+    assertThat(job.get("keys_repaired").asLong()).isGreaterThanOrEqualTo(1);
+    assertThat(job.get("ranges_compared").asLong()).isGreaterThan(1);
+    assertThat(job.get("bytes").asLong()).isPositive();
+    assertThat(counter(http.get(1), "ae-only")).isEqualTo(5);
+    assertThat(http.get(1).get("/metrics").text())
+        .containsPattern(
+            "geodatastore_anti_entropy_syncs_total\\{outcome=\"repaired\",region=\"us-east\",scope=\"job\"\\} [1-9]");
   }
 
   @Test

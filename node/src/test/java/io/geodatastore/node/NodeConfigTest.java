@@ -38,6 +38,46 @@ class NodeConfigTest {
   }
 
   @Test
+  void antiEntropySettingsHaveDefaultsFlagsAndConfigKeys() throws Exception {
+    NodeConfig d = NodeConfig.from(TestNodes.settings(dir));
+    assertThat(d.antiEntropyIntervalMs()).isEqualTo(30_000);
+    assertThat(d.antiEntropyCrossRegionIntervalMs()).isEqualTo(120_000);
+    assertThat(d.antiEntropyBytesPerSec()).isEqualTo(16L << 20);
+    assertThat(d.antiEntropyJobBytesPerSec()).isEqualTo(64L << 20);
+    assertThat(d.antiEntropyCausalWaitMs()).isEqualTo(5_000);
+
+    Path f = dir.resolve("ae.yaml");
+    Files.writeString(
+        f,
+        "node-id: a\nregion: r\nhttp: 127.0.0.1:8081\npeer: 127.0.0.1:9081\ndata-dir: /tmp/x\n"
+            + "anti-entropy-interval-ms: 0\nanti-entropy-bytes-per-sec: 1048576\n");
+    Main.NodeCommand cmd = new Main.NodeCommand();
+    new CommandLine(cmd)
+        .parseArgs(
+            "--config",
+            f.toString(),
+            "--anti-entropy-cross-region-interval-ms",
+            "600000",
+            "--anti-entropy-job-bytes-per-sec",
+            "2097152",
+            "--anti-entropy-causal-wait-ms",
+            "0");
+    NodeConfig c = NodeConfig.from(cmd.settings());
+    assertThat(c.antiEntropyIntervalMs()).isZero();
+    assertThat(c.antiEntropyCrossRegionIntervalMs()).isEqualTo(600_000);
+    assertThat(c.antiEntropyBytesPerSec()).isEqualTo(1 << 20);
+    assertThat(c.antiEntropyJobBytesPerSec()).isEqualTo(2 << 20);
+    assertThat(c.antiEntropyCausalWaitMs()).isZero();
+
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("anti-entropy-bytes-per-sec", "10");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("anti-entropy-bytes-per-sec");
+    s.remove("anti-entropy-bytes-per-sec");
+    s.put("anti-entropy-interval-ms", "-1");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("anti-entropy-interval-ms");
+  }
+
+  @Test
   void badSettingsAreNamedInTheMessage() {
     Map<String, String> s = TestNodes.settings(dir);
     s.put("http", "localhost");

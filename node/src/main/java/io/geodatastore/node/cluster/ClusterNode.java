@@ -1,5 +1,6 @@
 package io.geodatastore.node.cluster;
 
+import io.geodatastore.cluster.AntiEntropyMessage;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.MemberInfo;
 import io.geodatastore.cluster.MemberState;
@@ -11,10 +12,16 @@ import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.repair.AntiEntropy;
+import io.geodatastore.cluster.repair.AntiEntropyOptions;
+import io.geodatastore.cluster.repair.CausalGate;
+import io.geodatastore.cluster.repair.ExchangeReport;
+import io.geodatastore.cluster.repair.JobStatus;
 import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.cluster.replication.WriteLevel;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.Store;
@@ -35,10 +42,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Membership and replication running inside one node: the real {@link NodeEnv}, the {@link
- * GrpcTransport}, the store as a {@link StoreReplica}, and the glue between them. Every call into
- * the state machines hops onto the env's logical thread; read-only figures for metrics are
- * refreshed there into volatile snapshots.
+ * Membership, replication, record exchange and anti-entropy running inside one node: the real
+ * {@link NodeEnv}, the {@link GrpcTransport}, the store as a {@link StoreReplica}, and the glue
+ * between them. Every call into the state machines hops onto the env's logical thread; read-only
+ * figures for metrics are refreshed there into volatile snapshots.
  */
 public final class ClusterNode implements AutoCloseable {
 
@@ -52,6 +59,9 @@ public final class ClusterNode implements AutoCloseable {
 
   /** The most record requests of this node that wait for an answer at once. */
   static final int RECORD_REQUESTS_PENDING_MAX = 4096;
+
+  /** The most record sets (fetched or pushed) waiting for their causal past at once. */
+  static final int CAUSAL_WAITERS_MAX = 1024;
 
   /**
    * What the cluster needs to start.
@@ -69,6 +79,7 @@ public final class ClusterNode implements AutoCloseable {
       List<NodeAddress> seeds,
       MembershipOptions membership,
       ReplicationOptions replication,
+      AntiEntropyOptions antiEntropy,
       GrpcTransport.Options transport) {}
 
   /** One peer's replication figures, as {@code /admin/replication/lag} and the metrics show. */
@@ -93,7 +104,10 @@ public final class ClusterNode implements AutoCloseable {
   private final Membership membership;
   private final Replication replication;
   private final RecordExchange records;
+  private final CausalGate gate;
+  private final AntiEntropy antiEntropy;
   private volatile List<MemberInfo> viewSnapshot = List.of();
+  private volatile AntiEntropy.Totals antiEntropyTotals;
   private volatile List<PeerLag> lagSnapshot = List.of();
   private volatile long deltasSent;
   private volatile long deltasReceived;
@@ -123,6 +137,7 @@ public final class ClusterNode implements AutoCloseable {
             s.advertiseHost(), s.advertisePort() == 0 ? transport.port() : s.advertisePort());
     env.sender((to, msg) -> transport.send(to, msg, env.random()));
     this.replication = new Replication(env, s.self(), s.region(), replica, s.replication());
+    this.gate = new CausalGate(env, replica, s.antiEntropy().causalWaitMs(), CAUSAL_WAITERS_MAX);
     this.records =
         new RecordExchange(
             env,
@@ -131,7 +146,22 @@ public final class ClusterNode implements AutoCloseable {
             replica,
             RECORD_REPLY_BYTES_MAX,
             RECORD_REQUESTS_PENDING_MAX,
-            r -> RecordCodec.encode(r.record()).length + (long) r.key().nameBytes().length);
+            ClusterNode::recordBytes,
+            gate);
+    this.antiEntropy =
+        new AntiEntropy(
+            env,
+            s.self(),
+            s.region(),
+            advertise,
+            replica,
+            records,
+            gate,
+            s.antiEntropy(),
+            ClusterNode::recordBytes);
+    antiEntropy.onExchangeFinished(ClusterNode::logExchange);
+    replication.onCatchUpNeeded(antiEntropy::catchUp);
+    this.antiEntropyTotals = antiEntropy.totals();
     this.membership =
         new Membership(
             env,
@@ -158,6 +188,7 @@ public final class ClusterNode implements AutoCloseable {
             () -> {
               c.replication.start();
               c.membership.start();
+              c.antiEntropy.start();
               c.refresh();
               c.env.schedule(SNAPSHOT_INTERVAL_MS, c::refreshPeriodically);
               return null;
@@ -183,11 +214,48 @@ public final class ClusterNode implements AutoCloseable {
     return records;
   }
 
+  /** Anti-entropy; used on the env's logical thread only (e.g. to add a completion listener). */
+  public AntiEntropy antiEntropy() {
+    return antiEntropy;
+  }
+
+  /** A record's size on the wire: its encoding and its key's name. */
+  static long recordBytes(KeyedRecord r) {
+    return RecordCodec.encode(r.record()).length + (long) r.key().nameBytes().length;
+  }
+
+  /** One line per exchange that repaired something; the others at debug. */
+  private static void logExchange(ExchangeReport r) {
+    if (r.outcome() == ExchangeReport.Outcome.REPAIRED) {
+      log.info(
+          "anti-entropy with {} ({}): {} keys repaired ({} here, {} there), {} bytes, {} ms",
+          r.peer(),
+          r.scope().label(),
+          r.keysRepaired(),
+          r.repairedHere(),
+          r.repairedThere(),
+          r.bytes(),
+          r.durationMs());
+    } else if (log.isDebugEnabled()) {
+      log.debug(
+          "anti-entropy with {} ({}): {}{}, {} ranges and {} keys compared, {} bytes, {} ms",
+          r.peer(),
+          r.scope().label(),
+          r.outcome().label(),
+          r.failure().isEmpty() ? "" : " (" + r.failure() + ")",
+          r.rangesCompared(),
+          r.keysCompared(),
+          r.bytes(),
+          r.durationMs());
+    }
+  }
+
   private void dispatch(ClusterMessage m) {
     switch (m) {
       case MembershipMessage mm -> membership.receive(mm);
       case ReplicationMessage rm -> replication.onMessage(rm);
       case RecordMessage rm -> records.onMessage(rm);
+      case AntiEntropyMessage am -> antiEntropy.onMessage(am);
     }
   }
 
@@ -215,6 +283,7 @@ public final class ClusterNode implements AutoCloseable {
         transport.peerUp(m.address());
       }
       replication.memberChanged(m.nodeId(), m.region(), m.address(), state);
+      antiEntropy.memberChanged(m.nodeId(), m.region(), m.address(), state);
       viewSnapshot = membership.view();
     }
   }
@@ -265,6 +334,24 @@ public final class ClusterNode implements AutoCloseable {
           }
           return new RegionLookup(membership.regions(), alive);
         });
+  }
+
+  /**
+   * Starts an anti-entropy job: with every alive replica ({@code region} null), or every alive
+   * replica of {@code region}.
+   */
+  public CompletableFuture<AntiEntropy.JobStart> startSync(String region) {
+    return env.call(() -> antiEntropy.startJob(region));
+  }
+
+  /** An anti-entropy job's progress, if known. */
+  public CompletableFuture<Optional<JobStatus>> syncJob(String id) {
+    return env.call(() -> antiEntropy.job(id));
+  }
+
+  /** Anti-entropy's totals, as last refreshed (for metrics). */
+  public AntiEntropy.Totals antiEntropyTotals() {
+    return antiEntropyTotals;
   }
 
   /** Replication figures per peer, fresh. */
@@ -337,6 +424,7 @@ public final class ClusterNode implements AutoCloseable {
     lagSnapshot = computeLag();
     deltasSent = replication.deltasSent();
     deltasReceived = replication.deltasReceived();
+    antiEntropyTotals = antiEntropy.totals();
   }
 
   private void refreshPeriodically() {
@@ -384,7 +472,9 @@ public final class ClusterNode implements AutoCloseable {
               () -> {
                 membership.stop();
                 replication.stop();
+                antiEntropy.stop();
                 records.stop();
+                gate.stop();
                 return null;
               })
           .get(2, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package io.geodatastore.node.cluster;
 
 import com.google.protobuf.ByteString;
+import io.geodatastore.cluster.AntiEntropyMessage;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.MemberState;
 import io.geodatastore.cluster.MemberUpdate;
@@ -113,6 +114,7 @@ public final class PeerCodec {
           b.setStreamProbe(
               StreamProbe.newBuilder().setFrom(p.from().value()).setOrigin(p.origin().value()));
       case RecordMessage r -> RecordMessageCodec.encode(r, b);
+      case AntiEntropyMessage a -> AntiEntropyMessageCodec.encode(a, b);
     }
     return b.build();
   }
@@ -213,6 +215,13 @@ public final class PeerCodec {
             case RECORDS -> RecordMessageCodec.decodeRecords(env.getRecords());
             case PUSH_RECORDS -> RecordMessageCodec.decodePush(env.getPushRecords());
             case PUSH_ACK -> RecordMessageCodec.decodeAck(env.getPushAck());
+            case TREE_REQUEST -> AntiEntropyMessageCodec.decodeTreeRequest(env.getTreeRequest());
+            case TREE_REPLY -> AntiEntropyMessageCodec.decodeTreeReply(env.getTreeReply());
+            case LEAVES_REQUEST ->
+                AntiEntropyMessageCodec.decodeLeavesRequest(env.getLeavesRequest());
+            case LEAVES_REPLY -> AntiEntropyMessageCodec.decodeLeavesReply(env.getLeavesReply());
+            case KEYS_REQUEST -> AntiEntropyMessageCodec.decodeKeysRequest(env.getKeysRequest());
+            case KEYS_REPLY -> AntiEntropyMessageCodec.decodeKeysReply(env.getKeysReply());
             case BODY_NOT_SET -> throw new IllegalArgumentException("the envelope has no body");
           };
       return new Decoded(sender, region, m);

@@ -10,6 +10,7 @@ import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.MergeResult;
+import io.geodatastore.storage.QuarantinedKey;
 import io.geodatastore.storage.Store;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +30,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Replication's view of the node's store: the log, trimming and applied marks go straight to the
  * store (called on the node's logical thread); merges go to the store's shards and their completion
- * is posted back onto the logical thread; reads of full records run on a reader thread of their
- * own, so that a large anti-entropy fetch never holds the logical thread.
+ * is posted back onto the logical thread; reads of full records and of the anti-entropy tree's key
+ * pages run on a reader thread of their own, so that a large anti-entropy fetch never holds the
+ * logical thread. The tree's branch and leaf sums are read directly: the store keeps them in
+ * memory.
  */
 final class StoreReplica implements LocalReplica, AutoCloseable {
 
@@ -236,6 +239,49 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
               int n = changed;
               env.post(() -> done.accept(n));
             });
+  }
+
+  @Override
+  public long[] merkleBranches() {
+    return store.merkleBranches();
+  }
+
+  @Override
+  public long[] merkleLeaves(int branch) {
+    return store.merkleLeaves(branch);
+  }
+
+  @Override
+  public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
+    List<Integer> asked = List.copyOf(leaves);
+    try {
+      reader.execute(
+          () -> {
+            LeafKeys page;
+            try {
+              page = LocalReplica.readLeaves(asked, keysMax, store::merkleKeys);
+            } catch (RuntimeException e) {
+              // The store is closing, or failed: the asker's request times out.
+              log.warn(
+                  "reading {} leaves of the anti-entropy tree failed: {}",
+                  asked.size(),
+                  e.toString());
+              return;
+            }
+            env.post(() -> done.accept(page));
+          });
+    } catch (RejectedExecutionException e) {
+      log.debug("tree read refused: the node is stopping");
+    }
+  }
+
+  @Override
+  public List<KeyRef> quarantined() {
+    List<KeyRef> out = new ArrayList<>();
+    for (QuarantinedKey q : store.quarantined()) {
+      out.add(q.key());
+    }
+    return out;
   }
 
   /** Stops the reader thread; reads still queued are dropped (their callers time out). */

@@ -3,6 +3,7 @@ package io.geodatastore.node.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.geodatastore.cluster.AntiEntropyMessage;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.MemberState;
 import io.geodatastore.cluster.MemberUpdate;
@@ -11,6 +12,7 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.TreeSums;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
@@ -21,10 +23,12 @@ import io.geodatastore.core.crdt.GCounter;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.Durability;
 import io.geodatastore.storage.Epoch;
+import io.geodatastore.storage.KeyHash;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.Merkle;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import io.geodatastore.wire.proto.PeerEnvelope;
@@ -226,5 +230,86 @@ class PeerCodecTest {
     assertThatThrownBy(() -> PeerCodec.decode(badFamily))
         .isInstanceOf(PeerCodec.PeerFormatException.class)
         .hasMessageContaining("unknown family");
+  }
+
+  @Test
+  void antiEntropyMessagesRoundTripAndMalformedOnesAreFormatErrors() throws Exception {
+    NodeAddress replyTo = new NodeAddress("10.0.0.1", 9081);
+    long[] branches = new long[Merkle.BRANCHES];
+    long[] leaves = new long[2 * Merkle.LEAVES_PER_BRANCH];
+    Random r = new Random(5);
+    for (int i = 0; i < branches.length; i++) {
+      branches[i] = r.nextLong();
+    }
+    for (int i = 0; i < leaves.length; i++) {
+      leaves[i] = i % 3 == 0 ? 0 : r.nextLong();
+    }
+    KeyRef c = KeyRef.of(Family.COUNTERS, "c");
+    KeyRef s = KeyRef.of(Family.SETS, "naïve set");
+    KeyRef g = KeyRef.of(Family.REGISTERS, "g");
+    VersionVector applied =
+        VersionVector.of(new ReplicaId("us-east-1.0a0b0c0d"), 9)
+            .with(new ReplicaId("eu-west-1.01020304"), 5);
+    List<ClusterMessage> ms =
+        List.of(
+            new AntiEntropyMessage.TreeRequest(A, replyTo, 1, -42L),
+            new AntiEntropyMessage.TreeReply(A, 1, 7L, TreeSums.of(branches), applied),
+            new AntiEntropyMessage.TreeReply(A, 1, 7L, TreeSums.EMPTY, VersionVector.EMPTY),
+            new AntiEntropyMessage.LeavesRequest(A, replyTo, 2, List.of(3, 255)),
+            new AntiEntropyMessage.LeavesReply(A, 2, List.of(3, 255), TreeSums.of(leaves)),
+            new AntiEntropyMessage.KeysRequest(A, replyTo, 3, List.of(0, 17, 65_535), 4096),
+            new AntiEntropyMessage.KeysReply(
+                A,
+                3,
+                List.of(
+                    new KeyHash(c, Merkle.leaf(c), 1L),
+                    new KeyHash(s, Merkle.leaf(s), Long.MIN_VALUE),
+                    new KeyHash(g, Merkle.leaf(g), -1L)),
+                2));
+    for (ClusterMessage m : ms) {
+      assertThat(roundTrip(m)).isEqualTo(m);
+    }
+
+    PeerEnvelope keys = PeerCodec.encode(A, "us-east", ms.get(6));
+    PeerEnvelope badFamily =
+        keys.toBuilder()
+            .setKeysReply(
+                keys.getKeysReply().toBuilder()
+                    .setFamilies(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 9, 3})))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(badFamily))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("family");
+    PeerEnvelope ragged =
+        keys.toBuilder().setKeysReply(keys.getKeysReply().toBuilder().addHashes(5)).build();
+    assertThatThrownBy(() -> PeerCodec.decode(ragged))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("hashes");
+    PeerEnvelope leavesShort = PeerCodec.encode(A, "us-east", ms.get(4));
+    PeerEnvelope missingSums =
+        leavesShort.toBuilder()
+            .setLeavesReply(leavesShort.getLeavesReply().toBuilder().clearLeaves().addLeaves(1))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(missingSums))
+        .isInstanceOf(PeerCodec.PeerFormatException.class);
+    PeerEnvelope unordered =
+        PeerCodec.encode(A, "us-east", ms.get(5)).toBuilder()
+            .setKeysRequest(
+                PeerCodec.encode(A, "us-east", ms.get(5)).getKeysRequest().toBuilder()
+                    .clearLeaves()
+                    .addLeaves(9)
+                    .addLeaves(3))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(unordered))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("ascending");
+    PeerEnvelope outOfRange =
+        PeerCodec.encode(A, "us-east", ms.get(3)).toBuilder()
+            .setLeavesRequest(
+                PeerCodec.encode(A, "us-east", ms.get(3)).getLeavesRequest().toBuilder()
+                    .addBranches(256))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(outOfRange))
+        .isInstanceOf(PeerCodec.PeerFormatException.class);
   }
 }
