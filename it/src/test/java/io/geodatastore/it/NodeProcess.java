@@ -27,6 +27,7 @@ final class NodeProcess implements AutoCloseable {
   final String seeds;
   final Path dataDir;
   final String netns;
+  private final List<String> extraArgs = new ArrayList<>();
   private Process process;
 
   NodeProcess(
@@ -46,6 +47,12 @@ final class NodeProcess implements AutoCloseable {
     this.seeds = seeds;
     this.dataDir = dataDir;
     this.netns = netns;
+  }
+
+  /** Adds flags to the command line of the next {@link #start}. */
+  NodeProcess withArgs(String... args) {
+    extraArgs.addAll(List.of(args));
+    return this;
   }
 
   static int freePort() throws IOException {
@@ -76,6 +83,7 @@ final class NodeProcess implements AutoCloseable {
             "--data-dir",
             dataDir.toString(),
             "--enable-fault-injection"));
+    cmd.addAll(extraArgs);
     Files.createDirectories(dataDir.getParent());
     Path log = dataDir.getParent().resolve(nodeId + ".log");
     process =
@@ -110,6 +118,11 @@ final class NodeProcess implements AutoCloseable {
       }
     }
     throw new IllegalStateException(nodeId + " not ready within " + timeout);
+  }
+
+  /** SIGTERM, and waits (bounded) for the process to end. */
+  void stop() throws InterruptedException {
+    close();
   }
 
   /** kill -9: the process gets no chance to flush anything not already durable. */
