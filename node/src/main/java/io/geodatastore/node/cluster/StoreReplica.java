@@ -78,7 +78,11 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public long firstRetainedSequence() {
-    return store.firstRetainedSequence(store.replicaId());
+    // The store answers 0 for an empty log; the contract is "last + 1": everything up to the last
+    // durable sequence was trimmed. (Answering 0 stalled a stream to a peer that was behind a
+    // fully trimmed log: it never heard to skip, so it never acknowledged, until the next write.)
+    long first = store.firstRetainedSequence(store.replicaId());
+    return first == 0 ? store.lastSequence() + 1 : first;
   }
 
   @Override
