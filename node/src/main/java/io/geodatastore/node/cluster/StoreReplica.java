@@ -129,6 +129,11 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public void recordApplied(ReplicaId origin, long seq) {
+    // Also when the stream only skipped a trimmed range and merged nothing: the applied vector
+    // must name the origin, or records that depend on it wait for nothing (the causal gate).
+    if (seq > 0) {
+      origins.add(origin);
+    }
     store.recordApplied(origin, seq);
   }
 

@@ -3,6 +3,7 @@ package io.geodatastore.node.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.geodatastore.cluster.replication.LocalReplica;
+import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.crdt.Family;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.Durability;
@@ -39,6 +40,20 @@ class StoreReplicaTest {
       assertThat(replica.firstRetainedSequence()).isEqualTo(1);
       replica.trimLog(3);
       assertThat(replica.firstRetainedSequence()).isEqualTo(4);
+      replica.close();
+    }
+  }
+
+  @Test
+  void theAppliedVectorNamesAnOriginWhoseStreamOnlySkipped() {
+    try (RocksStore store =
+            RocksStore.open(
+                StoreConfig.defaults(dir, "n1").withDurability(Durability.OS).withShards(1));
+        NodeEnv env = new NodeEnv("n1", System::currentTimeMillis)) {
+      StoreReplica replica = new StoreReplica(store, env, (k, t, m) -> {});
+      ReplicaId other = new ReplicaId("n2.0a0b0c0d");
+      replica.recordApplied(other, 500); // a skipTo over a trimmed range: nothing merged
+      assertThat(replica.appliedVector().get(other)).isEqualTo(500);
       replica.close();
     }
   }
