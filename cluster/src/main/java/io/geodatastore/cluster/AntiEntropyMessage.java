@@ -2,6 +2,7 @@ package io.geodatastore.cluster;
 
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.KeyHash;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.Merkle;
 import java.util.List;
 import java.util.Objects;
@@ -10,7 +11,8 @@ import java.util.Objects;
  * The tree half of Merkle-tree anti-entropy ({@code repair.AntiEntropy}): one replica asks another
  * for its tree top-down (the root and branch sums, then the leaf sums of the branches that differ,
  * then the keys and key hashes of the leaves that differ); the records themselves then travel as
- * {@link RecordMessage}s. Requests name where to answer; answers carry the request's id.
+ * {@link RecordMessage}s, or, for leaves the asker holds nothing of, whole leaves' records at once
+ * ({@link LeafRecordsRequest}). Requests name where to answer; answers carry the request's id.
  *
  * <p>Bounded: a request names at most {@link #BRANCHES_MAX} branches or {@link #LEAVES_MAX} leaves,
  * and an answer of keys holds at most {@link #KEYS_REPLY_MAX} keys.
@@ -123,6 +125,50 @@ public sealed interface AntiEntropyMessage extends ClusterMessage {
       keys = List.copyOf(keys);
       if (keys.size() > KEYS_REPLY_MAX) {
         throw new IllegalArgumentException("a reply of " + keys.size() + " keys");
+      }
+      if (leavesRead < 0) {
+        throw new IllegalArgumentException("leavesRead is negative: " + leavesRead);
+      }
+    }
+  }
+
+  /**
+   * Asks for the records of every key in {@code leaves} (ascending), for leaves the asker holds
+   * nothing of: their keys need no comparison, so they are not sent twice. Answered by {@link
+   * LeafRecords}, whole leaves, stopping after the leaf in which {@code keysMax} keys or the
+   * answerer's byte bound are reached.
+   */
+  record LeafRecordsRequest(
+      NodeId from, NodeAddress replyTo, long requestId, List<Integer> leaves, int keysMax)
+      implements AntiEntropyMessage {
+    public LeafRecordsRequest {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(replyTo, "replyTo");
+      leaves = ascending("leaves", leaves, Merkle.LEAVES, LEAVES_MAX);
+      if (keysMax < 1 || keysMax > KEYS_REPLY_MAX) {
+        throw new IllegalArgumentException("keysMax is 1 to " + KEYS_REPLY_MAX + ": " + keysMax);
+      }
+    }
+  }
+
+  /**
+   * The answer to a {@link LeafRecordsRequest}.
+   *
+   * @param records the records of the first {@code leavesRead} leaves asked for (keys the sender
+   *     could not read, being corrupt there, left out)
+   * @param leavesRead how many of the leaves asked for are answered in full (at least one when any
+   *     was asked for)
+   * @param covers as {@link RecordMessage.Records#covers}
+   */
+  record LeafRecords(
+      NodeId from, long requestId, List<KeyedRecord> records, int leavesRead, VersionVector covers)
+      implements AntiEntropyMessage {
+    public LeafRecords {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(covers, "covers");
+      records = List.copyOf(records);
+      if (records.size() > KEYS_REPLY_MAX) {
+        throw new IllegalArgumentException("a reply of " + records.size() + " records");
       }
       if (leavesRead < 0) {
         throw new IllegalArgumentException("leavesRead is negative: " + leavesRead);

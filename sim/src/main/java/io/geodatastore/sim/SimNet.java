@@ -283,6 +283,8 @@ public final class SimNet {
       case AntiEntropyMessage.LeavesReply l -> 73L * l.requestId() + l.leaves().hashCode();
       case AntiEntropyMessage.KeysRequest k -> 79L * k.requestId() + k.leaves().hashCode();
       case AntiEntropyMessage.KeysReply k -> 83L * k.requestId() + k.keys().size();
+      case AntiEntropyMessage.LeafRecordsRequest l -> 89L * l.requestId() + l.leaves().hashCode();
+      case AntiEntropyMessage.LeafRecords l -> 97L * l.requestId() + l.records().size();
     };
   }
 

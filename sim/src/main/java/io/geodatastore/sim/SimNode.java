@@ -22,6 +22,7 @@ import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.WriteResult;
 import java.util.ArrayList;
@@ -108,19 +109,11 @@ public final class SimNode {
             replica,
             RECORD_REPLY_BYTES_MAX,
             RECORD_REQUESTS_PENDING_MAX,
-            kr -> RecordCodec.encode(kr.record()).length,
+            SimNode::recordBytes,
             g);
     AntiEntropy ae =
         new AntiEntropy(
-            env,
-            id,
-            regionName,
-            address,
-            replica,
-            x,
-            g,
-            antiEntropyOptions,
-            kr -> RecordCodec.encode(kr.record()).length);
+            env, id, regionName, address, replica, x, g, antiEntropyOptions, SimNode::recordBytes);
     ae.onExchangeFinished(exchanges::add);
     r.onCatchUpNeeded(ae::catchUp);
     Membership m =
@@ -143,6 +136,11 @@ public final class SimNode {
     r.start();
     m.start();
     ae.start();
+  }
+
+  /** As the node's: a record's encoding and its key's name. */
+  static long recordBytes(KeyedRecord kr) {
+    return RecordCodec.encode(kr.record()).length + (long) kr.key().nameBytes().length;
   }
 
   /** Crashes the node process: its protocol state is gone, its replica (disk) stays. */

@@ -58,6 +58,9 @@ public final class AntiEntropy {
   /** Outstanding tree requests of this node, at most. */
   static final int REQUESTS_PENDING_MAX = 1024;
 
+  /** The most bytes of records in one answer of whole leaves' records (about: whole leaves). */
+  static final long LEAF_RECORDS_BYTES_MAX = 4L << 20;
+
   /** Told when an exchange completed: every difference with the peer was shipped both ways. */
   @FunctionalInterface
   public interface CompletionListener {
@@ -110,6 +113,7 @@ public final class AntiEntropy {
   private final TokenBucket jobBucket;
   private final CausalGate gate;
   private final RecordExchange records;
+  private final ToLongFunction<KeyedRecord> recordBytes;
   private final Map<NodeId, Peer> peers = new TreeMap<>();
   private final Map<NodeId, Exchange> running = new TreeMap<>();
   private final TreeSet<NodeId> catchUp = new TreeSet<>();
@@ -150,7 +154,8 @@ public final class AntiEntropy {
   /**
    * @param records the record exchange of this node, whose pushes pass {@code gate}
    * @param gate the causal gate fetched records pass before they are merged
-   * @param recordBytes the size a record takes on the wire (for the rate and the figures)
+   * @param recordBytes the size a record takes on the wire with its key (for the rate, the figures
+   *     and the bound of answers)
    */
   public AntiEntropy(
       Env env,
@@ -169,6 +174,7 @@ public final class AntiEntropy {
     this.options = options;
     this.records = records;
     this.gate = gate;
+    this.recordBytes = recordBytes;
     this.requests = new Requests(env, REQUESTS_PENDING_MAX);
     this.context =
         new Exchange.Context(
@@ -552,9 +558,11 @@ public final class AntiEntropy {
       case AntiEntropyMessage.TreeRequest r -> serveTree(r);
       case AntiEntropyMessage.LeavesRequest r -> serveLeaves(r);
       case AntiEntropyMessage.KeysRequest r -> serveKeys(r);
+      case AntiEntropyMessage.LeafRecordsRequest r -> serveLeafRecords(r);
       case AntiEntropyMessage.TreeReply r -> requests.answered(r);
       case AntiEntropyMessage.LeavesReply r -> requests.answered(r);
       case AntiEntropyMessage.KeysReply r -> requests.answered(r);
+      case AntiEntropyMessage.LeafRecords r -> requests.answered(r);
     }
   }
 
@@ -605,6 +613,69 @@ public final class AntiEntropy {
           }
           env.send(r.replyTo(), new AntiEntropyMessage.KeysReply(self, r.requestId(), keys, read));
         });
+  }
+
+  /**
+   * Answers the records of whole leaves: their keys from the tree, then their records, cut at a
+   * leaf boundary once {@link #LEAF_RECORDS_BYTES_MAX} is passed (at least one leaf).
+   */
+  private void serveLeafRecords(AntiEntropyMessage.LeafRecordsRequest r) {
+    if (serving >= SERVING_MAX || r.leaves().isEmpty()) {
+      return; // busy: the asker's request times out and is sent again
+    }
+    serving++;
+    local.merkleKeys(
+        r.leaves(),
+        r.keysMax(),
+        page -> {
+          if (stopped) {
+            serving--;
+            return;
+          }
+          List<KeyRef> keys = new ArrayList<>(page.keys().size());
+          page.keys().forEach(k -> keys.add(k.key()));
+          local.readRecords(
+              keys,
+              read -> {
+                serving--;
+                if (!stopped) {
+                  answerLeafRecords(r, page.leavesRead(), read.found());
+                }
+              });
+        });
+  }
+
+  private void answerLeafRecords(
+      AntiEntropyMessage.LeafRecordsRequest r, int leavesRead, List<KeyedRecord> found) {
+    Map<Integer, List<KeyedRecord>> byLeaf = new TreeMap<>();
+    for (KeyedRecord kr : found) {
+      byLeaf.computeIfAbsent(Merkle.leaf(kr.key()), l -> new ArrayList<>()).add(kr);
+    }
+    List<KeyedRecord> out = new ArrayList<>();
+    long bytes = 0;
+    int answered = 0;
+    for (int i = 0; i < leavesRead; i++) {
+      List<KeyedRecord> leaf = byLeaf.getOrDefault(r.leaves().get(i), List.of());
+      long size = 0;
+      for (KeyedRecord kr : leaf) {
+        size += recordBytes.applyAsLong(kr);
+      }
+      boolean tooMany = out.size() + leaf.size() > AntiEntropyMessage.KEYS_REPLY_MAX;
+      if (answered > 0 && (bytes + size > LEAF_RECORDS_BYTES_MAX || tooMany)) {
+        break;
+      }
+      if (tooMany) {
+        return; // one leaf past every bound: no answer
+      }
+      out.addAll(leaf);
+      bytes += size;
+      answered++;
+    }
+    // Taken after the read: everything the records show is below it.
+    VersionVector covers = local.coverage();
+    env.send(
+        r.replyTo(),
+        new AntiEntropyMessage.LeafRecords(self, r.requestId(), out, answered, covers));
   }
 
   // ---- figures ----

@@ -34,7 +34,9 @@ import java.util.function.ToLongFunction;
  *   <li>Compare the {@link Merkle#BRANCHES} branch sums; ask for the leaf sums of the branches that
  *       differ ({@link AntiEntropyMessage#BRANCHES_MAX} per request).
  *   <li>For each leaf that differs, read its keys and key hashes on both sides: ask the peer for
- *       its page unless its leaf is 0 (empty), read our own unless ours is.
+ *       its page unless its leaf is 0 (empty), read our own unless ours is. A leaf empty here needs
+ *       no comparison: the peer's records of the whole leaf are fetched at once ({@link
+ *       AntiEntropyMessage.LeafRecordsRequest}), so an empty replica receives each key once.
  *   <li>A key the peer has with another hash, or that only the peer has, is fetched ({@link
  *       RecordExchange#fetch}, following {@code deferred}) and merged once the {@link CausalGate}
  *       lets it; a key we have with another hash, or that only we have, is read and pushed ({@link
@@ -54,6 +56,9 @@ final class Exchange {
 
   /** Bytes counted for a message's envelope and fixed fields. */
   static final long MESSAGE_BYTES = 32;
+
+  /** Bytes counted for the framing of one record in a message, beyond {@code recordBytes}. */
+  static final long RECORD_FRAMING_BYTES = 4;
 
   /** The most bytes of records in one push. */
   static final long PUSH_BYTES_MAX = 4L << 20;
@@ -103,6 +108,7 @@ final class Exchange {
   private final ArrayDeque<Integer> branchQueue = new ArrayDeque<>();
   private final ArrayDeque<Integer> remoteLeafQueue = new ArrayDeque<>();
   private final ArrayDeque<Integer> localLeafQueue = new ArrayDeque<>();
+  private final ArrayDeque<Integer> pullLeafQueue = new ArrayDeque<>();
   private final TreeMap<Integer, LeafDiff> open = new TreeMap<>();
   private final LinkedHashSet<KeyRef> fetchQueue = new LinkedHashSet<>();
   private final LinkedHashSet<KeyRef> pushQueue = new LinkedHashSet<>();
@@ -280,6 +286,8 @@ final class Exchange {
         push(pushReady.poll(), 0);
       } else if (!fetchQueue.isEmpty() && merges < MERGES_MAX) {
         fetch(take(fetchQueue, RecordMessage.KEYS_MAX), 0);
+      } else if (!pullLeafQueue.isEmpty() && merges < MERGES_MAX) {
+        pull(takeLeaves(pullLeafQueue), 0);
       } else if (!remoteLeafQueue.isEmpty() && !backlogFull()) {
         askKeys(takeLeaves(remoteLeafQueue), 0);
       } else if (!branchQueue.isEmpty() && open.size() < OPEN_LEAVES_MAX && !backlogFull()) {
@@ -307,6 +315,7 @@ final class Exchange {
             && branchQueue.isEmpty()
             && remoteLeafQueue.isEmpty()
             && localLeafQueue.isEmpty()
+            && pullLeafQueue.isEmpty()
             && open.isEmpty()
             && fetchQueue.isEmpty()
             && pushQueue.isEmpty()
@@ -432,17 +441,17 @@ final class Exchange {
           continue;
         }
         int leaf = branch * Merkle.LEAVES_PER_BRANCH + j;
+        if (mine[j] == 0) {
+          pullLeafQueue.add(leaf); // nothing here: the peer's whole leaf, without comparing
+          continue;
+        }
         LeafDiff d = new LeafDiff();
         if (theirs == 0) {
           d.peer = Map.of(); // an empty leaf: nothing to ask
         } else {
           remoteLeafQueue.add(leaf);
         }
-        if (mine[j] == 0) {
-          d.local = Map.of();
-        } else {
-          localLeafQueue.add(leaf);
-        }
+        localLeafQueue.add(leaf);
         open.put(leaf, d);
       }
     }
@@ -568,7 +577,7 @@ final class Exchange {
   private void onRecords(RecordMessage.Records r) {
     long bytes = MESSAGE_BYTES + 16L * r.covers().size();
     for (KeyedRecord kr : r.found()) {
-      bytes += cx.recordBytes().applyAsLong(kr) + keyBytes(kr.key());
+      bytes += cx.recordBytes().applyAsLong(kr) + RECORD_FRAMING_BYTES;
     }
     for (List<KeyRef> ks : List.of(r.absent(), r.unreadable(), r.deferred())) {
       for (KeyRef k : ks) {
@@ -577,20 +586,67 @@ final class Exchange {
     }
     received(bytes);
     fetchQueue.addAll(r.deferred());
-    if (r.found().isEmpty()) {
+    mergeFetched(r.found(), r.covers());
+  }
+
+  /** Asks for the records of whole leaves that are empty here. */
+  private void pull(List<Integer> leaves, int attempt) {
+    sent(MESSAGE_BYTES + 3L * leaves.size());
+    cx.requests()
+        .send(
+            peerAddress,
+            id ->
+                new AntiEntropyMessage.LeafRecordsRequest(
+                    cx.self(), cx.selfAddress(), id, leaves, RecordMessage.KEYS_MAX),
+            AntiEntropyMessage.LeafRecords.class,
+            cx.options().requestTimeoutMs(),
+            answer(
+                attempt,
+                "a request of leaves' records",
+                r -> onLeafRecords(leaves, r),
+                () -> pull(leaves, attempt + 1)));
+  }
+
+  private void onLeafRecords(List<Integer> leaves, AntiEntropyMessage.LeafRecords r) {
+    long bytes = MESSAGE_BYTES + 16L * r.covers().size();
+    for (KeyedRecord kr : r.records()) {
+      bytes += cx.recordBytes().applyAsLong(kr) + RECORD_FRAMING_BYTES;
+    }
+    received(bytes);
+    int read = r.leavesRead();
+    if (read < 1 || read > leaves.size()) {
+      fail("the peer answered " + read + " of " + leaves.size() + " leaves' records");
       return;
     }
-    keysFetched += r.found().size();
+    java.util.Set<Integer> answered = new java.util.HashSet<>(leaves.subList(0, read));
+    for (KeyedRecord kr : r.records()) {
+      if (!answered.contains(Merkle.leaf(kr.key()))) {
+        fail("the peer sent the record of " + kr.key() + " outside the leaves answered");
+        return;
+      }
+    }
+    for (int i = leaves.size() - 1; i >= read; i--) {
+      pullLeafQueue.addFirst(leaves.get(i)); // not answered: ask again
+    }
+    mergeFetched(r.records(), r.covers());
+  }
+
+  /** Merges records fetched from the peer once the causal gate lets them through. */
+  private void mergeFetched(List<KeyedRecord> found, VersionVector covers) {
+    if (found.isEmpty()) {
+      return;
+    }
+    keysFetched += found.size();
     merges++;
     boolean admitted =
         cx.gate()
             .admit(
-                r.covers(),
+                covers,
                 () ->
                     cx.local()
                         .mergeRecords(
-                            r.found(),
-                            r.covers(),
+                            found,
+                            covers,
                             changed -> {
                               merges--;
                               if (changed < 0) {
@@ -621,7 +677,7 @@ final class Exchange {
               List<KeyedRecord> chunk = new ArrayList<>();
               long bytes = 0;
               for (KeyedRecord kr : read.found()) {
-                long size = cx.recordBytes().applyAsLong(kr) + keyBytes(kr.key());
+                long size = cx.recordBytes().applyAsLong(kr) + RECORD_FRAMING_BYTES;
                 if (!chunk.isEmpty() && bytes + size > PUSH_BYTES_MAX) {
                   pushReady.add(chunk);
                   chunk = new ArrayList<>();
@@ -640,7 +696,7 @@ final class Exchange {
   private void push(List<KeyedRecord> chunk, int attempt) {
     long bytes = MESSAGE_BYTES + 16L * cx.local().coverage().size();
     for (KeyedRecord kr : chunk) {
-      bytes += cx.recordBytes().applyAsLong(kr) + keyBytes(kr.key());
+      bytes += cx.recordBytes().applyAsLong(kr) + RECORD_FRAMING_BYTES;
     }
     sent(bytes);
     cx.records()

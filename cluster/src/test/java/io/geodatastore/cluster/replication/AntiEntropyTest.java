@@ -175,6 +175,12 @@ class AntiEntropyTest {
     }
     List<KeyRef> differing = new ArrayList<>(changedAtA);
     differing.addAll(onlyAtB);
+    Set<Integer> emptyAtA = new TreeSet<>();
+    for (int leaf : leavesOf(differing)) {
+      if (a.replica.tree.leaves(Merkle.branchOf(leaf))[leaf % Merkle.LEAVES_PER_BRANCH] == 0) {
+        emptyAtA.add(leaf);
+      }
+    }
 
     JobStatus s = sync(a, b);
 
@@ -187,14 +193,21 @@ class AntiEntropyTest {
     b.received(AntiEntropyMessage.LeavesRequest.class)
         .forEach(q -> askedBranches.addAll(q.branches()));
     assertThat(askedBranches).isEqualTo(branchesOf(differing));
-    Set<Integer> askedLeaves = new TreeSet<>();
-    b.received(AntiEntropyMessage.KeysRequest.class).forEach(q -> askedLeaves.addAll(q.leaves()));
-    assertThat(askedLeaves).isEqualTo(leavesOf(differing));
+    Set<Integer> compared = new TreeSet<>();
+    b.received(AntiEntropyMessage.KeysRequest.class).forEach(q -> compared.addAll(q.leaves()));
+    Set<Integer> pulled = new TreeSet<>();
+    b.received(AntiEntropyMessage.LeafRecordsRequest.class).forEach(q -> pulled.addAll(q.leaves()));
+    Set<Integer> expectCompared = leavesOf(differing);
+    expectCompared.removeAll(emptyAtA);
+    assertThat(compared).isEqualTo(expectCompared);
+    assertThat(pulled).isEqualTo(emptyAtA); // leaves empty here: records at once, no comparison
     assertThat(r.rangesCompared())
         .isEqualTo(1 + Merkle.BRANCHES + (long) Merkle.LEAVES_PER_BRANCH * askedBranches.size());
     // The records: B's three stale keys and two extra ones, nothing else.
     List<KeyRef> fetched = new ArrayList<>();
     b.received(RecordMessage.FetchRecords.class).forEach(f -> fetched.addAll(f.keys()));
+    a.received(AntiEntropyMessage.LeafRecords.class)
+        .forEach(l -> l.records().forEach(kr -> fetched.add(kr.key())));
     assertThat(fetched).containsExactlyInAnyOrderElementsOf(differing);
     List<KeyRef> pushed = new ArrayList<>();
     b.received(RecordMessage.PushRecords.class)
@@ -209,7 +222,7 @@ class AntiEntropyTest {
   }
 
   @Test
-  void anEmptyReplicaFetchesEverythingWithoutReadingItsOwnKeysAndAnEmptyPeerIsNotAskedForKeys() {
+  void anEmptyReplicaFetchesWholeLeavesOnceAndAnEmptyPeerIsNotAskedForKeys() {
     Node empty = node("a", "r1", quiet());
     Node full = node("b", "r1", quiet());
     Node empty2 = node("c", "r2", quiet());
@@ -219,7 +232,11 @@ class AntiEntropyTest {
 
     sync(empty, full);
     assertThat(empty.replica.records).isEqualTo(full.replica.records);
-    assertThat(full.received(AntiEntropyMessage.KeysRequest.class)).isNotEmpty();
+    // Every leaf is empty here: whole leaves' records, no key pages, no key lists, nothing twice.
+    assertThat(full.received(AntiEntropyMessage.KeysRequest.class)).isEmpty();
+    assertThat(full.received(RecordMessage.FetchRecords.class)).isEmpty();
+    assertThat(full.received(AntiEntropyMessage.LeafRecordsRequest.class)).isNotEmpty();
+    assertThat(empty.reports.getFirst().keysFetched()).isEqualTo(3_000);
     assertThat(empty.reports.getFirst().keysPushed()).isZero();
 
     // The other way round: the full side asks the empty one for no keys at all, it pushes.
@@ -236,7 +253,7 @@ class AntiEntropyTest {
     AntiEntropyOptions slow = quiet().withRates(rate, rate).withTimeouts(60_000, 100);
     Node a = node("a", "r1", slow);
     Node b = node("b", "r1", slow);
-    for (int i = 0; i < 20_000; i++) {
+    for (int i = 0; i < 40_000; i++) {
       b.replica.put(key(i), counter("b", i + 1));
     }
 
@@ -245,9 +262,9 @@ class AntiEntropyTest {
     long ms = net.nowMs() - t0;
     ExchangeReport r = a.reports.getFirst();
 
-    assertThat(a.replica.records).hasSize(20_000);
+    assertThat(a.replica.records).hasSize(40_000);
     // A bucket holds one second's worth, and the answers to the requests in flight when it ran
-    // dry (at most 4 of 4,096 records of 40 bytes) are charged as debt; beyond that, every byte
+    // dry (at most 4 of 4,096 records of 44 bytes) are charged as debt; beyond that, every byte
     // waits for the rate.
     long bytes = r.bytes();
     long slack = rate + 4 * 4_096 * 48;

@@ -13,6 +13,8 @@ import io.geodatastore.wire.VersionVectorCodec;
 import io.geodatastore.wire.WireFormatException;
 import io.geodatastore.wire.proto.KeysReply;
 import io.geodatastore.wire.proto.KeysRequest;
+import io.geodatastore.wire.proto.LeafRecords;
+import io.geodatastore.wire.proto.LeafRecordsRequest;
 import io.geodatastore.wire.proto.LeavesReply;
 import io.geodatastore.wire.proto.LeavesRequest;
 import io.geodatastore.wire.proto.PeerEnvelope;
@@ -83,6 +85,22 @@ final class AntiEntropyMessageCodec {
                   .addAllLeaves(r.leaves())
                   .setKeysMax(r.keysMax()));
       case AntiEntropyMessage.KeysReply r -> b.setKeysReply(keysReply(r));
+      case AntiEntropyMessage.LeafRecordsRequest r ->
+          b.setLeafRecordsRequest(
+              LeafRecordsRequest.newBuilder()
+                  .setFrom(r.from().value())
+                  .setReplyTo(r.replyTo().toString())
+                  .setRequestId(r.requestId())
+                  .addAllLeaves(r.leaves())
+                  .setKeysMax(r.keysMax()));
+      case AntiEntropyMessage.LeafRecords r ->
+          b.setLeafRecords(
+              LeafRecords.newBuilder()
+                  .setFrom(r.from().value())
+                  .setRequestId(r.requestId())
+                  .addAllRecords(RecordMessageCodec.toProto(r.records()))
+                  .setLeavesRead(r.leavesRead())
+                  .setCovers(ByteString.copyFrom(VersionVectorCodec.encode(r.covers()))));
     }
   }
 
@@ -183,6 +201,28 @@ final class AntiEntropyMessageCodec {
     }
     return new AntiEntropyMessage.KeysReply(
         NodeId.of(r.getFrom()), r.getRequestId(), keys, r.getLeavesRead());
+  }
+
+  static AntiEntropyMessage decodeLeafRecordsRequest(LeafRecordsRequest r)
+      throws PeerCodec.PeerFormatException {
+    return new AntiEntropyMessage.LeafRecordsRequest(
+        NodeId.of(r.getFrom()),
+        NodeAddress.parse(r.getReplyTo()),
+        r.getRequestId(),
+        numbers("leaves", r.getLeavesList(), AntiEntropyMessage.LEAVES_MAX),
+        r.getKeysMax());
+  }
+
+  static AntiEntropyMessage decodeLeafRecords(LeafRecords r) throws PeerCodec.PeerFormatException {
+    if (r.getLeavesRead() > AntiEntropyMessage.LEAVES_MAX) {
+      throw new PeerCodec.PeerFormatException("leaves_read " + r.getLeavesRead(), null);
+    }
+    return new AntiEntropyMessage.LeafRecords(
+        NodeId.of(r.getFrom()),
+        r.getRequestId(),
+        RecordMessageCodec.records(r.getRecordsList(), AntiEntropyMessage.KEYS_REPLY_MAX),
+        r.getLeavesRead(),
+        RecordMessageCodec.covers(r.getCovers()));
   }
 
   // ---- parts ----

@@ -222,6 +222,9 @@ public final class PeerCodec {
             case LEAVES_REPLY -> AntiEntropyMessageCodec.decodeLeavesReply(env.getLeavesReply());
             case KEYS_REQUEST -> AntiEntropyMessageCodec.decodeKeysRequest(env.getKeysRequest());
             case KEYS_REPLY -> AntiEntropyMessageCodec.decodeKeysReply(env.getKeysReply());
+            case LEAF_RECORDS_REQUEST ->
+                AntiEntropyMessageCodec.decodeLeafRecordsRequest(env.getLeafRecordsRequest());
+            case LEAF_RECORDS -> AntiEntropyMessageCodec.decodeLeafRecords(env.getLeafRecords());
             case BODY_NOT_SET -> throw new IllegalArgumentException("the envelope has no body");
           };
       return new Decoded(sender, region, m);

@@ -121,7 +121,7 @@ final class RecordMessageCodec {
         .build();
   }
 
-  private static List<io.geodatastore.wire.proto.KeyedRecord> toProto(List<KeyedRecord> rs) {
+  static List<io.geodatastore.wire.proto.KeyedRecord> toProto(List<KeyedRecord> rs) {
     List<io.geodatastore.wire.proto.KeyedRecord> out = new ArrayList<>(rs.size());
     for (KeyedRecord r : rs) {
       out.add(
@@ -167,7 +167,13 @@ final class RecordMessageCodec {
 
   private static List<KeyedRecord> records(List<io.geodatastore.wire.proto.KeyedRecord> rs)
       throws PeerCodec.PeerFormatException {
-    if (rs.size() > RecordMessage.KEYS_MAX) {
+    return records(rs, RecordMessage.KEYS_MAX);
+  }
+
+  /** Decodes records (checksummed: a damaged one is a format error), at most {@code max}. */
+  static List<KeyedRecord> records(List<io.geodatastore.wire.proto.KeyedRecord> rs, int max)
+      throws PeerCodec.PeerFormatException {
+    if (rs.size() > max) {
       throw new PeerCodec.PeerFormatException("a message of " + rs.size() + " records", null);
     }
     List<KeyedRecord> out = new ArrayList<>(rs.size());
@@ -182,7 +188,7 @@ final class RecordMessageCodec {
     return out;
   }
 
-  private static VersionVector covers(ByteString b) throws PeerCodec.PeerFormatException {
+  static VersionVector covers(ByteString b) throws PeerCodec.PeerFormatException {
     try {
       return VersionVectorCodec.decodeVersionVector(b.toByteArray());
     } catch (WireFormatException e) {

@@ -265,7 +265,19 @@ class PeerCodecTest {
                     new KeyHash(c, Merkle.leaf(c), 1L),
                     new KeyHash(s, Merkle.leaf(s), Long.MIN_VALUE),
                     new KeyHash(g, Merkle.leaf(g), -1L)),
-                2));
+                2),
+            new AntiEntropyMessage.LeafRecordsRequest(A, replyTo, 4, List.of(1, 2, 3), 4096),
+            new AntiEntropyMessage.LeafRecords(
+                A,
+                4,
+                List.of(
+                    new KeyedRecord(
+                        c,
+                        KeyRecord.live(
+                            GCounter.of(
+                                VersionVector.of(new ReplicaId("us-east-1.0a0b0c0d"), 3))))),
+                1,
+                applied));
     for (ClusterMessage m : ms) {
       assertThat(roundTrip(m)).isEqualTo(m);
     }
