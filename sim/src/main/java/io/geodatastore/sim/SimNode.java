@@ -162,7 +162,12 @@ public final class SimNode {
     switch (msg) {
       case MembershipMessage m -> membership.receive(m);
       case ReplicationMessage r -> replication.onMessage(r);
-      case RecordMessage r -> records.onMessage(r);
+      case RecordMessage r -> {
+        if (r instanceof RecordMessage.FetchRecords || r instanceof RecordMessage.PushRecords) {
+          antiEntropy.peerActive(r.from()); // a peer's exchange with this node
+        }
+        records.onMessage(r);
+      }
       case AntiEntropyMessage a -> antiEntropy.onMessage(a);
     }
   }

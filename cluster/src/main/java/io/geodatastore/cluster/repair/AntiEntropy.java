@@ -45,6 +45,14 @@ import java.util.function.ToLongFunction;
  * <p><b>Serving.</b> Answers peers' tree requests from the local replica: the top at once (the tree
  * is in memory), key pages off the logical thread.
  *
+ * <p><b>One exchange per pair of nodes.</b> Two exchanges between the same two nodes would ship the
+ * same differences twice (a node that starts on an empty data directory pulls everything, while
+ * every peer whose stream skipped over the trimmed log would push everything). So no exchange is
+ * started with a peer that is running one with this node (it asked for trees, keys or records
+ * within the last {@link #peerQuietMs} ms), and a catch-up waits {@link #catchUpDelayMs} ms, giving
+ * the peer's own start-up sync time to begin; a catch-up that then finds equal trees costs one
+ * round trip.
+ *
  * <p><b>Bounded.</b> One exchange per peer at a time and at most {@code exchangesMax} at once; the
  * continuous and triggered exchanges share one byte rate and jobs another; at most {@link
  * #SERVING_MAX} key pages are read for peers at once (more requests are dropped: their askers try
@@ -116,7 +124,8 @@ public final class AntiEntropy {
   private final ToLongFunction<KeyedRecord> recordBytes;
   private final Map<NodeId, Peer> peers = new TreeMap<>();
   private final Map<NodeId, Exchange> running = new TreeMap<>();
-  private final TreeSet<NodeId> catchUp = new TreeSet<>();
+  private final TreeMap<NodeId, Long> catchUp = new TreeMap<>();
+  private final Map<NodeId, Long> peerActivityMs = new TreeMap<>();
   private final LinkedHashMap<String, SyncJob> jobs = new LinkedHashMap<>();
   private final List<CompletionListener> completionListeners = new ArrayList<>();
   private final List<Consumer<ExchangeReport>> reportListeners = new ArrayList<>();
@@ -241,6 +250,7 @@ public final class AntiEntropy {
     if (s == MemberState.LEFT) {
       peers.remove(id);
       catchUp.remove(id);
+      peerActivityMs.remove(id);
       return;
     }
     Peer p = peers.computeIfAbsent(id, Peer::new);
@@ -249,11 +259,37 @@ public final class AntiEntropy {
     p.alive = s == MemberState.ALIVE;
   }
 
-  /** Replication fell behind the log's retention for {@code peer}: exchange with it soon. */
+  /**
+   * Replication fell behind the log's retention for {@code peer}: exchange with it soon (after
+   * {@link #catchUpDelayMs}, and once it is not exchanging with this node itself).
+   */
   public void catchUp(NodeId peer) {
     if (!peer.equals(self)) {
-      catchUp.add(peer);
+      catchUp.putIfAbsent(peer, env.nowMs() + catchUpDelayMs());
     }
+  }
+
+  /**
+   * A peer asked this node for trees, keys or records: it is running an exchange with this node
+   * (the node also calls this for the record exchange's requests, which it dispatches).
+   */
+  public void peerActive(NodeId peer) {
+    peerActivityMs.put(peer, env.nowMs());
+  }
+
+  /** How long after a peer's last request this node still counts it as exchanging with it. */
+  long peerQuietMs() {
+    return 2 * options.urgentCheckMs();
+  }
+
+  /** How long a catch-up waits before its first attempt. */
+  long catchUpDelayMs() {
+    return 5 * options.urgentCheckMs();
+  }
+
+  private boolean busyWithUs(Peer p) {
+    Long last = peerActivityMs.get(p.id);
+    return last != null && env.nowMs() - last < peerQuietMs();
   }
 
   public void onExchangeCompleted(CompletionListener l) {
@@ -308,9 +344,14 @@ public final class AntiEntropy {
             });
       }
     }
-    for (NodeId id : List.copyOf(catchUp)) {
+    for (Map.Entry<NodeId, Long> due : List.copyOf(catchUp.entrySet())) {
+      NodeId id = due.getKey();
       Peer p = peers.get(id);
-      if (p != null && p.alive && !running.containsKey(id)) {
+      if (due.getValue() <= env.nowMs()
+          && p != null
+          && p.alive
+          && !running.containsKey(id)
+          && !busyWithUs(p)) {
         if (running.size() >= options.exchangesMax()) {
           break;
         }
@@ -338,11 +379,17 @@ public final class AntiEntropy {
         : ExchangeReport.Scope.CROSS_REGION;
   }
 
-  /** A random alive peer that matches and has no exchange running, or null. */
+  /**
+   * A random alive peer that matches, with no exchange running with this node either way, or null.
+   */
   private Peer pick(java.util.function.Predicate<Peer> match) {
     List<Peer> candidates = new ArrayList<>();
     for (Peer p : peers.values()) {
-      if (p.alive && p.address != null && !running.containsKey(p.id) && match.test(p)) {
+      if (p.alive
+          && p.address != null
+          && !running.containsKey(p.id)
+          && !busyWithUs(p)
+          && match.test(p)) {
         candidates.add(p);
       }
     }
@@ -505,8 +552,8 @@ public final class AntiEntropy {
         job.skipped(id);
         continue;
       }
-      if (running.containsKey(id)) {
-        continue; // a round with it is running: the job's turn comes after it
+      if (running.containsKey(id) || busyWithUs(p)) {
+        continue; // an exchange with it is running: the job's turn comes after it
       }
       it.remove();
       exchangeForJob(job, p);
@@ -555,10 +602,22 @@ public final class AntiEntropy {
       return;
     }
     switch (m) {
-      case AntiEntropyMessage.TreeRequest r -> serveTree(r);
-      case AntiEntropyMessage.LeavesRequest r -> serveLeaves(r);
-      case AntiEntropyMessage.KeysRequest r -> serveKeys(r);
-      case AntiEntropyMessage.LeafRecordsRequest r -> serveLeafRecords(r);
+      case AntiEntropyMessage.TreeRequest r -> {
+        peerActive(r.from());
+        serveTree(r);
+      }
+      case AntiEntropyMessage.LeavesRequest r -> {
+        peerActive(r.from());
+        serveLeaves(r);
+      }
+      case AntiEntropyMessage.KeysRequest r -> {
+        peerActive(r.from());
+        serveKeys(r);
+      }
+      case AntiEntropyMessage.LeafRecordsRequest r -> {
+        peerActive(r.from());
+        serveLeafRecords(r);
+      }
       case AntiEntropyMessage.TreeReply r -> requests.answered(r);
       case AntiEntropyMessage.LeavesReply r -> requests.answered(r);
       case AntiEntropyMessage.KeysReply r -> requests.answered(r);

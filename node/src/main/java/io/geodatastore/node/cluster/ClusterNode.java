@@ -254,7 +254,12 @@ public final class ClusterNode implements AutoCloseable {
     switch (m) {
       case MembershipMessage mm -> membership.receive(mm);
       case ReplicationMessage rm -> replication.onMessage(rm);
-      case RecordMessage rm -> records.onMessage(rm);
+      case RecordMessage rm -> {
+        if (rm instanceof RecordMessage.FetchRecords || rm instanceof RecordMessage.PushRecords) {
+          antiEntropy.peerActive(rm.from()); // a peer's exchange with this node
+        }
+        records.onMessage(rm);
+      }
       case AntiEntropyMessage am -> antiEntropy.onMessage(am);
     }
   }
