@@ -52,14 +52,17 @@ import java.util.stream.Stream;
  *
  * Both logs are trimmed before the nodes start, as in a cluster whose replicas had acknowledged
  * everything: nothing reaches the other side but by anti-entropy. Jobs run at the default job rate
- * ({@value #JOB_RATE_MIB} MiB/s).
+ * (64 MiB/s; {@code -Dae.jobRateMiB=16} for the continuous rate a starting node's sync uses).
+ * Without {@code --quick}, the same runs on 100,000 keys go first, unmeasured, so that the measured
+ * ones run compiled code.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.AntiEntropyBench OUT_DIR
  * [--quick]}.
  */
 public final class AntiEntropyBench {
 
-  static final long JOB_RATE_MIB = 64;
+  /** The job rate: the node's default, or {@code -Dae.jobRateMiB=N}. */
+  static final long JOB_RATE_MIB = Long.getLong("ae.jobRateMiB", 64);
 
   private AntiEntropyBench() {}
 
@@ -81,36 +84,13 @@ public final class AntiEntropyBench {
     List<Result> results = new ArrayList<>();
     long fullStateBytes;
     try {
-      RocksStore a = RocksStore.open(config(tmp.resolve("a"), "bench-a"));
-      long t0 = System.nanoTime();
-      load(a, 0, n, 0);
-      System.out.printf("loaded %,d keys in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
-      fullStateBytes = fullState(a, n);
-      System.out.printf("full state: %,d bytes%n", fullStateBytes);
-      a.checkpoint(tmp.resolve("cp"));
-      RocksStore b =
-          RocksStore.openFromCheckpoint(tmp.resolve("cp"), config(tmp.resolve("b"), "bench-b"));
-      int differing = n / 100;
-      load(a, 0, differing / 2, 1); // the first half differ by a write on a
-      load(b, differing / 2, differing, 1); // the second by one on b
-      trim(a);
-      trim(b);
-      if (Arrays.equals(a.merkleBranches(), b.merkleBranches())) {
-        throw new IllegalStateException("the replicas do not differ");
+      if (!quick) {
+        // The same runs on a tenth of the keys first, discarded: the measured ones then run
+        // compiled code, as a node that has been up for a while does.
+        System.out.println("warm-up on 100,000 keys:");
+        scenario(tmp.resolve("warm-up"), 100_000, new ArrayList<>());
       }
-
-      try (Pair p = Pair.start(a, b)) {
-        results.add(p.sync("repair: 1% of keys differ", n, differing));
-        check(a, b);
-      }
-      RocksStore c = RocksStore.open(config(tmp.resolve("c"), "bench-c"));
-      try (Pair p = Pair.start(c, a)) {
-        results.add(p.sync("full sync of an empty replica", n, n));
-        check(a, c);
-      }
-      a.close();
-      b.close();
-      c.close();
+      fullStateBytes = scenario(tmp.resolve("measured"), n, results);
     } finally {
       deleteRecursively(tmp);
     }
@@ -118,6 +98,40 @@ public final class AntiEntropyBench {
     Files.createDirectories(out);
     Files.writeString(out.resolve("anti-entropy.md"), md, StandardCharsets.UTF_8);
     System.out.println(md);
+  }
+
+  /** Both runs on {@code n} keys under {@code tmp}; returns the full state's bytes. */
+  static long scenario(Path tmp, int n, List<Result> results) throws Exception {
+    RocksStore a = RocksStore.open(config(tmp.resolve("a"), "bench-a"));
+    long t0 = System.nanoTime();
+    load(a, 0, n, 0);
+    System.out.printf("loaded %,d keys in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+    long fullStateBytes = fullState(a, n);
+    System.out.printf("full state: %,d bytes%n", fullStateBytes);
+    a.checkpoint(tmp.resolve("cp"));
+    RocksStore b =
+        RocksStore.openFromCheckpoint(tmp.resolve("cp"), config(tmp.resolve("b"), "bench-b"));
+    int differing = n / 100;
+    load(a, 0, differing / 2, 1); // the first half differ by a write on a
+    load(b, differing / 2, differing, 1); // the second by one on b
+    trim(a);
+    trim(b);
+    if (Arrays.equals(a.merkleBranches(), b.merkleBranches())) {
+      throw new IllegalStateException("the replicas do not differ");
+    }
+    try (Pair p = Pair.start(a, b)) {
+      results.add(p.sync("repair: 1% of keys differ", n, differing));
+      check(a, b);
+    }
+    RocksStore c = RocksStore.open(config(tmp.resolve("c"), "bench-c"));
+    try (Pair p = Pair.start(c, a)) {
+      results.add(p.sync("full sync of an empty replica", n, n));
+      check(a, c);
+    }
+    a.close();
+    b.close();
+    c.close();
+    return fullStateBytes;
   }
 
   static StoreConfig config(Path dir, String node) {
@@ -307,7 +321,8 @@ public final class AntiEntropyBench {
             Locale.ROOT,
             "- two nodes' cluster runtimes in one process (RocksDB stores, durability os, gRPC on"
                 + " loopback), one full-sync job timed from its start to its end (every difference"
-                + " merged and durable on both sides); job rate %d MiB/s%s%n",
+                + " merged and durable on both sides), after a warm-up on 100,000 keys; job rate"
+                + " %d MiB/s%s%n",
             JOB_RATE_MIB,
             quick ? "; quick: 100,000 keys (indicative only)" : ""));
     sb.append(

@@ -71,7 +71,7 @@ public record AntiEntropyOptions(
         5_000,
         20_000,
         4,
-        4_096,
+        16_384,
         1_000,
         true,
         4,

@@ -45,12 +45,13 @@ import java.util.function.ToLongFunction;
  *       may hash as the healthy one did).
  * </ol>
  *
- * <p>Pipelined and bounded: at most {@code requestsInFlightMax} requests outstanding, work
- * downstream (pushes, fetches) preferred to work upstream (pages, leaves), and upstream work paused
- * while enough keys are queued, so memory stays bounded whatever the size of the difference. All
- * traffic is charged to a {@link TokenBucket}; no request goes out while it is in debt. A request
- * without an answer is sent again up to {@link AntiEntropyOptions#ATTEMPTS} times; then the
- * exchange fails (the next round starts afresh). Runs on the logical thread; not thread-safe.
+ * <p>Pipelined and bounded: at most {@code requestsInFlightMax} requests outstanding; the leaf sums
+ * of differing branches asked first (while at most {@link #OPEN_LEAVES_MAX} leaves wait for their
+ * keys), then work downstream (pushes, fetches) preferred to key pages, which pause while enough
+ * keys are queued, so memory stays bounded whatever the size of the difference. All traffic is
+ * charged to a {@link TokenBucket}; no request goes out while it is in debt. A request without an
+ * answer is sent again up to {@link AntiEntropyOptions#ATTEMPTS} times; then the exchange fails
+ * (the next round starts afresh). Runs on the logical thread; not thread-safe.
  */
 final class Exchange {
 
@@ -282,6 +283,15 @@ final class Exchange {
       if (!treeAsked) {
         treeAsked = true;
         askTree(0);
+      } else if (!branchQueue.isEmpty() && open.size() < OPEN_LEAVES_MAX) {
+        // First: leaf sums are small (2 KiB a branch) and knowing which leaves differ early lets
+        // the key pages go out in large batches.
+        List<Integer> branches = new ArrayList<>();
+        while (!branchQueue.isEmpty() && branches.size() < BRANCHES_PER_REQUEST) {
+          branches.add(branchQueue.poll());
+        }
+        Collections.sort(branches);
+        askLeaves(branches, 0);
       } else if (!pushReady.isEmpty()) {
         push(pushReady.poll(), 0);
       } else if (!fetchQueue.isEmpty() && merges < MERGES_MAX) {
@@ -290,13 +300,6 @@ final class Exchange {
         pull(takeLeaves(pullLeafQueue), 0);
       } else if (!remoteLeafQueue.isEmpty() && !backlogFull()) {
         askKeys(takeLeaves(remoteLeafQueue), 0);
-      } else if (!branchQueue.isEmpty() && open.size() < OPEN_LEAVES_MAX && !backlogFull()) {
-        List<Integer> branches = new ArrayList<>();
-        while (!branchQueue.isEmpty() && branches.size() < BRANCHES_PER_REQUEST) {
-          branches.add(branchQueue.poll());
-        }
-        Collections.sort(branches);
-        askLeaves(branches, 0);
       } else {
         return;
       }
