@@ -244,6 +244,7 @@ public final class NodeMetrics implements AutoCloseable {
     // appeared is registered by this very scrape; the periodic snapshot if the cluster is busy.
     List<ClusterNode.PeerLag> peers;
     try {
+      c.refreshAntiEntropyTotals().get(2, java.util.concurrent.TimeUnit.SECONDS);
       peers = c.lag().get(2, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException
         | java.util.concurrent.TimeoutException

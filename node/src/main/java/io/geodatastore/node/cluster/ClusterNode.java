@@ -359,6 +359,15 @@ public final class ClusterNode implements AutoCloseable {
     return antiEntropyTotals;
   }
 
+  /** Refreshes the totals from the logical thread (a metrics scrape does, before it reads them). */
+  public CompletableFuture<AntiEntropy.Totals> refreshAntiEntropyTotals() {
+    return env.call(
+        () -> {
+          antiEntropyTotals = antiEntropy.totals();
+          return antiEntropyTotals;
+        });
+  }
+
   /** Replication figures per peer, fresh. */
   public CompletableFuture<List<PeerLag>> lag() {
     return env.call(this::computeLag);
