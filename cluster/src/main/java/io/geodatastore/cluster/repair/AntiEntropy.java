@@ -69,13 +69,19 @@ public final class AntiEntropy {
   /** The most bytes of records in one answer of whole leaves' records (about: whole leaves). */
   static final long LEAF_RECORDS_BYTES_MAX = 4L << 20;
 
-  /** Told when an exchange completed: every difference with the peer was shipped both ways. */
+  /**
+   * Told when an exchange completed: every difference with the peer was shipped both ways (meant
+   * for {@code Replication.antiEntropyCompleted}, which clears the holes {@code skipTo} left).
+   */
   @FunctionalInterface
   public interface CompletionListener {
     /**
      * @param peer the peer
-     * @param peerApplied what the peer's records reflected at least when the comparison started
-     *     (its applied vector): this replica now holds all of it
+     * @param peerApplied the peer's {@link LocalReplica#appliedVector} as it answered the tree
+     *     request: this replica now holds everything the peer's records reflected then. Where the
+     *     peer's own stream of an origin skipped a trimmed range, that vector counts the skipped
+     *     entries too (they are a hole there as well), so a consumer clearing holes must not trust
+     *     it beyond what the peer itself holds without holes.
      */
     void completed(NodeId peer, Map<ReplicaId, Long> peerApplied);
   }
