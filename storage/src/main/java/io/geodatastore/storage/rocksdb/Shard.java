@@ -123,7 +123,7 @@ final class Shard implements Runnable {
   final class Batch {
     final WriteBatch writes = new WriteBatch();
     final Map<KeyRef, Slot> pending = new HashMap<>();
-    final MerkleTree.Deltas leafDeltas = new MerkleTree.Deltas();
+    final MerkleTree.BatchChanges treeChanges = new MerkleTree.BatchChanges();
     final List<Long> sequences = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
     HlcTimestamp lastTime;
@@ -146,7 +146,8 @@ final class Shard implements Runnable {
 
     /**
      * One of the two places a record changes (with {@link #delete}): the record, and in the same
-     * batch the anti-entropy tree's index entry and leaf, so that no crash can part them.
+     * batch (added at its end) the anti-entropy tree's index entry and leaf, so that no crash can
+     * part them.
      */
     private void putEncoded(Slot before, KeyRecord record, byte[] value) throws RocksDBException {
       byte[] name = before.key().nameBytes();
@@ -158,7 +159,7 @@ final class Shard implements Runnable {
       }
       writes.put(store.cf(record.type()), name, value);
       long hash = Merkle.keyHash(before.key(), value);
-      store.merkle().change(writes, before.key(), before.merkleHash(), hash, leafDeltas);
+      treeChanges.changed(before.key(), before.merkleHash(), hash);
       Slot after = new Slot(before.key(), record, value.length, null, List.of(), hash);
       pending.put(before.key(), after);
       store.statsChanged(before, after);
@@ -173,7 +174,7 @@ final class Shard implements Runnable {
       for (CrdtType stray : before.strayTypes()) {
         writes.delete(store.cf(stray), name);
       }
-      store.merkle().change(writes, before.key(), before.merkleHash(), 0, leafDeltas);
+      treeChanges.changed(before.key(), before.merkleHash(), 0);
       Slot after = Slot.absent(before.key());
       pending.put(before.key(), after);
       store.statsChanged(before, after);
@@ -250,10 +251,11 @@ final class Shard implements Runnable {
           t.fail(e);
         }
       }
+      store.merkle().addTo(b.writes, b.treeChanges);
       if (b.writes.count() > 0) {
         store.metaPut(b, index);
         store.db().write(store.writeOptions(), b.writes);
-        store.merkle().applied(b.leafDeltas);
+        store.merkle().applied(b.treeChanges);
       }
       b.pending.forEach(
           (k, s) -> {
