@@ -70,6 +70,7 @@ public final class MemoryReplica implements LocalReplica {
   private final List<String> skipped = new ArrayList<>();
   private final Map<NodeId, Long> peerAcks = new TreeMap<>();
   private final DependencyTracker dependencies;
+  private Runnable mergeObserver = () -> {};
   private long lastSequence;
   private long trimmedThrough;
   private Hlc hlc;
@@ -206,6 +207,7 @@ public final class MemoryReplica implements LocalReplica {
           for (LogEntry e : batch) {
             mergeOne(e);
           }
+          mergeObserver.run();
           done.accept(true);
         });
   }
@@ -323,6 +325,11 @@ public final class MemoryReplica implements LocalReplica {
   }
 
   // ---- inspection, for the simulator's checks ----
+
+  /** Runs {@code observer} after every merge, once the merged records are in place. */
+  public void observeMerges(Runnable observer) {
+    this.mergeObserver = observer;
+  }
 
   /** Every record, by key. */
   public SortedMap<KeyRef, KeyRecord> records() {
