@@ -66,7 +66,6 @@ public final class MemoryReplica implements LocalReplica {
   private final Map<Long, Long> entryBytes = new TreeMap<>();
   private final Map<ReplicaId, Long> applied = new TreeMap<>();
   private final Map<ReplicaId, Long> merged = new TreeMap<>();
-  private final Map<ReplicaId, Long> handed = new TreeMap<>();
   private final List<String> skipped = new ArrayList<>();
   private final Map<NodeId, Long> peerAcks = new TreeMap<>();
   private final DependencyTracker dependencies;
@@ -197,7 +196,6 @@ public final class MemoryReplica implements LocalReplica {
   public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
     List<LogEntry> batch = List.copyOf(entries);
     if (!batch.isEmpty()) {
-      handed.merge(batch.getFirst().id().replica(), batch.getLast().id().counter(), Math::max);
       // Visible before it can be applied: a write that could see its effect depends on it.
       dependencies.raise(batch.getLast().id().replica(), batch.getLast().id().counter());
     }
@@ -238,15 +236,10 @@ public final class MemoryReplica implements LocalReplica {
     return v;
   }
 
+  /** What merges and merged records made visible, with the applied watermarks. */
   @Override
   public VersionVector coverage() {
-    VersionVector v = appliedVector();
-    for (Map.Entry<ReplicaId, Long> e : handed.entrySet()) {
-      if (!e.getKey().equals(id)) {
-        v = v.with(e.getKey(), Math.max(v.get(e.getKey()), e.getValue()));
-      }
-    }
-    return v;
+    return appliedVector().merge(dependencies.visible());
   }
 
   @Override
@@ -267,12 +260,8 @@ public final class MemoryReplica implements LocalReplica {
 
   @Override
   public void mergeRecords(List<KeyedRecord> incoming, VersionVector covers, IntConsumer done) {
-    covers.forEach(
-        (origin, seq) -> {
-          if (!origin.equals(id)) {
-            handed.merge(origin, seq, Math::max);
-          }
-        });
+    // Before the merge: every later write here depends on what the records may show.
+    dependencies.note(covers);
     List<KeyedRecord> batch = List.copyOf(incoming);
     env.schedule(
         mergeDelayMs,
