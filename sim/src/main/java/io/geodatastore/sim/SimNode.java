@@ -50,6 +50,7 @@ public final class SimNode {
   private RecordExchange records;
   private boolean up;
   private long catchUpsBeforeRestarts;
+  private long heldBeforeRestarts;
   private int starts;
 
   SimNode(
@@ -117,6 +118,7 @@ public final class SimNode {
     }
     net.crash(address);
     catchUpsBeforeRestarts += replication.catchUpsNeeded();
+    heldBeforeRestarts += replication.entriesHeldForDeps();
     membership.stop();
     replication.stop();
     records.stop();
@@ -190,6 +192,11 @@ public final class SimNode {
   /** How many times this node's streams marked a peer or itself for catch-up, over all starts. */
   public long catchUpsNeeded() {
     return catchUpsBeforeRestarts + (up ? replication.catchUpsNeeded() : 0);
+  }
+
+  /** Entries this node's streams held for their dependencies, over all starts. */
+  public long entriesHeldForDeps() {
+    return heldBeforeRestarts + (up ? replication.entriesHeldForDeps() : 0);
   }
 
   public int starts() {
