@@ -6,8 +6,9 @@ package io.geodatastore.cluster;
  * without {@code default}).
  *
  * <p>Each subsystem owns one sealed sub-interface with its messages as nested records: {@link
- * MembershipMessage} now; replication and anti-entropy add theirs to {@code permits}. (Java
- * requires the permitted types of a sealed type in the unnamed module to share its package, which
- * is why the sub-interfaces live here rather than beside their state machines.)
+ * MembershipMessage}, {@link ReplicationMessage}, {@link RecordMessage}. (Java requires the
+ * permitted types of a sealed type in the unnamed module to share its package, which is why the
+ * sub-interfaces live here rather than beside their state machines.)
  */
-public sealed interface ClusterMessage permits MembershipMessage, ReplicationMessage {}
+public sealed interface ClusterMessage
+    permits MembershipMessage, ReplicationMessage, RecordMessage {}

@@ -110,11 +110,11 @@ public final class GeodsNode implements AutoCloseable {
               store,
               wallClockMs,
               faults,
-              (entry, merged) -> {
+              (key, type, merged) -> {
                 long now = wallClockMs.getAsLong();
                 for (Conflict c : merged.conflicts()) {
-                  metrics.conflict(entry.type(), c);
-                  conflicts.add(entry.key(), entry.type(), c, now);
+                  metrics.conflict(type, c);
+                  conflicts.add(key, type, c, now);
                 }
               },
               forwarder::apply);

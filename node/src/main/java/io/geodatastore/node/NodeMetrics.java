@@ -134,8 +134,9 @@ public final class NodeMetrics implements AutoCloseable {
 
   /**
    * Binds the cluster's figures: replication lag per peer (and {@code peer="all"}, the largest),
-   * deltas, messages and bytes per peer, members by state, the vector clock's size. Peers are
-   * registered as they appear ({@link #refreshPeers}, called before every scrape).
+   * deltas, messages and bytes per peer, entries held for their dependencies (causal delivery),
+   * members by state, the vector clock's size. Peers are registered as they appear ({@link
+   * #refreshPeers}, called before every scrape).
    */
   public void bindCluster(ClusterNode cluster) {
     this.cluster = cluster;
@@ -171,6 +172,11 @@ public final class NodeMetrics implements AutoCloseable {
         .description("Deltas (log entries) received and merged")
         .tag("peer", "all")
         .tag("region", "all")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.replication.deps.waits", cluster, c -> c.entriesHeldForDeps())
+        .description(
+            "Replicated entries held until the entries of other origins they depend on were merged")
         .register(registry);
   }
 

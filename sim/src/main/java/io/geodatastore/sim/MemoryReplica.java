@@ -9,9 +9,11 @@ import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.DependencyTracker;
 import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.LogEntryCodec;
 import io.geodatastore.storage.ReadResult;
@@ -25,6 +27,7 @@ import java.util.NavigableMap;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * An in-memory replica <b>for the simulator only</b>: never a store for a real node (it keeps
@@ -40,6 +43,11 @@ import java.util.function.Consumer;
  * merge becomes durable {@code mergeDelayMs} after it is asked for, all at once with its completion
  * callback; a crash before that loses it (the callback never runs, exactly as a lost write batch),
  * so the watermark never runs ahead of the records.
+ *
+ * <p><b>Dependencies.</b> As the RocksDB store does, the replica keeps a {@link DependencyTracker}:
+ * an entry handed to {@link #merge} is visible from that call on, and every logged write carries
+ * what became visible since the previous one. What the previous entries carried is process state: a
+ * restart ({@link #attach}) forgets it, so the first entry after it carries the whole vector.
  *
  * <p>Besides the watermark that replication persists, the replica keeps what it actually merged per
  * origin ({@link #merged}): the two differ only when replication skipped a trimmed range ({@code
@@ -60,6 +68,8 @@ public final class MemoryReplica implements LocalReplica {
   private final Map<ReplicaId, Long> merged = new TreeMap<>();
   private final List<String> skipped = new ArrayList<>();
   private final Map<NodeId, Long> peerAcks = new TreeMap<>();
+  private final DependencyTracker dependencies;
+  private Runnable mergeObserver = () -> {};
   private long lastSequence;
   private long trimmedThrough;
   private Hlc hlc;
@@ -89,6 +99,7 @@ public final class MemoryReplica implements LocalReplica {
     this.hlcMaxOffsetMs = hlcMaxOffsetMs;
     this.mergeDelayMs = mergeDelayMs;
     this.hlc = Hlc.create(hlcMaxOffsetMs);
+    this.dependencies = new DependencyTracker(id, VersionVector.EMPTY);
   }
 
   /** Binds the replica to the Env of the node process that runs now (again after a restart). */
@@ -96,6 +107,7 @@ public final class MemoryReplica implements LocalReplica {
     this.env = processEnv;
     // The HLC high-water mark is persisted, as the RocksDB store keeps it in its meta column.
     this.hlc = Hlc.resume(hlcMaxOffsetMs, hlc.timestamp());
+    dependencies.forgetCarried();
   }
 
   // ---- client operations ----
@@ -112,7 +124,10 @@ public final class MemoryReplica implements LocalReplica {
 
   private WriteResult commit(KeyRef key, KeyOps.Plan plan) {
     long seq = lastSequence + 1;
-    KeyOps.Committed c = plan.commit(plan.logs() ? new Dot(id, seq) : null);
+    KeyOps.Committed c =
+        plan.logs()
+            ? plan.commit(new Dot(id, seq), dependencies.carry())
+            : plan.commit(null, VersionVector.EMPTY);
     if (plan.logs()) {
       lastSequence = seq;
       log.put(seq, c.entry());
@@ -180,12 +195,17 @@ public final class MemoryReplica implements LocalReplica {
   @Override
   public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
     List<LogEntry> batch = List.copyOf(entries);
+    if (!batch.isEmpty()) {
+      // Visible before it can be applied: a write that could see its effect depends on it.
+      dependencies.raise(batch.getLast().id().replica(), batch.getLast().id().counter());
+    }
     env.schedule(
         mergeDelayMs,
         () -> {
           for (LogEntry e : batch) {
             mergeOne(e);
           }
+          mergeObserver.run();
           done.accept(true);
         });
   }
@@ -205,6 +225,60 @@ public final class MemoryReplica implements LocalReplica {
       throw new IllegalStateException(
           id + " merged " + e.id() + " of " + origin + " after only " + have + ": a gap");
     }
+  }
+
+  @Override
+  public VersionVector appliedVector() {
+    VersionVector v = VersionVector.of(id, lastSequence);
+    for (Map.Entry<ReplicaId, Long> e : applied.entrySet()) {
+      v = v.with(e.getKey(), e.getValue());
+    }
+    return v;
+  }
+
+  /** What merges and merged records made visible, with the applied watermarks. */
+  @Override
+  public VersionVector coverage() {
+    return appliedVector().merge(dependencies.visible());
+  }
+
+  @Override
+  public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
+    List<KeyedRecord> found = new ArrayList<>();
+    List<KeyRef> absent = new ArrayList<>();
+    for (KeyRef k : keys) {
+      KeyRecord r = records.get(k);
+      if (r == null) {
+        absent.add(k);
+      } else {
+        found.add(new KeyedRecord(k, r));
+      }
+    }
+    RecordRead read = new RecordRead(found, absent, List.of());
+    env.schedule(0, () -> done.accept(read));
+  }
+
+  @Override
+  public void mergeRecords(List<KeyedRecord> incoming, VersionVector covers, IntConsumer done) {
+    // Before the merge: every later write here depends on what the records may show.
+    dependencies.note(covers);
+    List<KeyedRecord> batch = List.copyOf(incoming);
+    env.schedule(
+        mergeDelayMs,
+        () -> {
+          int changed = 0;
+          for (KeyedRecord r : batch) {
+            KeyOps.MergePlan plan =
+                KeyOps.merge(records.get(r.key()), r.record(), VersionVector.EMPTY, false, clock);
+            if (plan.record() != null) {
+              records.put(r.key(), plan.record());
+            }
+            if (plan.result().changed()) {
+              changed++;
+            }
+          }
+          done.accept(changed);
+        });
   }
 
   @Override
@@ -240,6 +314,11 @@ public final class MemoryReplica implements LocalReplica {
   }
 
   // ---- inspection, for the simulator's checks ----
+
+  /** Runs {@code observer} after every merge, once the merged records are in place. */
+  public void observeMerges(Runnable observer) {
+    this.mergeObserver = observer;
+  }
 
   /** Every record, by key. */
   public SortedMap<KeyRef, KeyRecord> records() {

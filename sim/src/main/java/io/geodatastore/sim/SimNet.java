@@ -5,6 +5,7 @@ import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.Env;
 import io.geodatastore.cluster.MembershipMessage;
 import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
 import java.util.HashMap;
 import java.util.List;
@@ -250,6 +251,10 @@ public final class SimNet {
       case ReplicationMessage.BatchAck a -> 37L * a.origin().hashCode() + a.appliedThrough();
       case ReplicationMessage.StreamProbe p -> 41L * p.origin().hashCode();
       case MembershipMessage m -> m.toString().hashCode();
+      case RecordMessage.FetchRecords f -> 43L * f.requestId() + f.keys().size();
+      case RecordMessage.Records r -> 47L * r.requestId() + r.found().size();
+      case RecordMessage.PushRecords p -> 53L * p.requestId() + p.records().size();
+      case RecordMessage.PushAck a -> 59L * a.requestId() + a.changed();
     };
   }
 

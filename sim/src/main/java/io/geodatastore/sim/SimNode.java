@@ -7,14 +7,17 @@ import io.geodatastore.cluster.MemberState;
 import io.geodatastore.cluster.MembershipMessage;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.WriteResult;
 import java.util.List;
 
@@ -26,6 +29,11 @@ import java.util.List;
  * node does.
  */
 public final class SimNode {
+
+  /** As the node's: the most bytes of records in one answer to a fetch. */
+  static final long RECORD_REPLY_BYTES_MAX = 4L << 20;
+
+  static final int RECORD_REQUESTS_PENDING_MAX = 4096;
 
   private final int index;
   private final NodeId id;
@@ -39,8 +47,10 @@ public final class SimNode {
   private final ReplicationOptions replicationOptions;
   private Membership membership;
   private Replication replication;
+  private RecordExchange records;
   private boolean up;
   private long catchUpsBeforeRestarts;
+  private long heldBeforeRestarts;
   private int starts;
 
   SimNode(
@@ -86,6 +96,15 @@ public final class SimNode {
             new ReplicationFeed(r));
     replication = r;
     membership = m;
+    records =
+        new RecordExchange(
+            env,
+            id,
+            address,
+            replica,
+            RECORD_REPLY_BYTES_MAX,
+            RECORD_REQUESTS_PENDING_MAX,
+            kr -> RecordCodec.encode(kr.record()).length);
     up = true;
     starts++;
     r.start();
@@ -99,8 +118,10 @@ public final class SimNode {
     }
     net.crash(address);
     catchUpsBeforeRestarts += replication.catchUpsNeeded();
+    heldBeforeRestarts += replication.entriesHeldForDeps();
     membership.stop();
     replication.stop();
+    records.stop();
     up = false;
   }
 
@@ -108,6 +129,7 @@ public final class SimNode {
     switch (msg) {
       case MembershipMessage m -> membership.receive(m);
       case ReplicationMessage r -> replication.onMessage(r);
+      case RecordMessage r -> records.onMessage(r);
     }
   }
 
@@ -158,6 +180,11 @@ public final class SimNode {
   }
 
   /** The running replication (the last one, when down). */
+  /** Fetching and pushing full records (valid while the node is up). */
+  public RecordExchange records() {
+    return records;
+  }
+
   public Replication replication() {
     return replication;
   }
@@ -165,6 +192,11 @@ public final class SimNode {
   /** How many times this node's streams marked a peer or itself for catch-up, over all starts. */
   public long catchUpsNeeded() {
     return catchUpsBeforeRestarts + (up ? replication.catchUpsNeeded() : 0);
+  }
+
+  /** Entries this node's streams held for their dependencies, over all starts. */
+  public long entriesHeldForDeps() {
+    return heldBeforeRestarts + (up ? replication.entriesHeldForDeps() : 0);
   }
 
   public int starts() {

@@ -23,7 +23,10 @@ import java.util.TreeMap;
  * One seeded run of a whole cluster: start it, issue a random workload over all seven types at
  * random up nodes while faults come and go (region partitions, crashes and restarts, loss bursts,
  * with background loss, duplication and reordering and skewed clocks throughout), then heal
- * everything, run to quiescence and check the {@link Invariants}.
+ * everything, run to quiescence and check the {@link Invariants}. Throughout the run, after every
+ * merge at every replica, the {@link CausalityCheck} checks that no replica shows a chain write
+ * without the chain writes its writer had seen (chain writes: a share of the workload that reads a
+ * few G-Set keys at a node and adds a unique element to one of them).
  *
  * <p>Everything random comes from the seed, so {@link #run} of the same options gives the same
  * trace hash, and a failing seed replays exactly.
@@ -39,6 +42,8 @@ public final class Simulation {
    * @param operations client operations in the workload
    * @param workloadMs simulated time the workload (and its faults) is spread over
    * @param keysPerType keys of each of the seven types
+   * @param chainKeys G-Set keys of the chain writes
+   * @param chainPercent the share of the operations that are chain writes, in percent
    * @param faults whether partitions, crashes and loss bursts are injected
    * @param loss background loss probability of every message
    * @param duplication background duplication probability
@@ -55,6 +60,8 @@ public final class Simulation {
       int operations,
       long workloadMs,
       int keysPerType,
+      int chainKeys,
+      int chainPercent,
       boolean faults,
       double loss,
       double duplication,
@@ -73,6 +80,8 @@ public final class Simulation {
           150,
           6_000,
           2,
+          3,
+          25,
           true,
           0.01,
           0.02,
@@ -91,6 +100,8 @@ public final class Simulation {
           operations,
           workloadMs,
           keysPerType,
+          chainKeys,
+          chainPercent,
           faults,
           loss,
           duplication,
@@ -99,6 +110,27 @@ public final class Simulation {
           hlcMaxOffsetMs,
           quiescenceMaxMs,
           replication);
+    }
+
+    /** These options with other delta-stream options. */
+    public Options withReplication(ReplicationOptions r) {
+      return new Options(
+          seed,
+          regions,
+          nodesPerRegion,
+          operations,
+          workloadMs,
+          keysPerType,
+          chainKeys,
+          chainPercent,
+          faults,
+          loss,
+          duplication,
+          reordering,
+          clockSkewMaxMs,
+          hlcMaxOffsetMs,
+          quiescenceMaxMs,
+          r);
     }
   }
 
@@ -124,6 +156,7 @@ public final class Simulation {
   private final SimCluster cluster;
   private final SimNet net;
   private final History history = new History();
+  private final CausalityCheck causality;
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
   private int crashes;
@@ -143,6 +176,14 @@ public final class Simulation {
             MembershipOptions.defaults(),
             options.replication());
     this.net = cluster.net();
+    List<KeyRef> chain = new ArrayList<>();
+    for (int i = 0; i < options.chainKeys(); i++) {
+      chain.add(KeyRef.of(CrdtType.G_SET.family(), "chain-" + i));
+    }
+    this.causality = new CausalityCheck(chain, cluster.nodes());
+    for (SimNode n : cluster.nodes()) {
+      n.replica().observeMerges(() -> causality.check(n, net.nowMs()));
+    }
   }
 
   /** Runs one simulation and checks it. */
@@ -181,7 +222,10 @@ public final class Simulation {
                     && Invariants.logsTrimmed(cluster.nodes()).isEmpty(),
             100,
             options.quiescenceMaxMs());
-    List<String> violations = new ArrayList<>();
+    for (SimNode n : cluster.nodes()) {
+      causality.check(n, net.nowMs());
+    }
+    List<String> violations = new ArrayList<>(causality.violations());
     if (!quiet) {
       violations.add(
           "no quiescence within "
@@ -196,16 +240,19 @@ public final class Simulation {
     violations.addAll(Invariants.history(history, cluster.node(0).replica().records()));
     String summary =
         String.format(
-            "seed %d: %d ops, %d crashes, %d partitions, %d loss bursts; %d delivered, %d dropped,"
-                + " %d duplicated; quiet %d ms after healing at t=%d ms",
+            "seed %d: %d ops (%d chain writes), %d crashes, %d partitions, %d loss bursts; %d"
+                + " delivered, %d dropped, %d duplicated; %d entries held for dependencies; quiet"
+                + " %d ms after healing at t=%d ms",
             options.seed(),
             history.size(),
+            causality.writes(),
             crashes,
             partitions,
             lossBursts,
             net.delivered(),
             net.dropped(),
             net.duplicated(),
+            cluster.nodes().stream().mapToLong(SimNode::entriesHeldForDeps).sum(),
             net.nowMs() - healedAtMs,
             healedAtMs);
     return new Report(options.seed(), net.traceHash(), List.copyOf(violations), summary);
@@ -264,6 +311,10 @@ public final class Simulation {
   private void operation(int number) {
     List<SimNode> up = cluster.nodes().stream().filter(SimNode::isUp).toList();
     SimNode node = up.get(random.nextInt(up.size()));
+    if (random.nextInt(100) < options.chainPercent()) {
+      chainWrite(node, number);
+      return;
+    }
     CrdtType type = TYPES[random.nextInt(TYPES.length)];
     KeyRef key =
         KeyRef.of(type.family(), type.apiName() + "-" + random.nextInt(options.keysPerType()));
@@ -284,6 +335,33 @@ public final class Simulation {
             op,
             result,
             acknowledged,
+            epochAfter(node, key),
+            seen);
+    history.add(h);
+    net.trace(h.toString());
+  }
+
+  /** Reads every chain key at {@code node}, then adds a unique element to one of them. */
+  private void chainWrite(SimNode node, int number) {
+    KeyRef key = causality.keys().get(random.nextInt(causality.keys().size()));
+    String element = "c" + number;
+    causality.writing(node, key, element, net.nowMs());
+    long[] seen = cluster.seenAt(node.index());
+    Operation op = new Operation.Create(CrdtType.G_SET, new Operation.Add(List.of(element)));
+    WriteResult result = node.write(key, op);
+    if (!(result instanceof WriteResult.Written)) {
+      throw new IllegalStateException("chain write " + op + " on " + key + " failed: " + result);
+    }
+    History.Op h =
+        new History.Op(
+            number,
+            net.nowMs(),
+            node.index(),
+            node.replica().replicaId(),
+            key,
+            op,
+            result,
+            true,
             epochAfter(node, key),
             seen);
     history.add(h);

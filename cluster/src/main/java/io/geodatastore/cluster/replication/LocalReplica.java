@@ -2,9 +2,14 @@ package io.geodatastore.cluster.replication;
 
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * The replication layer's view of this node's store. The node implements it over the RocksDB store
@@ -51,4 +56,48 @@ public interface LocalReplica {
 
   /** Persists the peers' acknowledgements, before a trim that relies on them. */
   void recordPeerAcks(Map<NodeId, Long> acks);
+
+  /**
+   * What the local records reflect at least: this replica's last durable sequence, and for every
+   * other origin its applied watermark. A read served now shows every entry this vector names.
+   */
+  VersionVector appliedVector();
+
+  /**
+   * What the local records may reflect at most: this replica's last sequence (allocated, durable or
+   * not yet), and for every other origin the highest sequence handed to a merge (durable or not
+   * yet) or covered by merged full records. A read served now shows nothing beyond it. It survives
+   * a restart, and every write made here depends on it ({@code Store.visible}, causal delivery).
+   */
+  VersionVector coverage();
+
+  /**
+   * Reads the full records of {@code keys}, off the logical thread when the store is slow, and
+   * calls {@code done} on the logical thread.
+   */
+  void readRecords(List<KeyRef> keys, Consumer<RecordRead> done);
+
+  /**
+   * The records read for some keys: every key asked for is in exactly one list.
+   *
+   * @param found keys with a record (tombstones included)
+   * @param absent keys without one
+   * @param unreadable keys whose stored record is corrupt (quarantined)
+   */
+  record RecordRead(List<KeyedRecord> found, List<KeyRef> absent, List<KeyRef> unreadable) {
+    public RecordRead {
+      found = List.copyOf(found);
+      absent = List.copyOf(absent);
+      unreadable = List.copyOf(unreadable);
+    }
+  }
+
+  /**
+   * Merges full records of another replica (anti-entropy, read repair; a record replaces a
+   * quarantined one), after noting that they reflect at most {@code covers} (the sender's {@link
+   * #coverage()} taken after it read them: every later write here depends on it), and calls {@code
+   * done} on the logical thread with how many changed the local state once all are durable, or with
+   * -1 when the store failed.
+   */
+  void mergeRecords(List<KeyedRecord> records, VersionVector covers, IntConsumer done);
 }

@@ -6,15 +6,17 @@ import io.geodatastore.cluster.MemberState;
 import io.geodatastore.cluster.MembershipMessage;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
+import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.cluster.replication.WriteLevel;
 import io.geodatastore.storage.LogEntry;
-import io.geodatastore.storage.MergeResult;
+import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.Store;
 import io.geodatastore.wire.proto.ForwardReply;
 import io.geodatastore.wire.proto.ForwardRequest;
@@ -27,7 +29,6 @@ import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -45,6 +46,12 @@ public final class ClusterNode implements AutoCloseable {
 
   /** How often the snapshots behind the metrics are refreshed. */
   static final long SNAPSHOT_INTERVAL_MS = 500;
+
+  /** The most bytes of records one answer to a fetch carries (well under the transport's limit). */
+  static final long RECORD_REPLY_BYTES_MAX = 4L << 20;
+
+  /** The most record requests of this node that wait for an answer at once. */
+  static final int RECORD_REQUESTS_PENDING_MAX = 4096;
 
   /**
    * What the cluster needs to start.
@@ -85,17 +92,19 @@ public final class ClusterNode implements AutoCloseable {
   private final NodeAddress advertise;
   private final Membership membership;
   private final Replication replication;
+  private final RecordExchange records;
   private volatile List<MemberInfo> viewSnapshot = List.of();
   private volatile List<PeerLag> lagSnapshot = List.of();
   private volatile long deltasSent;
   private volatile long deltasReceived;
+  private volatile long entriesHeldForDeps;
 
   private ClusterNode(
       Settings s,
       Store store,
       LongSupplier wallClockMs,
       Faults faults,
-      BiConsumer<LogEntry, MergeResult> onMerged,
+      MergeListener onMerged,
       Function<ForwardRequest, CompletableFuture<ForwardReply>> forwardHandler) {
     this.settings = s;
     this.env = new NodeEnv(s.self().value(), wallClockMs);
@@ -115,6 +124,15 @@ public final class ClusterNode implements AutoCloseable {
             s.advertiseHost(), s.advertisePort() == 0 ? transport.port() : s.advertisePort());
     env.sender((to, msg) -> transport.send(to, msg, env.random()));
     this.replication = new Replication(env, s.self(), s.region(), replica, s.replication());
+    this.records =
+        new RecordExchange(
+            env,
+            s.self(),
+            advertise,
+            replica,
+            RECORD_REPLY_BYTES_MAX,
+            RECORD_REQUESTS_PENDING_MAX,
+            r -> RecordCodec.encode(r.record()).length + (long) r.key().nameBytes().length);
     this.membership =
         new Membership(
             env,
@@ -133,7 +151,7 @@ public final class ClusterNode implements AutoCloseable {
       Store store,
       LongSupplier wallClockMs,
       Faults faults,
-      BiConsumer<LogEntry, MergeResult> onMerged,
+      MergeListener onMerged,
       Function<ForwardRequest, CompletableFuture<ForwardReply>> forwardHandler) {
     ClusterNode c = new ClusterNode(s, store, wallClockMs, faults, onMerged, forwardHandler);
     c.env
@@ -161,10 +179,16 @@ public final class ClusterNode implements AutoCloseable {
     return env;
   }
 
+  /** Fetching and pushing full records; used on the env's logical thread only. */
+  public RecordExchange records() {
+    return records;
+  }
+
   private void dispatch(ClusterMessage m) {
     switch (m) {
       case MembershipMessage mm -> membership.receive(mm);
       case ReplicationMessage rm -> replication.onMessage(rm);
+      case RecordMessage rm -> records.onMessage(rm);
     }
   }
 
@@ -276,6 +300,11 @@ public final class ClusterNode implements AutoCloseable {
     return deltasReceived;
   }
 
+  /** Replicated entries held until the entries they depend on were merged. */
+  public long entriesHeldForDeps() {
+    return entriesHeldForDeps;
+  }
+
   public Optional<MemberInfo> member(String nodeId) {
     return viewSnapshot.stream().filter(m -> m.nodeId().value().equals(nodeId)).findFirst();
   }
@@ -314,6 +343,7 @@ public final class ClusterNode implements AutoCloseable {
     lagSnapshot = computeLag();
     deltasSent = replication.deltasSent();
     deltasReceived = replication.deltasReceived();
+    entriesHeldForDeps = replication.entriesHeldForDeps();
   }
 
   private void refreshPeriodically() {
@@ -361,6 +391,7 @@ public final class ClusterNode implements AutoCloseable {
               () -> {
                 membership.stop();
                 replication.stop();
+                records.stop();
                 return null;
               })
           .get(2, TimeUnit.SECONDS);
@@ -368,6 +399,7 @@ public final class ClusterNode implements AutoCloseable {
       log.debug("stopping the cluster state machines: {}", e.toString());
     }
     transport.close();
+    replica.close();
     env.close();
   }
 }

@@ -7,6 +7,7 @@ import io.geodatastore.cluster.MemberUpdate;
 import io.geodatastore.cluster.MembershipMessage;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.ReplicaId;
@@ -111,6 +112,7 @@ public final class PeerCodec {
       case ReplicationMessage.StreamProbe p ->
           b.setStreamProbe(
               StreamProbe.newBuilder().setFrom(p.from().value()).setOrigin(p.origin().value()));
+      case RecordMessage r -> RecordMessageCodec.encode(r, b);
     }
     return b.build();
   }
@@ -207,6 +209,10 @@ public final class PeerCodec {
               yield new ReplicationMessage.StreamProbe(
                   NodeId.of(p.getFrom()), new ReplicaId(p.getOrigin()));
             }
+            case FETCH_RECORDS -> RecordMessageCodec.decodeFetch(env.getFetchRecords());
+            case RECORDS -> RecordMessageCodec.decodeRecords(env.getRecords());
+            case PUSH_RECORDS -> RecordMessageCodec.decodePush(env.getPushRecords());
+            case PUSH_ACK -> RecordMessageCodec.decodeAck(env.getPushAck());
             case BODY_NOT_SET -> throw new IllegalArgumentException("the envelope has no body");
           };
       return new Decoded(sender, region, m);

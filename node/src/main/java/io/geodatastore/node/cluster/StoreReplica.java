@@ -3,35 +3,53 @@ package io.geodatastore.node.cluster;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.replication.LocalReplica;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.storage.CorruptRecordException;
+import io.geodatastore.storage.KeyRecord;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.MergeResult;
 import io.geodatastore.storage.Store;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Replication's view of the node's store: the log, trimming and applied marks go straight to the
  * store (called on the node's logical thread); merges go to the store's shards and their completion
- * is posted back onto the logical thread.
+ * is posted back onto the logical thread; reads of full records run on a reader thread of their
+ * own, so that a large anti-entropy fetch never holds the logical thread.
  */
-final class StoreReplica implements LocalReplica {
+final class StoreReplica implements LocalReplica, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(StoreReplica.class);
 
   private final Store store;
   private final NodeEnv env;
-  private final BiConsumer<LogEntry, MergeResult> onMerged;
+  private final MergeListener onMerged;
   private final Set<ReplicaId> origins = ConcurrentHashMap.newKeySet();
 
-  StoreReplica(Store store, NodeEnv env, BiConsumer<LogEntry, MergeResult> onMerged) {
+  private final ExecutorService reader =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "geods-record-reader");
+            t.setDaemon(true);
+            return t;
+          });
+
+  StoreReplica(Store store, NodeEnv env, MergeListener onMerged) {
     this.store = store;
     this.env = env;
     this.onMerged = onMerged;
@@ -65,7 +83,8 @@ final class StoreReplica implements LocalReplica {
   @Override
   public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
     if (!entries.isEmpty()) {
-      origins.add(entries.getFirst().id().replica());
+      ReplicaId origin = entries.getFirst().id().replica();
+      origins.add(origin);
     }
     CompletableFuture<?>[] fs = new CompletableFuture<?>[entries.size()];
     for (int i = 0; i < entries.size(); i++) {
@@ -76,7 +95,7 @@ final class StoreReplica implements LocalReplica {
       } catch (RuntimeException ex) {
         f = CompletableFuture.failedFuture(ex);
       }
-      fs[i] = f.thenAccept(r -> onMerged.accept(e, r));
+      fs[i] = f.thenAccept(r -> onMerged.merged(e.key(), e.type(), r));
     }
     CompletableFuture.allOf(fs)
         .whenComplete(
@@ -114,6 +133,106 @@ final class StoreReplica implements LocalReplica {
     Map<String, Long> byName = new TreeMap<>();
     acks.forEach((peer, seq) -> byName.put(peer.value(), seq));
     store.recordPeerAcks(byName);
+  }
+
+  @Override
+  public VersionVector appliedVector() {
+    VersionVector v = VersionVector.of(store.replicaId(), store.lastSequence());
+    for (ReplicaId o : origins) {
+      if (!o.equals(store.replicaId())) {
+        v = v.with(o, store.applied(o));
+      }
+    }
+    return v;
+  }
+
+  /**
+   * The store's visible vector (raised before every merge reaches a shard and by the coverage of
+   * merged records, persisted across restarts; its own origin at the last allocated sequence), with
+   * the applied watermarks (a skip moves one past entries never merged).
+   */
+  @Override
+  public VersionVector coverage() {
+    return store.visible().merge(appliedVector());
+  }
+
+  @Override
+  public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
+    List<KeyRef> asked = List.copyOf(keys);
+    try {
+      reader.execute(() -> env.post(() -> done.accept(read(asked))));
+    } catch (RejectedExecutionException e) {
+      log.debug("record read refused: the node is stopping");
+    }
+  }
+
+  private RecordRead read(List<KeyRef> keys) {
+    List<KeyedRecord> found = new ArrayList<>();
+    List<KeyRef> absent = new ArrayList<>();
+    List<KeyRef> unreadable = new ArrayList<>();
+    for (KeyRef k : keys) {
+      try {
+        KeyRecord r = store.readRecord(k);
+        if (r == null) {
+          absent.add(k);
+        } else {
+          found.add(new KeyedRecord(k, r));
+        }
+      } catch (CorruptRecordException e) {
+        unreadable.add(k);
+      }
+    }
+    return new RecordRead(found, absent, unreadable);
+  }
+
+  @Override
+  public void mergeRecords(List<KeyedRecord> records, VersionVector covers, IntConsumer done) {
+    covers.forEach(
+        (origin, seq) -> {
+          if (!origin.equals(store.replicaId())) {
+            origins.add(origin);
+          }
+        });
+    // Before the merges: every later write here depends on what the records may show.
+    store.noteVisible(covers);
+    List<CompletableFuture<MergeResult>> fs = new ArrayList<>(records.size());
+    for (KeyedRecord r : records) {
+      try {
+        fs.add(
+            store
+                .mergeRecord(r.key(), r.record())
+                .thenApply(
+                    m -> {
+                      onMerged.merged(r.key(), r.record().type(), m);
+                      return m;
+                    }));
+      } catch (RuntimeException ex) {
+        fs.add(CompletableFuture.failedFuture(ex));
+      }
+    }
+    CompletableFuture.allOf(fs.toArray(CompletableFuture<?>[]::new))
+        .whenComplete(
+            (v, t) -> {
+              if (t != null) {
+                log.warn("merging {} full records failed: {}", records.size(), t.toString());
+                env.post(() -> done.accept(-1));
+                return;
+              }
+              int changed = 0;
+              for (CompletableFuture<MergeResult> f : fs) {
+                if (f.join().changed()) {
+                  changed++;
+                }
+              }
+              int n = changed;
+              env.post(() -> done.accept(n));
+            });
+  }
+
+  /** Stops the reader thread; reads still queued are dropped (their callers time out). */
+  @Override
+  public void close() {
+    reader.shutdownNow();
   }
 
   /** Entries of this node's version vector: itself plus every origin it merged from. */

@@ -9,12 +9,21 @@ import io.geodatastore.cluster.MemberUpdate;
 import io.geodatastore.cluster.MembershipMessage;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.core.causal.Dot;
+import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.crdt.GCounter;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.Durability;
+import io.geodatastore.storage.Epoch;
+import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.rocksdb.RocksStore;
@@ -153,5 +162,69 @@ class PeerCodecTest {
     assertThatThrownBy(() -> PeerCodec.decode(badEntry))
         .isInstanceOf(PeerCodec.PeerFormatException.class)
         .hasMessageContaining("corrupt");
+  }
+
+  @Test
+  void recordMessagesRoundTripAndADamagedRecordIsAFormatError() throws Exception {
+    KeyRef x = KeyRef.of(Family.COUNTERS, "x");
+    KeyRef s = KeyRef.of(Family.SETS, "naïve set");
+    KeyRecord counter =
+        KeyRecord.live(GCounter.of(VersionVector.of(new ReplicaId("us-east-1.0a0b0c0d"), 7)));
+    KeyRecord tomb =
+        KeyRecord.tombstone(
+            CrdtType.OR_SET,
+            new Epoch(new HlcTimestamp(1_700_000_000_000L, 2), new ReplicaId("eu-west-1.01020304")),
+            new Dot(new ReplicaId("eu-west-1.01020304"), 5));
+    VersionVector covers =
+        VersionVector.of(new ReplicaId("us-east-1.0a0b0c0d"), 9)
+            .with(new ReplicaId("eu-west-1.01020304"), 5);
+    NodeAddress replyTo = new NodeAddress("10.0.0.1", 9081);
+    List<ClusterMessage> ms =
+        List.of(
+            new RecordMessage.FetchRecords(A, replyTo, 3, List.of(x, s)),
+            new RecordMessage.Records(
+                A,
+                3,
+                List.of(new KeyedRecord(x, counter), new KeyedRecord(s, tomb)),
+                List.of(KeyRef.of(Family.REGISTERS, "gone")),
+                List.of(x),
+                List.of(s),
+                covers),
+            new RecordMessage.PushRecords(
+                A, replyTo, 4, List.of(new KeyedRecord(x, counter)), covers),
+            new RecordMessage.PushAck(A, 4, true, 1));
+    for (ClusterMessage m : ms) {
+      assertThat(roundTrip(m)).isEqualTo(m);
+    }
+
+    PeerEnvelope push = PeerCodec.encode(A, "us-east", ms.get(2));
+    byte[] record = push.getPushRecords().getRecords(0).getRecord().toByteArray();
+    record[record.length - 1] ^= 1;
+    PeerEnvelope damaged =
+        push.toBuilder()
+            .setPushRecords(
+                push.getPushRecords().toBuilder()
+                    .setRecords(
+                        0,
+                        push.getPushRecords().getRecords(0).toBuilder()
+                            .setRecord(com.google.protobuf.ByteString.copyFrom(record))))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(damaged))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("corrupt");
+    PeerEnvelope badFamily =
+        push.toBuilder()
+            .setPushRecords(
+                push.getPushRecords().toBuilder()
+                    .setRecords(
+                        0,
+                        push.getPushRecords().getRecords(0).toBuilder()
+                            .setKey(
+                                push.getPushRecords().getRecords(0).getKey().toBuilder()
+                                    .setFamily("maps"))))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(badFamily))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("unknown family");
   }
 }

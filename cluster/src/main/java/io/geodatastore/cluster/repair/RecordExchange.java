@@ -1,0 +1,222 @@
+package io.geodatastore.cluster.repair;
+
+import io.geodatastore.cluster.Cancellable;
+import io.geodatastore.cluster.Env;
+import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.NodeId;
+import io.geodatastore.cluster.RecordMessage;
+import io.geodatastore.cluster.replication.LocalReplica;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.KeyedRecord;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
+
+/**
+ * Fetching and pushing full records between replicas, the one mechanism under anti-entropy and
+ * under reads that merge several replicas. A state machine on the node's logical thread: it answers
+ * peers' {@link RecordMessage.FetchRecords} and {@link RecordMessage.PushRecords} from the local
+ * replica, and matches the answers to this node's own requests by id, each with a deadline after
+ * which the caller hears "no answer" (the network may lose any message; nothing is retried here —
+ * callers decide).
+ *
+ * <p>Bounded: a request names at most {@link RecordMessage#KEYS_MAX} keys; an answer carries at
+ * most {@code replyBytesMax} of records (measured by {@code recordBytes}) and defers the rest; at
+ * most {@code pendingMax} of this node's requests wait at once (more are answered "no answer" at
+ * once).
+ */
+public final class RecordExchange {
+
+  private final Env env;
+  private final NodeId self;
+  private final NodeAddress selfAddress;
+  private final LocalReplica local;
+  private final long replyBytesMax;
+  private final int pendingMax;
+  private final ToLongFunction<KeyedRecord> recordBytes;
+  private final Map<Long, Pending<?>> pending = new HashMap<>();
+  private long nextRequestId = 1;
+  private long recordsServed;
+  private long recordsMerged;
+  private boolean stopped;
+
+  /**
+   * @param recordBytes the size a record takes in an answer (its encoded size, or an estimate)
+   */
+  public RecordExchange(
+      Env env,
+      NodeId self,
+      NodeAddress selfAddress,
+      LocalReplica local,
+      long replyBytesMax,
+      int pendingMax,
+      ToLongFunction<KeyedRecord> recordBytes) {
+    this.env = env;
+    this.self = self;
+    this.selfAddress = selfAddress;
+    this.local = local;
+    this.replyBytesMax = replyBytesMax;
+    this.pendingMax = pendingMax;
+    this.recordBytes = recordBytes;
+  }
+
+  /**
+   * Asks {@code to} for the records of {@code keys}; {@code done} gets its answer, or empty after
+   * {@code timeoutMs} without one.
+   */
+  public void fetch(
+      NodeAddress to,
+      List<KeyRef> keys,
+      long timeoutMs,
+      Consumer<Optional<RecordMessage.Records>> done) {
+    long id = register(RecordMessage.Records.class, timeoutMs, done);
+    if (id > 0) {
+      env.send(to, new RecordMessage.FetchRecords(self, selfAddress, id, keys));
+    }
+  }
+
+  /**
+   * Sends {@code records} to {@code to} to merge; {@code done} gets its acknowledgement, or empty
+   * after {@code timeoutMs} without one.
+   */
+  public void push(
+      NodeAddress to,
+      List<KeyedRecord> records,
+      long timeoutMs,
+      Consumer<Optional<RecordMessage.PushAck>> done) {
+    long id = register(RecordMessage.PushAck.class, timeoutMs, done);
+    if (id > 0) {
+      env.send(to, new RecordMessage.PushRecords(self, selfAddress, id, records, local.coverage()));
+    }
+  }
+
+  private <T extends RecordMessage> long register(
+      Class<T> answer, long timeoutMs, Consumer<Optional<T>> done) {
+    if (stopped || pending.size() >= pendingMax) {
+      env.schedule(0, () -> done.accept(Optional.empty()));
+      return 0;
+    }
+    long id = nextRequestId++;
+    Pending<T> p = new Pending<>(answer, done);
+    pending.put(id, p);
+    p.timer =
+        env.schedule(
+            timeoutMs,
+            () -> {
+              if (pending.remove(id) != null) {
+                p.done.accept(Optional.empty());
+              }
+            });
+    return id;
+  }
+
+  /** Delivers a record message. */
+  public void onMessage(RecordMessage m) {
+    switch (m) {
+      case RecordMessage.FetchRecords f -> serveFetch(f);
+      case RecordMessage.PushRecords p -> servePush(p);
+      case RecordMessage.Records r -> answered(r);
+      case RecordMessage.PushAck a -> answered(a);
+    }
+  }
+
+  private void serveFetch(RecordMessage.FetchRecords f) {
+    if (stopped) {
+      return;
+    }
+    local.readRecords(
+        f.keys(),
+        read -> {
+          List<KeyedRecord> found = new ArrayList<>();
+          List<KeyRef> deferred = new ArrayList<>();
+          long bytes = 0;
+          for (KeyedRecord r : read.found()) {
+            long size = recordBytes.applyAsLong(r);
+            if (!found.isEmpty() && bytes + size > replyBytesMax) {
+              deferred.add(r.key());
+            } else {
+              found.add(r);
+              bytes += size;
+            }
+          }
+          recordsServed += found.size();
+          // Taken after the read: everything the records show is below it.
+          env.send(
+              f.replyTo(),
+              new RecordMessage.Records(
+                  self,
+                  f.requestId(),
+                  found,
+                  read.absent(),
+                  read.unreadable(),
+                  deferred,
+                  local.coverage()));
+        });
+  }
+
+  private void servePush(RecordMessage.PushRecords p) {
+    if (stopped) {
+      return;
+    }
+    local.mergeRecords(
+        p.records(),
+        p.covers(),
+        changed -> {
+          if (changed > 0) {
+            recordsMerged += changed;
+          }
+          env.send(
+              p.replyTo(),
+              new RecordMessage.PushAck(self, p.requestId(), changed >= 0, Math.max(0, changed)));
+        });
+  }
+
+  private void answered(RecordMessage m) {
+    Pending<?> p = pending.get(m.requestId());
+    if (p != null && p.answer.isInstance(m)) {
+      pending.remove(m.requestId());
+      p.timer.cancel();
+      p.complete(m);
+    }
+  }
+
+  /** Stops serving; every request still waiting hears "no answer". */
+  public void stop() {
+    stopped = true;
+    List<Pending<?>> waiting = List.copyOf(pending.values());
+    pending.clear();
+    for (Pending<?> p : waiting) {
+      p.timer.cancel();
+      p.done.accept(Optional.empty());
+    }
+  }
+
+  /** Records this node sent in answers to fetches. */
+  public long recordsServed() {
+    return recordsServed;
+  }
+
+  /** Records pushed by peers that changed this node's state. */
+  public long recordsMerged() {
+    return recordsMerged;
+  }
+
+  private static final class Pending<T extends RecordMessage> {
+    final Class<T> answer;
+    final Consumer<Optional<T>> done;
+    Cancellable timer;
+
+    Pending(Class<T> answer, Consumer<Optional<T>> done) {
+      this.answer = answer;
+      this.done = done;
+    }
+
+    void complete(RecordMessage m) {
+      done.accept(Optional.of(answer.cast(m)));
+    }
+  }
+}
