@@ -107,6 +107,26 @@ public interface Store extends AutoCloseable {
   /** Drops what is causally stable under {@code horizon} (per-origin sequence numbers). */
   GcResult gc(VersionVector horizon);
 
+  // ---- the anti-entropy tree (Merkle), kept current by every write ----
+
+  /** The sums of the anti-entropy tree's branches ({@link Merkle#BRANCHES} of them), current. */
+  long[] merkleBranches();
+
+  /** The sums of the leaves of {@code branch} ({@link Merkle#LEAVES_PER_BRANCH} of them). */
+  long[] merkleLeaves(int branch);
+
+  /**
+   * Keys of leaves {@code fromLeaf} (inclusive) to {@code toLeaf} (exclusive) with the hash the
+   * tree holds for each, ordered by leaf then key; whole leaves only, stopping after the leaf in
+   * which {@code maxKeys} is reached. Quarantined keys are included with the hash the tree holds.
+   */
+  MerklePage merkleKeys(int fromLeaf, int toLeaf, int maxKeys);
+
+  /**
+   * Recomputes every leaf from the key index, fixes those that were wrong, and returns how many.
+   */
+  int verifyMerkle();
+
   /** Writes a consistent snapshot of the running store to {@code dir} (which must not exist). */
   void checkpoint(Path dir);
 

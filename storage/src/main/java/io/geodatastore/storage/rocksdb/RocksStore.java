@@ -17,6 +17,8 @@ import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.LogEntryCodec;
 import io.geodatastore.storage.MergeResult;
+import io.geodatastore.storage.Merkle;
+import io.geodatastore.storage.MerklePage;
 import io.geodatastore.storage.Payload;
 import io.geodatastore.storage.QuarantinedKey;
 import io.geodatastore.storage.ReadResult;
@@ -39,9 +41,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -51,12 +56,14 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
+import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,12 +71,39 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link Store} on RocksDB: one column family per CRDT type (keyed by key name), plus {@code
  * meta} (identity, format version, sequence, clock and visible high-water marks), {@code replog}
- * (this and other origins' delta entries, see {@link LogEntryCodec}), {@code conflicts}, and {@code
- * merkle} (reserved for anti-entropy's tree leaves, written in the same batches).
+ * (this and other origins' delta entries, see {@link LogEntryCodec}), {@code conflicts}, and the
+ * anti-entropy tree ({@link Merkle}, kept by {@link MerkleTree}) in {@code merkle} and {@code
+ * merkle_keys}.
  *
  * <p>Writes go through {@link Shard}s; reads go to RocksDB directly and see every acknowledged
  * write. A value that fails its checksum or decode quarantines its key: logged once, counted,
  * listed by {@link #quarantined()}, refused for writes, and repaired by the next full-state merge.
+ *
+ * <p>The tree's column families, format 1 (meta key {@code merkle_format}, a 4-byte big-endian int,
+ * present once the tree is complete):
+ *
+ * <pre>
+ * merkle       key    2 bytes  leaf index (0 to 65,535), big-endian: leaves sort in order
+ *              value  8 bytes  the leaf's sum (mod 2^64) of its keys' hashes, little-endian (the
+ *                              layout of RocksDB's UInt64AddOperator, this family's merge
+ *                              operator; every write adds its operand newHash - oldHash)
+ * merkle_keys  key    2 bytes  the key's leaf ({@link Merkle#leaf}), big-endian
+ *                     1 byte   its family's ordinal (counters 0, sets 1, registers 2)
+ *                     rest     its name, UTF-8
+ *              value  8 bytes  the key's hash ({@link Merkle#keyHash} of its stored bytes),
+ *                              little-endian; the term its leaf holds for it
+ * </pre>
+ *
+ * Both change in the batch that changes the record, so after any crash a leaf is the sum of its
+ * {@code merkle_keys} entries and each entry hashes its key's stored record. A quarantined key
+ * keeps the entry it had: its damaged bytes were never a term of its leaf. A directory without the
+ * marker (written before the tree existed, or whose rebuild was interrupted) has its tree rebuilt
+ * in the background at open, while writes go on.
+ *
+ * <p>Any program that opens this database must give {@code merkle} its add operator: without it
+ * RocksDB's recovery of the write-ahead log stops at the first merge operand and silently drops
+ * every later write. {@link #close} flushes, so after a clean close the log holds no operand; after
+ * a crash it may.
  */
 public final class RocksStore implements Store {
 
@@ -85,18 +119,29 @@ public final class RocksStore implements Store {
    * binary of version 1 cannot read; it refuses the directory instead. Meta keys {@code
    * vis.<tag>.<origin>} (8 bytes, big-endian) hold the visible high-water marks of {@link
    * DependencyTracker}: {@code tag} is a shard's index (written in the batches that merge entries)
-   * or {@code n} ({@link #noteVisible}).
+   * or {@code n} ({@link #noteVisible}). Version 3: every write also keeps the anti-entropy tree
+   * ({@code merkle}, {@code merkle_keys}; see above); a directory of an earlier version has its
+   * tree rebuilt at open. A binary of version 2 or less refuses a version-3 directory, which
+   * matters: its writes would leave the tree wrong without removing the marker that vouches for it.
    */
-  public static final int META_FORMAT_VERSION = 2;
+  public static final int META_FORMAT_VERSION = 3;
+
+  /** The anti-entropy tree's format (the value of the meta marker {@code merkle_format}). */
+  static final int MERKLE_FORMAT_VERSION = 1;
+
+  /** Reindex tasks a rebuild keeps queued on the shards at once. */
+  static final int REBUILD_IN_FLIGHT_MAX = 4_096;
 
   static final String CF_META = "meta";
   static final String CF_REPLOG = "replog";
   static final String CF_CONFLICTS = "conflicts";
   static final String CF_MERKLE = "merkle";
+  static final String CF_MERKLE_KEYS = "merkle_keys";
 
   private static final byte[] META_REPLICA_ID = utf8("replica_id");
   private static final byte[] META_NODE_ID = utf8("node_id");
   private static final byte[] META_FORMAT = utf8("format_version");
+  private static final byte[] META_MERKLE_FORMAT = utf8("merkle_format");
   private static final String META_SEQ_PREFIX = "seq.";
   private static final String META_HLC_PREFIX = "hlc.";
   private static final String META_VISIBLE_PREFIX = "vis.";
@@ -106,6 +151,8 @@ public final class RocksStore implements Store {
   private final StoreConfig config;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
+  private final UInt64AddOperator addOperator;
+  private final ColumnFamilyOptions merkleCfOptions;
   private final LRUCache blockCache;
   private final BloomFilter bloom;
   private final Statistics statistics;
@@ -144,8 +191,24 @@ public final class RocksStore implements Store {
   private final Shard[] shards;
   private volatile boolean closed;
 
-  private RocksStore(StoreConfig config, boolean reidentify) throws RocksDBException, IOException {
+  private final MerkleTree merkle;
+
+  /**
+   * One repair of the tree at a time (a rebuild, or {@link #verifyMerkle}): two fixes of a leaf at
+   * once would each add the same correction. A semaphore, since a rebuild takes it on the thread
+   * that starts it and gives it back on its own thread.
+   */
+  private final Semaphore merkleRepair = new Semaphore(1);
+
+  private final AtomicLong merkleRebuilds = new AtomicLong();
+  private final Consumer<String> merkleHook;
+  private Thread rebuildThread;
+  private volatile CompletableFuture<Void> rebuilding = CompletableFuture.completedFuture(null);
+
+  private RocksStore(StoreConfig config, boolean reidentify, Consumer<String> merkleHook)
+      throws RocksDBException, IOException {
     this.config = config;
+    this.merkleHook = merkleHook;
     Files.createDirectories(config.dataDir());
     statistics = new Statistics();
     blockCache = new LRUCache(64L << 20);
@@ -163,16 +226,26 @@ public final class RocksStore implements Store {
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setTableFormatConfig(
                 new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloom));
+    addOperator = new UInt64AddOperator();
+    merkleCfOptions =
+        new ColumnFamilyOptions()
+            .setMergeOperator(addOperator)
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setTableFormatConfig(
+                new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloom));
     writeOptions =
         new WriteOptions().setSync(config.durability() == io.geodatastore.storage.Durability.FSYNC);
     unsyncedWrites = new WriteOptions().setSync(false);
 
     List<ColumnFamilyDescriptor> descriptors = descriptors(config.dataDir());
     handles = new ArrayList<>();
+    String rebuildWhy;
     db = RocksDB.open(dbOptions, config.dataDir().toString(), descriptors, handles);
     try {
       ColumnFamilyHandle meta = null;
       ColumnFamilyHandle replog = null;
+      ColumnFamilyHandle leaves = null;
+      ColumnFamilyHandle index = null;
       for (int i = 0; i < descriptors.size(); i++) {
         String name = new String(descriptors.get(i).getName(), StandardCharsets.UTF_8);
         CrdtType t = CrdtType.fromApiName(name);
@@ -182,10 +255,15 @@ public final class RocksStore implements Store {
           meta = handles.get(i);
         } else if (name.equals(CF_REPLOG)) {
           replog = handles.get(i);
+        } else if (name.equals(CF_MERKLE)) {
+          leaves = handles.get(i);
+        } else if (name.equals(CF_MERKLE_KEYS)) {
+          index = handles.get(i);
         }
       }
       metaCf = meta;
       replogCf = replog;
+      merkle = new MerkleTree(db, leaves, index);
       for (CrdtType t : CrdtType.values()) {
         typeStats.put(
             t,
@@ -209,6 +287,8 @@ public final class RocksStore implements Store {
       dependencies = new DependencyTracker(replicaId, visible);
       recountStats();
       recountLog();
+      // Before any shard runs: the in-memory leaves start equal to the column family.
+      rebuildWhy = openTree();
       shards = new Shard[config.shards()];
       for (int i = 0; i < shards.length; i++) {
         shards[i] =
@@ -227,6 +307,9 @@ public final class RocksStore implements Store {
     for (Shard s : shards) {
       s.start();
     }
+    if (rebuildWhy != null) {
+      startRebuild(rebuildWhy);
+    }
     log.info(
         "store open: node {} replica {} at {}, {} shards, durability {}, next sequence {}",
         config.nodeId(),
@@ -239,8 +322,17 @@ public final class RocksStore implements Store {
 
   /** Opens (creating when needed) the store in {@code config.dataDir()}. */
   public static RocksStore open(StoreConfig config) {
+    return open(config, phase -> {});
+  }
+
+  /**
+   * Opens with a hook told each phase of the tree's repairs ({@code "scanned"}, {@code "stale"},
+   * {@code "snapshot"}), on the repairing thread: tests write there, so that writes provably
+   * interleave with each phase.
+   */
+  static RocksStore open(StoreConfig config, Consumer<String> merkleHook) {
     try {
-      return new RocksStore(config, false);
+      return new RocksStore(config, false, merkleHook);
     } catch (RocksDBException | IOException e) {
       throw new StorageException(
           "cannot open the store at " + config.dataDir() + ": " + e.getMessage(), e);
@@ -273,7 +365,7 @@ public final class RocksStore implements Store {
           }
         }
       }
-      return new RocksStore(config, true);
+      return new RocksStore(config, true, phase -> {});
     } catch (RocksDBException | IOException e) {
       throw new StorageException("cannot restore " + checkpoint + ": " + e.getMessage(), e);
     }
@@ -285,7 +377,7 @@ public final class RocksStore implements Store {
     for (CrdtType t : CrdtType.values()) {
       names.add(t.apiName());
     }
-    names.addAll(List.of(CF_META, CF_REPLOG, CF_CONFLICTS, CF_MERKLE));
+    names.addAll(List.of(CF_META, CF_REPLOG, CF_CONFLICTS, CF_MERKLE, CF_MERKLE_KEYS));
     if (Files.exists(dir.resolve("CURRENT"))) {
       try (Options o = new Options()) {
         for (byte[] existing : RocksDB.listColumnFamilies(o, dir.toString())) {
@@ -298,7 +390,8 @@ public final class RocksStore implements Store {
     }
     List<ColumnFamilyDescriptor> out = new ArrayList<>();
     for (String n : names) {
-      out.add(new ColumnFamilyDescriptor(utf8(n), cfOptions));
+      out.add(
+          new ColumnFamilyDescriptor(utf8(n), n.equals(CF_MERKLE) ? merkleCfOptions : cfOptions));
     }
     return out;
   }
@@ -491,15 +584,27 @@ public final class RocksStore implements Store {
 
   // ---- Store: reads ----
 
-  /** Reads a key's record from every column family of its family; resolves and reports. */
+  /**
+   * Reads a key's record from every column family of its family, with the hash the anti-entropy
+   * tree holds for it: what a shard needs before changing the key.
+   */
   Slot loadSlot(KeyRef key) {
+    return loadSlot(key, true);
+  }
+
+  /**
+   * Reads a key's record from every column family of its family; resolves and reports. With {@code
+   * forWrite}, also the tree's hash of it (else 0): the hash of the winning stored bytes, or for a
+   * quarantined key the one its index entry holds (one more read, on that rare path only).
+   */
+  private Slot loadSlot(KeyRef key, boolean forWrite) {
     QuarantinedKey q = quarantine.get(key);
     if (q != null) {
-      return Slot.corrupt(key, q.reason());
+      return Slot.corrupt(key, q.reason(), forWrite ? merkle.indexed(key) : 0);
     }
     byte[] name = key.nameBytes();
     KeyRecord best = null;
-    int bestBytes = 0;
+    byte[] bestValue = null;
     List<CrdtType> found = new ArrayList<>();
     for (CrdtType t : CrdtType.values()) {
       if (t.family() != key.family()) {
@@ -519,13 +624,13 @@ public final class RocksStore implements Store {
         r = RecordCodec.decode(v);
       } catch (CorruptRecordException e) {
         quarantine(key, e.getMessage());
-        return Slot.corrupt(key, e.getMessage());
+        return Slot.corrupt(key, e.getMessage(), forWrite ? merkle.indexed(key) : 0);
       }
       found.add(t);
       KeyRecord merged = KeyRecord.merge(best, r).record();
       if (merged != best) {
         best = merged;
-        bestBytes = v.length;
+        bestValue = v;
       }
     }
     if (best == null) {
@@ -533,7 +638,8 @@ public final class RocksStore implements Store {
     }
     final CrdtType winner = best.type();
     List<CrdtType> strays = found.stream().filter(t -> t != winner).toList();
-    return new Slot(key, best, bestBytes, null, strays);
+    long hash = forWrite ? Merkle.keyHash(key, bestValue) : 0;
+    return new Slot(key, best, bestValue.length, null, strays, hash);
   }
 
   private void quarantine(KeyRef key, String reason) {
@@ -552,7 +658,7 @@ public final class RocksStore implements Store {
 
   @Override
   public ReadResult read(KeyRef key) {
-    Slot s = loadSlot(key);
+    Slot s = loadSlot(key, false);
     if (s.corrupt() != null) {
       return new ReadResult.Quarantined(key, s.corrupt());
     }
@@ -565,7 +671,7 @@ public final class RocksStore implements Store {
 
   @Override
   public KeyRecord readRecord(KeyRef key) throws CorruptRecordException {
-    Slot s = loadSlot(key);
+    Slot s = loadSlot(key, false);
     if (s.corrupt() != null) {
       throw new CorruptRecordException(s.corrupt());
     }
@@ -756,6 +862,267 @@ public final class RocksStore implements Store {
     return n;
   }
 
+  // ---- the anti-entropy tree ----
+
+  @Override
+  public long[] merkleBranches() {
+    return merkle.branches();
+  }
+
+  @Override
+  public long[] merkleLeaves(int branch) {
+    return merkle.leaves(branch);
+  }
+
+  @Override
+  public MerklePage merkleKeys(int fromLeaf, int toLeaf, int maxKeys) {
+    return merkle.keys(fromLeaf, toLeaf, maxKeys);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes go on meanwhile. It waits for a running rebuild (which fixes every leaf anyway), so
+   * it never "fixes" leaves against an index the rebuild has not finished correcting.
+   */
+  @Override
+  public int verifyMerkle() {
+    merkleRepair.acquireUninterruptibly();
+    MerkleTree.Fixed f;
+    try {
+      if (closed) {
+        throw new IllegalStateException("the store is closed");
+      }
+      f = merkle.fixLeaves(() -> closed, merkleHook);
+    } catch (RocksDBException e) {
+      throw new StorageException("verification of the anti-entropy tree failed: " + e, e);
+    } finally {
+      merkleRepair.release();
+    }
+    if (f.leaves() > 0) {
+      log.warn("anti-entropy tree verified: {} leaves were wrong and are fixed", f.leaves());
+    }
+    if (f.unreadableEntries() > 0) {
+      // An entry no write can correct (a damaged key or value): only a rebuild repairs it.
+      startRebuild(f.unreadableEntries() + " unreadable entries in the tree's key index");
+    }
+    return f.leaves();
+  }
+
+  /** Leaves found wrong and fixed since open (by {@link #verifyMerkle} and rebuilds). */
+  public long merkleLeavesFixed() {
+    return merkle.leavesFixed();
+  }
+
+  /** Rebuilds of the anti-entropy tree completed since open. */
+  public long merkleRebuilds() {
+    return merkleRebuilds.get();
+  }
+
+  /**
+   * Loads the tree at open; returns why it must be rebuilt, or null. A fresh store gets the marker
+   * at once: its empty tree is exact.
+   */
+  private String openTree() throws RocksDBException {
+    boolean wellFormed = merkle.load();
+    byte[] marker = db.get(metaCf, META_MERKLE_FORMAT);
+    if (marker == null) {
+      if (!anyRecords() && merkle.isEmpty()) {
+        putMerkleMarker();
+        return null;
+      }
+      return "no complete tree: a directory from before it, or a rebuild cut short";
+    }
+    int v = marker.length == 4 ? ByteBuffer.wrap(marker).getInt() : -1;
+    if (v != MERKLE_FORMAT_VERSION) {
+      return "tree format " + v + " is not " + MERKLE_FORMAT_VERSION;
+    }
+    return wellFormed ? null : "malformed leaves";
+  }
+
+  private boolean anyRecords() {
+    for (ColumnFamilyHandle cf : typeCfs.values()) {
+      try (RocksIterator it = db.newIterator(cf)) {
+        it.seekToFirst();
+        if (it.isValid()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void putMerkleMarker() throws RocksDBException {
+    try (WriteOptions w = new WriteOptions().setSync(true)) {
+      db.put(
+          metaCf,
+          w,
+          META_MERKLE_FORMAT,
+          ByteBuffer.allocate(4).putInt(MERKLE_FORMAT_VERSION).array());
+    }
+  }
+
+  /** Starts a background rebuild of the tree, unless one is running or the store is closing. */
+  private synchronized void startRebuild(String why) {
+    if (closed || !rebuilding.isDone()) {
+      return;
+    }
+    merkleRepair.acquireUninterruptibly(); // released by the rebuild's thread when done
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    rebuilding = done;
+    rebuildThread = new Thread(() -> rebuild(why, done), "geods-merkle-rebuild");
+    rebuildThread.setDaemon(true);
+    rebuildThread.start();
+  }
+
+  /**
+   * Rebuilds the tree while writes go on. First every key's index entry is made to match its stored
+   * bytes, by a task on the key's shard (serialised with the key's writes): for every record whose
+   * entry differs, then for every entry whose record is gone. From then on each write's {@code
+   * oldHash} is the entry it replaces, so {@link MerkleTree#fixLeaves} can make the leaves exact
+   * under a snapshot. The marker is removed first and written last, so an interrupted rebuild
+   * reruns at the next open.
+   */
+  private void rebuild(String why, CompletableFuture<Void> done) {
+    long t0 = System.nanoTime();
+    log.info("anti-entropy tree rebuild started: {}", why);
+    try {
+      try (WriteOptions w = new WriteOptions().setSync(true)) {
+        db.delete(metaCf, w, META_MERKLE_FORMAT);
+      }
+      long[] records = reindexRecords();
+      merkleHook.accept("scanned");
+      long[] stale = reindexStaleEntries();
+      merkleHook.accept("stale");
+      if (closed) {
+        throw new IllegalStateException("the store is closing");
+      }
+      MerkleTree.Fixed f = merkle.fixLeaves(() -> closed, merkleHook);
+      if (closed) {
+        throw new IllegalStateException("the store is closing");
+      }
+      putMerkleMarker();
+      merkleRebuilds.incrementAndGet();
+      log.info(
+          "anti-entropy tree rebuilt in {} ms: {} records scanned, {} index entries fixed, {}"
+              + " entries scanned, {} stale entries removed, {} leaves fixed",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+          records[0],
+          records[1],
+          stale[0],
+          stale[1],
+          f.leaves());
+      done.complete(null);
+    } catch (RocksDBException | RuntimeException e) {
+      if (closed) {
+        log.info("anti-entropy tree rebuild stopped by close; it reruns at the next open");
+      } else {
+        log.error("anti-entropy tree rebuild failed; it reruns at the next open", e);
+      }
+      done.completeExceptionally(e);
+    } finally {
+      merkleRepair.release();
+    }
+  }
+
+  /** Phase 1: reindexes every record whose entry differs. Returns {scanned, fixed}. */
+  private long[] reindexRecords() {
+    long scanned = 0;
+    long fixed = 0;
+    List<CompletableFuture<Boolean>> inFlight = new ArrayList<>();
+    for (CrdtType t : CrdtType.values()) {
+      try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
+        for (it.seekToFirst(); it.isValid() && !closed; it.next()) {
+          KeyRef key = new KeyRef(t.family(), new String(it.key(), StandardCharsets.UTF_8));
+          scanned++;
+          // A cheap look first: most entries are right (all but those a fault or old code left).
+          if (!merkle.indexHolds(key, Merkle.keyHash(key, it.value()))) {
+            inFlight.add(submit(new Shard.ReindexTask(key)));
+            if (inFlight.size() >= REBUILD_IN_FLIGHT_MAX) {
+              fixed += drain(inFlight);
+            }
+          }
+        }
+      }
+    }
+    return new long[] {scanned, fixed + drain(inFlight)};
+  }
+
+  /** Phase 2: removes entries whose record is gone, and damaged ones. Returns {scanned, fixed}. */
+  private long[] reindexStaleEntries() throws RocksDBException {
+    long scanned = 0;
+    long fixed = 0;
+    List<CompletableFuture<Boolean>> inFlight = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(merkle.keysCf())) {
+      for (it.seekToFirst(); it.isValid() && !closed; it.next()) {
+        scanned++;
+        KeyRef key = MerkleTree.keyOf(it.key());
+        if (key == null) {
+          // No key's entry, so no shard's: no write ever touches it.
+          try (WriteOptions w = new WriteOptions()) {
+            db.delete(merkle.keysCf(), w, it.key());
+          }
+          fixed++;
+        } else if (it.value().length != 8 || !recordExists(key)) {
+          inFlight.add(submit(new Shard.ReindexTask(key)));
+          if (inFlight.size() >= REBUILD_IN_FLIGHT_MAX) {
+            fixed += drain(inFlight);
+          }
+        }
+      }
+    }
+    return new long[] {scanned, fixed + drain(inFlight)};
+  }
+
+  private boolean recordExists(KeyRef key) throws RocksDBException {
+    byte[] name = key.nameBytes();
+    for (CrdtType t : CrdtType.values()) {
+      if (t.family() == key.family() && db.get(typeCfs.get(t), name) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static long drain(List<CompletableFuture<Boolean>> inFlight) {
+    long changed = 0;
+    for (CompletableFuture<Boolean> f : inFlight) {
+      if (f.join()) {
+        changed++;
+      }
+    }
+    inFlight.clear();
+    return changed;
+  }
+
+  /** Test hook: the running (or last) rebuild of the tree; completed when there was none. */
+  CompletableFuture<Void> merkleRebuild() {
+    return rebuilding;
+  }
+
+  /** Test hook: whether {@link #close} has begun. */
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** Test hook: the tree's leaves as the column family holds them. */
+  long[] persistedMerkleLeaves() {
+    return merkle.persistedLeaves();
+  }
+
+  /** Test hook: forgets the tree and its marker, as a directory from before the tree looks. */
+  void dropMerkleForTest() throws RocksDBException {
+    merkle.clear();
+    try (WriteOptions w = new WriteOptions().setSync(true)) {
+      db.delete(metaCf, w, META_MERKLE_FORMAT);
+    }
+  }
+
+  /** Test hook: adds {@code delta} to one leaf, in memory and on disk, as a fault would. */
+  void damageMerkleLeafForTest(int leaf, long delta) throws RocksDBException {
+    merkle.damage(leaf, delta);
+  }
+
   // ---- GC, checkpoint, stats ----
 
   @Override
@@ -867,7 +1234,7 @@ public final class RocksStore implements Store {
           KeyRef key = new KeyRef(t.family(), new String(it.key(), StandardCharsets.UTF_8));
           byte[] v = it.value();
           try {
-            statsChanged(null, new Slot(key, RecordCodec.decode(v), v.length, null, List.of()));
+            statsChanged(null, new Slot(key, RecordCodec.decode(v), v.length, null, List.of(), 0));
           } catch (CorruptRecordException e) {
             quarantine(key, e.getMessage());
           }
@@ -924,6 +1291,10 @@ public final class RocksStore implements Store {
 
   RocksDB db() {
     return db;
+  }
+
+  MerkleTree merkle() {
+    return merkle;
   }
 
   WriteOptions writeOptions() {
@@ -1035,10 +1406,24 @@ public final class RocksStore implements Store {
 
   @Override
   public void close() {
-    if (closed) {
-      return;
+    Thread rebuilder;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      rebuilder = rebuildThread;
     }
-    closed = true;
+    try {
+      if (rebuilder != null) {
+        // It stops at its next look at `closed` (its queued tasks are refused from now on).
+        rebuilder.join();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // Waits for a running verification, which stops early too.
+    merkleRepair.acquireUninterruptibly();
     for (Shard s : shards) {
       try {
         s.stop();
@@ -1051,7 +1436,17 @@ public final class RocksStore implements Store {
     } catch (RocksDBException e) {
       log.warn("final WAL sync failed: {}", e.getMessage());
     }
+    // After a clean close the write-ahead log then holds no merge operand of the tree: a program
+    // opening the directory without the add operator (an older geods, a tool) would replay the log
+    // only up to the first operand and drop every later write for good.
+    try (FlushOptions f = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(f, handles);
+    } catch (RocksDBException e) {
+      log.warn(
+          "final flush failed (the write-ahead log still holds everything): {}", e.getMessage());
+    }
     releaseNative();
+    merkleRepair.release(); // a late verifyMerkle then finds the store closed
     log.info("store closed: node {} replica {}", config.nodeId(), replicaId);
   }
 
@@ -1064,6 +1459,8 @@ public final class RocksStore implements Store {
     unsyncedWrites.close();
     dbOptions.close();
     cfOptions.close();
+    merkleCfOptions.close();
+    addOperator.close();
     bloom.close();
     blockCache.close();
     statistics.close();

@@ -11,6 +11,7 @@ import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.LogEntryCodec;
 import io.geodatastore.storage.MergeResult;
+import io.geodatastore.storage.Merkle;
 import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.WriteResult;
 import java.util.ArrayList;
@@ -121,10 +122,14 @@ final class Shard implements Runnable {
     }
   }
 
-  /** The work of one batch: puts, the sequences it allocated, and the completions to run. */
+  /**
+   * The work of one batch: puts, the sequences it allocated, the anti-entropy tree's leaf deltas,
+   * and the completions to run.
+   */
   final class Batch {
     final WriteBatch writes = new WriteBatch();
     final Map<KeyRef, Slot> pending = new HashMap<>();
+    final MerkleTree.BatchChanges treeChanges = new MerkleTree.BatchChanges();
     final List<Long> sequences = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
     final Map<ReplicaId, Long> visibleMarks = new HashMap<>();
@@ -146,6 +151,11 @@ final class Shard implements Runnable {
       putEncoded(before, record, RecordCodec.encode(record));
     }
 
+    /**
+     * One of the two places a record changes (with {@link #delete}): the record, and in the same
+     * batch (added at its end) the anti-entropy tree's index entry and leaf, so that no crash can
+     * part them.
+     */
     private void putEncoded(Slot before, KeyRecord record, byte[] value) throws RocksDBException {
       byte[] name = before.key().nameBytes();
       if (before.record() != null && before.record().type() != record.type()) {
@@ -155,7 +165,9 @@ final class Shard implements Runnable {
         writes.delete(store.cf(stray), name);
       }
       writes.put(store.cf(record.type()), name, value);
-      Slot after = new Slot(before.key(), record, value.length, null, List.of());
+      long hash = Merkle.keyHash(before.key(), value);
+      treeChanges.changed(before.key(), before.merkleHash(), hash);
+      Slot after = new Slot(before.key(), record, value.length, null, List.of(), hash);
       pending.put(before.key(), after);
       store.statsChanged(before, after);
     }
@@ -169,11 +181,37 @@ final class Shard implements Runnable {
       }
     }
 
+    /**
+     * Removes a record (and any stray copy, which would otherwise resurface without a tree term).
+     */
     void delete(Slot before) throws RocksDBException {
-      writes.delete(store.cf(before.record().type()), before.key().nameBytes());
-      Slot after = new Slot(before.key(), null, 0, null, List.of());
+      byte[] name = before.key().nameBytes();
+      writes.delete(store.cf(before.record().type()), name);
+      for (CrdtType stray : before.strayTypes()) {
+        writes.delete(store.cf(stray), name);
+      }
+      treeChanges.changed(before.key(), before.merkleHash(), 0);
+      Slot after = Slot.absent(before.key());
       pending.put(before.key(), after);
       store.statsChanged(before, after);
+    }
+
+    /**
+     * Makes the tree's index entry of {@code slot}'s key match the record (a rebuild); true when it
+     * did not. The leaf is left alone: the rebuild fixes leaves once every entry is right.
+     */
+    boolean reindex(Slot slot) throws RocksDBException {
+      if (slot.corrupt() != null || pending.containsKey(slot.key())) {
+        // A quarantined key keeps the entry it has (its damaged bytes were never a tree term); a
+        // key changed earlier in this batch has its entry in the batch already.
+        return false;
+      }
+      long want = slot.record() == null ? 0 : slot.merkleHash();
+      if (store.merkle().indexHolds(slot.key(), want)) {
+        return false;
+      }
+      store.merkle().putIndex(writes, slot.key(), want);
+      return true;
     }
 
     /**
@@ -233,9 +271,11 @@ final class Shard implements Runnable {
           t.fail(e);
         }
       }
+      store.merkle().addTo(b.writes, b.treeChanges);
       if (b.writes.count() > 0) {
         store.metaPut(b, index);
         store.db().write(store.writeOptions(), b.writes);
+        store.merkle().applied(b.treeChanges);
       }
       b.pending.forEach(
           (k, s) -> {
@@ -391,6 +431,19 @@ final class Shard implements Runnable {
             }
             done.complete(r);
           });
+    }
+  }
+
+  /** A rebuild of the anti-entropy tree: one key's index entry made to match its record. */
+  static final class ReindexTask extends Task<Boolean> {
+
+    ReindexTask(KeyRef key) {
+      super(key);
+    }
+
+    @Override
+    void apply(Batch b) throws RocksDBException {
+      completeAfterWrite(b, b.reindex(b.load(key)));
     }
   }
 

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of a real writer process at a random moment, then recovery in this process: every
  * acknowledged increment is there, nothing is half-applied (each key's state agrees with its last
- * replication-log entry), the log's sequence numbers have no gaps, and the replica id survives.
- * Repeated on the same directory, so each round also recovers from the previous crashes.
+ * replication-log entry), the log's sequence numbers have no gaps, the replica id survives, and the
+ * anti-entropy tree (written in the same batches) is exactly the tree of the records. Repeated on
+ * the same directory, so each round also recovers from the previous crashes.
  */
 class CrashSafetyTest {
 
@@ -141,7 +142,7 @@ class CrashSafetyTest {
     return 0;
   }
 
-  private void verify(Path db, ReplicaId replica, long seed, int round) {
+  private void verify(Path db, ReplicaId replica, long seed, int round) throws Exception {
     try (RocksStore store = RocksStore.open(Stores.config(db, "crash-node"))) {
       String at = "seed " + seed + " round " + round;
       assertThat(store.replicaId()).as(at).isEqualTo(replica);
@@ -169,6 +170,13 @@ class CrashSafetyTest {
               .isEqualTo(delta.increments().counts().get(replica));
         }
       }
+      assertThat(store.merkleRebuilds()).as("%s: the tree needed no rebuild", at).isZero();
+      List<KeyRef> universe = new ArrayList<>();
+      for (int k = 0; k < KEYS; k++) {
+        universe.add(KeyRef.of(Family.COUNTERS, "key-" + k));
+      }
+      Trees.assertExact(store, universe, at);
+      assertThat(store.verifyMerkle()).as("%s: wrong leaves", at).isZero();
     }
   }
 }

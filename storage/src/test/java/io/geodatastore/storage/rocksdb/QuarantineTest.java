@@ -17,15 +17,9 @@ import io.geodatastore.storage.ReadResult;
 import io.geodatastore.storage.WriteResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.DBOptions;
-import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
 
 /** A corrupt stored value quarantines its key only; a full-state merge repairs it. */
 class QuarantineTest {
@@ -91,29 +85,13 @@ class QuarantineTest {
 
   /** Changes one stored value through the raw RocksDB API, as a disk fault would. */
   private static void flipLastByte(Path db, String cf, String key) throws Exception {
-    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    try (Options o = new Options()) {
-      for (byte[] name : RocksDB.listColumnFamilies(o, db.toString())) {
-        descriptors.add(new ColumnFamilyDescriptor(name));
-      }
-    }
-    List<ColumnFamilyHandle> handles = new ArrayList<>();
-    try (DBOptions o = new DBOptions();
-        RocksDB raw = RocksDB.open(o, db.toString(), descriptors, handles)) {
-      try {
-        ColumnFamilyHandle h = null;
-        for (int i = 0; i < descriptors.size(); i++) {
-          if (new String(descriptors.get(i).getName(), StandardCharsets.UTF_8).equals(cf)) {
-            h = handles.get(i);
-          }
-        }
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        byte[] v = raw.get(h, k);
-        v[v.length - 1] ^= 0x5A;
-        raw.put(h, k, v);
-      } finally {
-        handles.forEach(ColumnFamilyHandle::close);
-      }
-    }
+    RawDb.change(
+        db,
+        (raw, cfs) -> {
+          byte[] k = key.getBytes(StandardCharsets.UTF_8);
+          byte[] v = raw.get(cfs.get(cf), k);
+          v[v.length - 1] ^= 0x5A;
+          raw.put(cfs.get(cf), k, v);
+        });
   }
 }
