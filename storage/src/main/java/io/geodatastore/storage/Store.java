@@ -50,6 +50,15 @@ public interface Store extends AutoCloseable {
   long lastSequence();
 
   /**
+   * The highest sequence number this replica has handed out, durable or not yet: what a read may
+   * show of this replica's own writes at most (a write becomes readable a moment before {@link
+   * #lastSequence} passes it).
+   */
+  default long sequenceIssued() {
+    return lastSequence();
+  }
+
+  /**
    * Up to {@code maxEntries} (and about {@code maxBytes}) entries of {@code origin} from {@code
    * fromSeq}.
    */

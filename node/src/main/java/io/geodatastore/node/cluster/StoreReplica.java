@@ -44,6 +44,12 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   /** Per other origin, the highest sequence handed to a merge or covered by merged records. */
   private final Map<ReplicaId, Long> handed = new ConcurrentHashMap<>();
 
+  /**
+   * The applied watermarks read or written so far, so that {@link #appliedVector} (asked by every
+   * session read, from any thread) reads no store.
+   */
+  private final Map<ReplicaId, Long> appliedMarks = new ConcurrentHashMap<>();
+
   private final ExecutorService reader =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -113,16 +119,23 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public long applied(ReplicaId origin) {
+    Long known = appliedMarks.get(origin);
+    if (known != null) {
+      return known;
+    }
     long a = store.applied(origin);
     if (a > 0) {
       origins.add(origin);
     }
+    appliedMarks.merge(origin, a, Math::max);
     return a;
   }
 
   @Override
   public void recordApplied(ReplicaId origin, long seq) {
     store.recordApplied(origin, seq);
+    appliedMarks.put(origin, seq);
+    origins.add(origin);
   }
 
   @Override
@@ -144,7 +157,7 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
     VersionVector v = VersionVector.of(store.replicaId(), store.lastSequence());
     for (ReplicaId o : origins) {
       if (!o.equals(store.replicaId())) {
-        v = v.with(o, store.applied(o));
+        v = v.with(o, applied(o));
       }
     }
     return v;
@@ -152,15 +165,16 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public VersionVector coverage() {
-    VersionVector v = VersionVector.of(store.replicaId(), store.lastSequence());
+    // Issued, not durable: a write is readable a moment before the durable watermark passes it.
+    VersionVector v = VersionVector.of(store.replicaId(), store.sequenceIssued());
     for (Map.Entry<ReplicaId, Long> e : handed.entrySet()) {
       if (!e.getKey().equals(store.replicaId())) {
-        v = v.with(e.getKey(), Math.max(e.getValue(), store.applied(e.getKey())));
+        v = v.with(e.getKey(), Math.max(e.getValue(), applied(e.getKey())));
       }
     }
     for (ReplicaId o : origins) {
       if (!o.equals(store.replicaId()) && v.get(o) == 0) {
-        v = v.with(o, store.applied(o));
+        v = v.with(o, applied(o));
       }
     }
     return v;

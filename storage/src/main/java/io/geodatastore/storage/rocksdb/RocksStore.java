@@ -546,6 +546,11 @@ public final class RocksStore implements Store {
   }
 
   @Override
+  public long sequenceIssued() {
+    return Math.max(durable.watermark(), nextSeq.get() - 1);
+  }
+
+  @Override
   public List<LogEntry> readLog(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes) {
     List<LogEntry> out = new ArrayList<>();
     byte[] prefix = LogEntryCodec.keyPrefix(origin);
