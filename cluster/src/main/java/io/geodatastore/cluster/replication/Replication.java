@@ -461,7 +461,7 @@ public final class Replication {
           continue;
         }
         replicas++;
-        if (p.acked >= seq) {
+        if (p.acked >= seq && (level != WriteLevel.LOCAL_QUORUM || p.region != null)) {
           acked++;
         }
       }
@@ -469,8 +469,16 @@ public final class Replication {
     }
   }
 
+  /**
+   * Whether {@code level} counts peer {@code p}. A peer whose region is not known yet (one known
+   * only from the acknowledgements persisted before a restart, until membership reports it) counts
+   * for {@code local_quorum} too, and never acknowledges for it: the majority is then taken of at
+   * least this region's true replicas and met only by replicas known to be in it, so it overlaps
+   * every other majority of the region. (Counting only the peers known to be here would let a node
+   * that just restarted meet {@code local_quorum} alone.)
+   */
   private boolean counts(WriteLevel level, PeerStream p) {
-    return level != WriteLevel.LOCAL_QUORUM || region.equals(p.region);
+    return level != WriteLevel.LOCAL_QUORUM || p.region == null || region.equals(p.region);
   }
 
   /** How many of {@code replicas} (this node included) {@code level} needs. */
@@ -494,8 +502,9 @@ public final class Replication {
   /**
    * The replicas besides this node that {@code level} counts, exactly as the write levels count
    * them: every peer that has not left, down ones included (so that {@code all} fails while one is
-   * unreachable), and for {@code local_quorum} only those of this node's region. {@code LOCAL}
-   * counts none.
+   * unreachable), and for {@code local_quorum} those of this node's region and those whose region
+   * is not known yet (see {@link #counts}; they have no address either, so cannot answer). {@code
+   * LOCAL} counts none.
    */
   public List<Replica> replicas(WriteLevel level) {
     List<Replica> out = new ArrayList<>();
