@@ -194,13 +194,25 @@ public final class SessionHistory {
     }
     for (Object e : events) {
       if (e instanceof Read r && r.elements != null && r.level.merges()) {
-        Set<String> due = new TreeSet<>();
+        List<String> lacking = new ArrayList<>();
         for (Write w : writes) {
-          if (w.key.equals(r.key) && w.met && w.ackedOrder < r.issuedOrder && overlaps(r, w)) {
-            due.add(w.element);
+          if (w.key.equals(r.key)
+              && w.met
+              && w.ackedOrder < r.issuedOrder
+              && overlaps(r, w)
+              && !r.elements.contains(w.element)) {
+            lacking.add(w.toString());
           }
         }
-        missing(out, "quorum overlap", r, due);
+        if (!lacking.isEmpty()) {
+          out.add(
+              "quorum overlap: the "
+                  + r
+                  + " lacks "
+                  + lacking
+                  + ", acknowledged before it; it held "
+                  + new TreeSet<>(r.elements));
+        }
       }
     }
     for (Write w : writes) {
