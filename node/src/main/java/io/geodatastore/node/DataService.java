@@ -70,6 +70,12 @@ final class DataService {
 
   static final int LIST_LIMIT_MAX = 1000;
 
+  /**
+   * On an answer to a read the node coordinated (session or causal reads that waited or fetched,
+   * quorum levels): how many replicas it found behind and repaired (or is repairing).
+   */
+  static final String READ_REPAIRS_HEADER = "x-geo-read-repairs";
+
   private final RocksStore store;
   private final NodeConfig config;
   private final NodeMetrics metrics;
@@ -343,7 +349,11 @@ final class DataService {
         }
         metrics.operation(r.type(), "read");
         yield Responses.json(
-            HttpStatus.OK, render(key, r.state()), token.join(s.covers()).encode());
+            HttpStatus.OK,
+            render(key, r.state()),
+            token.join(s.covers()).encode(),
+            READ_REPAIRS_HEADER,
+            Integer.toString(s.repairs()));
       }
       case ReadOutcome.Quarantined q -> throw quarantined(key, "on every replica that answered");
       case ReadOutcome.Unavailable u ->

@@ -300,6 +300,7 @@ class ClusterTest {
       TestHttp.Resp q = east2.get("/crdt/sets/repair?consistency=quorum");
       assertThat(q.status()).as(q.text()).isEqualTo(200);
       assertThat(q.json().get("elements").get(0).asText()).isEqualTo("x");
+      assertThat(q.header("x-geo-read-repairs")).isEqualTo("1");
       // Repaired before the answer: its own records now hold the merge.
       assertThat(setSize(east2.get("/crdt/sets/repair"))).isEqualTo(1);
       assertThat(sample(east2, "geodatastore_read_repairs_total{level=\"quorum\"}"))
