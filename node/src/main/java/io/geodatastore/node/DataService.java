@@ -299,7 +299,10 @@ final class DataService {
         .readSession(key, rl, past, config.sessionWaitMs(), timeoutMs)
         .thenApplyAsync(
             o -> {
-              metrics.sessionWait(sessionOutcome(o));
+              String outcome = sessionOutcome(o);
+              if (outcome != null) {
+                metrics.sessionWait(outcome);
+              }
               return answer(key, level, o, token);
             },
             ctx.eventLoop());
@@ -325,11 +328,13 @@ final class DataService {
         ctx.blockingTaskExecutor());
   }
 
+  /** How a session read that could not be served at once ended; null if it could after all. */
   private static String sessionOutcome(ReadOutcome o) {
     return switch (o) {
       case ReadOutcome.Served s ->
           switch (s.how()) {
-            case LOCAL, WAITED -> "covered";
+            case LOCAL -> null; // replication caught up between the check and the hop
+            case WAITED -> "covered";
             case FETCHED -> "fetched";
             case MERGED -> throw new IllegalStateException("a session read merged");
           };

@@ -189,6 +189,16 @@ public final class ReadCoordinator {
           addresses.put(p.id(), p.address());
         }
       }
+      if (1 + addresses.size() < round.needed()) {
+        // Too few replicas can even be asked: say so now rather than at the deadline.
+        finish(
+            new ReadOutcome.Unavailable(
+                round.reached()
+                    + "; "
+                    + (others.size() - addresses.size())
+                    + " of them not reported by membership yet, so not asked"));
+        return;
+      }
       local.readRecords(
           List.of(key),
           read -> {

@@ -136,6 +136,11 @@ final class ReadRound {
     return decided;
   }
 
+  /** How many replicas must answer and hold the join. */
+  int needed() {
+    return needed;
+  }
+
   /** Whether the level is met: decided, and {@code needed} replicas hold the join. */
   boolean met() {
     return decided && holders.size() >= needed;

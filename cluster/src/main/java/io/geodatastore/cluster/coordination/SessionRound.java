@@ -78,6 +78,7 @@ final class SessionRound {
         missing++;
       }
     }
-    return String.join(", ", out) + (missing > out.size() ? " and " + (missing - 3) + " more" : "");
+    return String.join(", ", out)
+        + (missing > out.size() ? " and " + (missing - out.size()) + " more" : "");
   }
 }

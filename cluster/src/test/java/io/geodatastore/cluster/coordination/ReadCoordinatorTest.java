@@ -128,9 +128,11 @@ class ReadCoordinatorTest {
       applied.put(origin, seq);
     }
 
+    Map<NodeId, Long> persistedAcks = Map.of();
+
     @Override
     public Map<NodeId, Long> peerAcks() {
-      return Map.of();
+      return persistedAcks;
     }
 
     @Override
@@ -411,6 +413,22 @@ class ReadCoordinatorTest {
     assertThat(((ReadOutcome.Unavailable) unavailable).reached())
         .contains("none of the 2 replicas asked")
         .contains("through 2 (found through 1)");
+  }
+
+  @Test
+  void aReadThatCannotAskEnoughReplicasIsUnavailableAtOnce() {
+    Node d = new Node("d", "east", 7004);
+    d.replica.persistedAcks = Map.of(NodeId.of("ghost"), 0L); // known from before a restart only
+    d.start();
+    d.replication.memberChanged(node(0).id, "east", node(0).address, MemberState.ALIVE);
+    List<ReadOutcome> got = new ArrayList<>();
+    d.reads.read(KEY, ReadLevel.ALL, 1_000, got::add);
+    assertThat(got).hasSize(1); // no waiting for the deadline
+    assertThat(((ReadOutcome.Unavailable) got.getFirst()).reached())
+        .isEqualTo(
+            "reached 0 of 3 needed replicas (3 counted, 0 answered); 1 of them not reported by"
+                + " membership yet, so not asked");
+    assertThat(d.read(ReadLevel.QUORUM)).isInstanceOf(ReadOutcome.Served.class); // 2 of 3
   }
 
   @Test
