@@ -161,8 +161,9 @@ public final class NodeMetrics implements AutoCloseable {
 
   /**
    * Binds the cluster's figures: replication lag per peer (and {@code peer="all"}, the largest),
-   * deltas, messages and bytes per peer, members by state, the vector clock's size. Peers are
-   * registered as they appear ({@link #refreshPeers}, called before every scrape).
+   * deltas, messages and bytes per peer, entries held for their dependencies (causal delivery),
+   * members by state, the vector clock's size. Peers are registered as they appear ({@link
+   * #refreshPeers}, called before every scrape).
    */
   public void bindCluster(ClusterNode cluster) {
     this.cluster = cluster;
@@ -207,6 +208,11 @@ public final class NodeMetrics implements AutoCloseable {
           .tag("level", level.label())
           .register(registry);
     }
+    FunctionCounter.builder(
+            "geodatastore.replication.deps.waits", cluster, c -> c.entriesHeldForDeps())
+        .description(
+            "Replicated entries held until the entries of other origins they depend on were merged")
+        .register(registry);
   }
 
   private volatile ClusterNode cluster;

@@ -145,6 +145,7 @@ class ClusterTest {
     String metrics = http.get(0).get("/metrics").text();
     assertThat(metrics).contains("geodatastore_replication_lag_seconds{peer=\"eu-west-1\"");
     assertThat(metrics).contains("geodatastore_vector_clock_size");
+    assertThat(metrics).contains("geodatastore_replication_deps_waits_total");
     assertThat(metrics).contains("geodatastore_cluster_members{state=\"alive\"} 3.0");
   }
 
@@ -252,7 +253,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void allReadsAnswer503WhileAReplicaIsCutOffAndSucceedAfterHealing() {
     assertThat(http.get(0).post("/crdt/counters/reads/increment?consistency=all", "{}").status())
         .isEqualTo(200);
@@ -281,7 +282,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aQuorumReadRepairsAReplicaThatWasBehind() {
     TestHttp east2 = http.get(1);
     double before = sample(east2, "geodatastore_read_repairs_total{level=\"quorum\"}");
@@ -311,7 +312,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aSessionTokenFromOneNodeGetsItsWriteFromAnotherEvenWhenReplicationToItIsCut() {
     TestHttp east1 = http.get(0);
     TestHttp east2 = http.get(1);
@@ -362,7 +363,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aClientSessionReadsItsWritesOnEveryNode() {
     try (GeoClient c = GeoClient.connect("http://127.0.0.1:" + nodes.get(0).httpPort())) {
       List<GeoClient> at = new ArrayList<>();
@@ -382,5 +383,62 @@ class ClusterTest {
         assertThat(seen).as("read %d", i).isEqualTo(i + 1);
       }
     }
+  }
+
+  private static double depsWaits(TestHttp h) {
+    for (String line : h.get("/metrics").text().split("\n")) {
+      if (line.startsWith("geodatastore_replication_deps_waits_total")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no geodatastore_replication_deps_waits_total in /metrics");
+  }
+
+  private static boolean setHas(TestHttp h, String key, String element) {
+    TestHttp.Resp r = h.get("/crdt/sets/" + key);
+    if (r.status() != 200) {
+      return false;
+    }
+    for (JsonNode e : r.json().get("elements")) {
+      if (e.asText().equals(element)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * us-east-2 writes "effect" after it shows us-east-1's "cause" (another key). eu-west-1 cannot
+   * hear us-east-1: it receives us-east-2's entry and holds it (its deps-waits counter moves) until
+   * the partition heals and "cause" arrives; it never shows the effect without the cause.
+   */
+  @Test
+  @Order(6)
+  void aNodeNeverShowsAWriteBeforeTheWriteOfAnotherNodeItDependsOn() {
+    TestHttp us1 = http.get(0);
+    TestHttp us2 = http.get(1);
+    TestHttp eu = http.get(2);
+    assertThat(us1.post("/admin/faults/partition", "{\"nodes\":[\"eu-west-1\"]}").status())
+        .isEqualTo(200);
+    try {
+      assertThat(us1.post("/crdt/sets/causal-a/add", "{\"element\":\"cause\"}").status())
+          .isEqualTo(200);
+      await("us-east-2 shows the cause", 10_000, () -> setHas(us2, "causal-a", "cause"));
+      double waitsBefore = depsWaits(eu);
+      assertThat(us2.post("/crdt/sets/causal-b/add", "{\"element\":\"effect\"}").status())
+          .isEqualTo(200);
+      await(
+          "eu-west-1 received the effect (holds or shows it)",
+          10_000,
+          () -> depsWaits(eu) > waitsBefore || setHas(eu, "causal-b", "effect"));
+      assertThat(setHas(eu, "causal-b", "effect")).as("the effect without its cause").isFalse();
+      assertThat(setHas(eu, "causal-a", "cause")).isFalse();
+    } finally {
+      assertThat(us1.delete("/admin/faults").status()).isEqualTo(200);
+    }
+    await(
+        "eu-west-1 shows the cause and the effect",
+        20_000,
+        () -> setHas(eu, "causal-a", "cause") && setHas(eu, "causal-b", "effect"));
   }
 }

@@ -9,6 +9,7 @@ import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.DependencyTracker;
 import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
@@ -43,6 +44,11 @@ import java.util.function.IntConsumer;
  * callback; a crash before that loses it (the callback never runs, exactly as a lost write batch),
  * so the watermark never runs ahead of the records.
  *
+ * <p><b>Dependencies.</b> As the RocksDB store does, the replica keeps a {@link DependencyTracker}:
+ * an entry handed to {@link #merge} is visible from that call on, and every logged write carries
+ * what became visible since the previous one. What the previous entries carried is process state: a
+ * restart ({@link #attach}) forgets it, so the first entry after it carries the whole vector.
+ *
  * <p>Besides the watermark that replication persists, the replica keeps what it actually merged per
  * origin ({@link #merged}): the two differ only when replication skipped a trimmed range ({@code
  * skipTo}), which {@link #skipped} reports.
@@ -60,9 +66,10 @@ public final class MemoryReplica implements LocalReplica {
   private final Map<Long, Long> entryBytes = new TreeMap<>();
   private final Map<ReplicaId, Long> applied = new TreeMap<>();
   private final Map<ReplicaId, Long> merged = new TreeMap<>();
-  private final Map<ReplicaId, Long> handed = new TreeMap<>();
   private final List<String> skipped = new ArrayList<>();
   private final Map<NodeId, Long> peerAcks = new TreeMap<>();
+  private final DependencyTracker dependencies;
+  private Runnable mergeObserver = () -> {};
   private long lastSequence;
   private long trimmedThrough;
   private Hlc hlc;
@@ -92,6 +99,7 @@ public final class MemoryReplica implements LocalReplica {
     this.hlcMaxOffsetMs = hlcMaxOffsetMs;
     this.mergeDelayMs = mergeDelayMs;
     this.hlc = Hlc.create(hlcMaxOffsetMs);
+    this.dependencies = new DependencyTracker(id, VersionVector.EMPTY);
   }
 
   /** Binds the replica to the Env of the node process that runs now (again after a restart). */
@@ -99,6 +107,7 @@ public final class MemoryReplica implements LocalReplica {
     this.env = processEnv;
     // The HLC high-water mark is persisted, as the RocksDB store keeps it in its meta column.
     this.hlc = Hlc.resume(hlcMaxOffsetMs, hlc.timestamp());
+    dependencies.forgetCarried();
   }
 
   // ---- client operations ----
@@ -115,7 +124,10 @@ public final class MemoryReplica implements LocalReplica {
 
   private WriteResult commit(KeyRef key, KeyOps.Plan plan) {
     long seq = lastSequence + 1;
-    KeyOps.Committed c = plan.commit(plan.logs() ? new Dot(id, seq) : null);
+    KeyOps.Committed c =
+        plan.logs()
+            ? plan.commit(new Dot(id, seq), dependencies.carry())
+            : plan.commit(null, VersionVector.EMPTY);
     if (plan.logs()) {
       lastSequence = seq;
       log.put(seq, c.entry());
@@ -184,7 +196,8 @@ public final class MemoryReplica implements LocalReplica {
   public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
     List<LogEntry> batch = List.copyOf(entries);
     if (!batch.isEmpty()) {
-      handed.merge(batch.getFirst().id().replica(), batch.getLast().id().counter(), Math::max);
+      // Visible before it can be applied: a write that could see its effect depends on it.
+      dependencies.raise(batch.getLast().id().replica(), batch.getLast().id().counter());
     }
     env.schedule(
         mergeDelayMs,
@@ -192,6 +205,7 @@ public final class MemoryReplica implements LocalReplica {
           for (LogEntry e : batch) {
             mergeOne(e);
           }
+          mergeObserver.run();
           done.accept(true);
         });
   }
@@ -222,15 +236,10 @@ public final class MemoryReplica implements LocalReplica {
     return v;
   }
 
+  /** What merges and merged records made visible, with the applied watermarks. */
   @Override
   public VersionVector coverage() {
-    VersionVector v = appliedVector();
-    for (Map.Entry<ReplicaId, Long> e : handed.entrySet()) {
-      if (!e.getKey().equals(id)) {
-        v = v.with(e.getKey(), Math.max(v.get(e.getKey()), e.getValue()));
-      }
-    }
-    return v;
+    return appliedVector().merge(dependencies.visible());
   }
 
   @Override
@@ -251,12 +260,8 @@ public final class MemoryReplica implements LocalReplica {
 
   @Override
   public void mergeRecords(List<KeyedRecord> incoming, VersionVector covers, IntConsumer done) {
-    covers.forEach(
-        (origin, seq) -> {
-          if (!origin.equals(id)) {
-            handed.merge(origin, seq, Math::max);
-          }
-        });
+    // Before the merge: every later write here depends on what the records may show.
+    dependencies.note(covers);
     List<KeyedRecord> batch = List.copyOf(incoming);
     env.schedule(
         mergeDelayMs,
@@ -309,6 +314,11 @@ public final class MemoryReplica implements LocalReplica {
   }
 
   // ---- inspection, for the simulator's checks ----
+
+  /** Runs {@code observer} after every merge, once the merged records are in place. */
+  public void observeMerges(Runnable observer) {
+    this.mergeObserver = observer;
+  }
 
   /** Every record, by key. */
   public SortedMap<KeyRef, KeyRecord> records() {

@@ -54,6 +54,7 @@ public final class SimNode {
   private final long[] readRepairs = new long[ReadLevel.values().length];
   private boolean up;
   private long catchUpsBeforeRestarts;
+  private long heldBeforeRestarts;
   private int starts;
 
   SimNode(
@@ -124,6 +125,7 @@ public final class SimNode {
     }
     net.crash(address);
     catchUpsBeforeRestarts += replication.catchUpsNeeded();
+    heldBeforeRestarts += replication.entriesHeldForDeps();
     reads.stop(); // its clients hear "unavailable": the process that was serving them is gone
     membership.stop();
     replication.stop();
@@ -208,6 +210,11 @@ public final class SimNode {
   /** How many times this node's streams marked a peer or itself for catch-up, over all starts. */
   public long catchUpsNeeded() {
     return catchUpsBeforeRestarts + (up ? replication.catchUpsNeeded() : 0);
+  }
+
+  /** Entries this node's streams held for their dependencies, over all starts. */
+  public long entriesHeldForDeps() {
+    return heldBeforeRestarts + (up ? replication.entriesHeldForDeps() : 0);
   }
 
   public int starts() {

@@ -24,7 +24,10 @@ import java.util.TreeMap;
  * One seeded run of a whole cluster: start it, issue a random workload over all seven types at
  * random up nodes while faults come and go (region partitions, crashes and restarts, loss bursts,
  * with background loss, duplication and reordering and skewed clocks throughout), then heal
- * everything, run to quiescence and check the {@link Invariants}.
+ * everything, run to quiescence and check the {@link Invariants}. Throughout the run, after every
+ * merge at every replica, the {@link CausalityCheck} checks that no replica shows a chain write
+ * without the chain writes its writer had seen (chain writes: a share of the workload that reads a
+ * few G-Set keys at a node and adds a unique element to one of them).
  *
  * <p>Everything random comes from the seed, so {@link #run} of the same options gives the same
  * trace hash, and a failing seed replays exactly.
@@ -40,6 +43,8 @@ public final class Simulation {
    * @param operations client operations in the workload
    * @param workloadMs simulated time the workload (and its faults) is spread over
    * @param keysPerType keys of each of the seven types
+   * @param chainKeys G-Set keys of the chain writes
+   * @param chainPercent the share of the operations that are chain writes, in percent
    * @param faults whether partitions, crashes and loss bursts are injected
    * @param loss background loss probability of every message
    * @param duplication background duplication probability
@@ -60,6 +65,8 @@ public final class Simulation {
       int operations,
       long workloadMs,
       int keysPerType,
+      int chainKeys,
+      int chainPercent,
       boolean faults,
       double loss,
       double duplication,
@@ -80,6 +87,8 @@ public final class Simulation {
           150,
           6_000,
           2,
+          3,
+          25,
           true,
           0.01,
           0.02,
@@ -100,6 +109,8 @@ public final class Simulation {
           operations,
           workloadMs,
           keysPerType,
+          chainKeys,
+          chainPercent,
           faults,
           loss,
           duplication,
@@ -121,6 +132,8 @@ public final class Simulation {
           operations,
           workloadMs,
           keysPerType,
+          chainKeys,
+          chainPercent,
           faults,
           loss,
           duplication,
@@ -131,6 +144,29 @@ public final class Simulation {
           replication,
           sessions,
           false);
+    }
+
+    /** These options with other delta-stream options. */
+    public Options withReplication(ReplicationOptions r) {
+      return new Options(
+          seed,
+          regions,
+          nodesPerRegion,
+          operations,
+          workloadMs,
+          keysPerType,
+          chainKeys,
+          chainPercent,
+          faults,
+          loss,
+          duplication,
+          reordering,
+          clockSkewMaxMs,
+          hlcMaxOffsetMs,
+          quiescenceMaxMs,
+          r,
+          sessions,
+          sessionGuarantees);
     }
   }
 
@@ -164,6 +200,7 @@ public final class Simulation {
   private final SimNet net;
   private final History history = new History();
   private final Sessions sessions;
+  private final CausalityCheck causality;
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
   private int crashes;
@@ -183,6 +220,14 @@ public final class Simulation {
             MembershipOptions.defaults(),
             options.replication());
     this.net = cluster.net();
+    List<KeyRef> chain = new ArrayList<>();
+    for (int i = 0; i < options.chainKeys(); i++) {
+      chain.add(KeyRef.of(CrdtType.G_SET.family(), "chain-" + i));
+    }
+    this.causality = new CausalityCheck(chain, cluster.nodes());
+    for (SimNode n : cluster.nodes()) {
+      n.replica().observeMerges(() -> causality.check(n, net.nowMs()));
+    }
     this.sessions =
         new Sessions(
             new Sessions.Options(
@@ -232,7 +277,10 @@ public final class Simulation {
                     && Invariants.logsTrimmed(cluster.nodes()).isEmpty(),
             100,
             options.quiescenceMaxMs());
-    List<String> violations = new ArrayList<>();
+    for (SimNode n : cluster.nodes()) {
+      causality.check(n, net.nowMs());
+    }
+    List<String> violations = new ArrayList<>(causality.violations());
     if (!quiet) {
       violations.add(
           "no quiescence within "
@@ -256,11 +304,12 @@ public final class Simulation {
     }
     String summary =
         String.format(
-            "seed %d: %d ops and %d session ops, %d crashes, %d partitions, %d loss bursts; %d"
-                + " delivered, %d dropped, %d duplicated; quiet %d ms after healing at t=%d ms;"
-                + " session reads and writes %s",
+            "seed %d: %d ops (%d chain writes) and %d session ops, %d crashes, %d partitions, %d"
+                + " loss bursts; %d delivered, %d dropped, %d duplicated; %d entries held for"
+                + " dependencies; quiet %d ms after healing at t=%d ms; session reads and writes %s",
             options.seed(),
             history.size(),
+            causality.writes(),
             sessions.history().size(),
             crashes,
             partitions,
@@ -268,6 +317,7 @@ public final class Simulation {
             net.delivered(),
             net.dropped(),
             net.duplicated(),
+            cluster.nodes().stream().mapToLong(SimNode::entriesHeldForDeps).sum(),
             net.nowMs() - healedAtMs,
             healedAtMs,
             sessionReads);
@@ -328,6 +378,10 @@ public final class Simulation {
   private void operation(int number) {
     List<SimNode> up = cluster.nodes().stream().filter(SimNode::isUp).toList();
     SimNode node = up.get(random.nextInt(up.size()));
+    if (random.nextInt(100) < options.chainPercent()) {
+      chainWrite(node, number);
+      return;
+    }
     CrdtType type = TYPES[random.nextInt(TYPES.length)];
     KeyRef key =
         KeyRef.of(type.family(), type.apiName() + "-" + random.nextInt(options.keysPerType()));
@@ -348,6 +402,33 @@ public final class Simulation {
             op,
             result,
             acknowledged,
+            epochAfter(node, key),
+            seen);
+    history.add(h);
+    net.trace(h.toString());
+  }
+
+  /** Reads every chain key at {@code node}, then adds a unique element to one of them. */
+  private void chainWrite(SimNode node, int number) {
+    KeyRef key = causality.keys().get(random.nextInt(causality.keys().size()));
+    String element = "c" + number;
+    causality.writing(node, key, element, net.nowMs());
+    long[] seen = cluster.seenAt(node.index());
+    Operation op = new Operation.Create(CrdtType.G_SET, new Operation.Add(List.of(element)));
+    WriteResult result = node.write(key, op);
+    if (!(result instanceof WriteResult.Written)) {
+      throw new IllegalStateException("chain write " + op + " on " + key + " failed: " + result);
+    }
+    History.Op h =
+        new History.Op(
+            number,
+            net.nowMs(),
+            node.index(),
+            node.replica().replicaId(),
+            key,
+            op,
+            result,
+            true,
             epochAfter(node, key),
             seen);
     history.add(h);

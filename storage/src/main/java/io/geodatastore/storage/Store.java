@@ -31,11 +31,33 @@ public interface Store extends AutoCloseable {
   /** Deletes a key, leaving a tombstone that begins a new epoch. */
   CompletableFuture<WriteResult> delete(KeyRef key);
 
-  /** Merges a replicated entry from another origin. Idempotent. */
+  /**
+   * Merges a replicated entry from another origin. Idempotent. The entry counts as visible (see
+   * {@link #visible()}) from the call on: writes made after it depend on it.
+   */
   CompletableFuture<MergeResult> merge(LogEntry entry);
 
-  /** Merges a full record (anti-entropy, read repair). Repairs a quarantined key. Idempotent. */
+  /**
+   * Merges a full record (anti-entropy, read repair). Repairs a quarantined key. Idempotent. Call
+   * {@link #noteVisible} with what the sender's records covered first.
+   */
   CompletableFuture<MergeResult> mergeRecord(KeyRef key, KeyRecord record);
+
+  /**
+   * Records that records about to be merged (by {@link #mergeRecord}) may show the effects of the
+   * entries {@code covers} names: every later write here depends on them. Call it before merging,
+   * with the sender's {@link #visible()} taken after it read the records it ships. Persisted before
+   * any merge that follows it; entries of this replica's own origin in {@code covers} are ignored.
+   */
+  void noteVisible(VersionVector covers);
+
+  /**
+   * Per origin, the highest sequence whose effect this replica's records may show: other origins'
+   * entries handed to merges or noted by {@link #noteVisible}, and this replica's own writes up to
+   * the last sequence it allocated. What a sender of full records passes to the receiver's {@link
+   * #noteVisible}.
+   */
+  VersionVector visible();
 
   /** The key's live state. */
   ReadResult read(KeyRef key);
@@ -48,15 +70,6 @@ public interface Store extends AutoCloseable {
 
   /** The highest sequence number below which every entry this replica originated is durable. */
   long lastSequence();
-
-  /**
-   * The highest sequence number this replica has handed out, durable or not yet: what a read may
-   * show of this replica's own writes at most (a write becomes readable a moment before {@link
-   * #lastSequence} passes it).
-   */
-  default long sequenceIssued() {
-    return lastSequence();
-  }
 
   /**
    * Up to {@code maxEntries} (and about {@code maxBytes}) entries of {@code origin} from {@code

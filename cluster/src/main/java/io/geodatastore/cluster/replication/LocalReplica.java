@@ -64,9 +64,10 @@ public interface LocalReplica {
   VersionVector appliedVector();
 
   /**
-   * What the local records may reflect at most: this replica's last sequence, and for every other
-   * origin the highest sequence handed to a merge (durable or not yet) or covered by merged full
-   * records. A read served now shows nothing beyond it.
+   * What the local records may reflect at most: this replica's last sequence (allocated, durable or
+   * not yet), and for every other origin the highest sequence handed to a merge (durable or not
+   * yet) or covered by merged full records. A read served now shows nothing beyond it. It survives
+   * a restart, and every write made here depends on it ({@code Store.visible}, causal delivery).
    */
   VersionVector coverage();
 
@@ -93,9 +94,10 @@ public interface LocalReplica {
 
   /**
    * Merges full records of another replica (anti-entropy, read repair; a record replaces a
-   * quarantined one), after noting that they reflect at most {@code covers}, and calls {@code done}
-   * on the logical thread with how many changed the local state once all are durable, or with -1
-   * when the store failed.
+   * quarantined one), after noting that they reflect at most {@code covers} (the sender's {@link
+   * #coverage()} taken after it read them: every later write here depends on it), and calls {@code
+   * done} on the logical thread with how many changed the local state once all are durable, or with
+   * -1 when the store failed.
    */
   void mergeRecords(List<KeyedRecord> records, VersionVector covers, IntConsumer done);
 }

@@ -7,10 +7,10 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.LogEntry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +35,16 @@ import java.util.function.Consumer;
  * idempotent, so duplicates are harmless); the watermark advances only over consecutive entries
  * that are durable here, is persisted, and is acknowledged to the sender.
  *
+ * <p><b>Causal delivery.</b> An entry is merged only once every entry it depends on ({@link
+ * LogEntry#deps()}) is merged here: its origin's watermark here has reached the dependency (this
+ * replica's own entries always have). The consecutive entries of an origin wait in order, and the
+ * longest prefix whose dependencies are met is merged; a blocked origin is looked at again whenever
+ * another origin's watermark advances. So no replica ever shows an update without the updates it
+ * causally depends on, across keys. It cannot deadlock: an entry depends only on entries its origin
+ * had received before writing it, so "waits for" follows real time and has no cycle (see {@code
+ * DependencyTracker}). A range skipped over ({@code skipTo}) counts as merged: the watermark moved,
+ * and the gap is anti-entropy's.
+ *
  * <p><b>Write levels.</b> {@link #awaitAcks} completes when enough replicas acknowledged a sequence
  * number, or reports what was reached when time runs out.
  */
@@ -46,7 +56,7 @@ public final class Replication {
   private final LocalReplica local;
   private final ReplicationOptions options;
   private final Map<NodeId, PeerStream> peers = new TreeMap<>();
-  private final Map<ReplicaId, Inbound> inbound = new HashMap<>();
+  private final Map<ReplicaId, Inbound> inbound = new TreeMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final List<Consumer<NodeId>> catchUpListeners = new ArrayList<>();
   private final List<Runnable> appliedListeners = new ArrayList<>();
@@ -56,6 +66,9 @@ public final class Replication {
   private long deltasSent;
   private long deltasReceived;
   private long catchUpsNeeded;
+  private long entriesHeldForDeps;
+  private boolean retrying;
+  private boolean retryAgain;
 
   public Replication(
       Env env, NodeId self, String region, LocalReplica local, ReplicationOptions options) {
@@ -249,7 +262,7 @@ public final class Replication {
 
   private void onBatch(ReplicationMessage.DeltaBatch b) {
     Inbound in = inbound(b.origin());
-    if (in.queuedEntries + b.entries().size() > options.windowEntriesMax()) {
+    if (in.queuedEntries + in.held.size() + b.entries().size() > options.windowEntriesMax()) {
       return; // over the bound: the sender resends after its retransmit timeout
     }
     in.queue.add(b);
@@ -258,64 +271,151 @@ public final class Replication {
   }
 
   /**
-   * Merges everything queued for an origin in one step (while one merge is durable-bound, the
-   * batches that arrive meanwhile are coalesced into the next, so merges keep up with any rate, as
-   * group commit does for local writes). Only consecutive entries after the watermark are taken.
+   * Merges everything of an origin that can be merged, in one step (while one merge is
+   * durable-bound, the batches that arrive meanwhile are coalesced into the next, so merges keep up
+   * with any rate, as group commit does for local writes). Queued batches are first taken in: their
+   * consecutive entries after the watermark are held in order. Then the longest prefix of the held
+   * entries whose dependencies are met is merged.
    */
   private void drain(Inbound in) {
-    if (in.merging || in.queue.isEmpty()) {
+    if (in.merging) {
       return;
     }
-    List<LogEntry> fresh = new ArrayList<>();
-    NodeId sender = null;
+    long before = in.applied;
+    boolean took = admit(in);
+    boolean skipped = in.applied > before;
+    int ready = readyPrefix(in);
+    if (ready > 0) {
+      merge(in, ready);
+    } else if (took) {
+      reply(in.sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+    }
+    if (skipped) {
+      watermarkAdvanced();
+    }
+  }
+
+  private void merge(Inbound in, int ready) {
+    List<LogEntry> fresh = new ArrayList<>(ready);
+    for (int i = 0; i < ready; i++) {
+      fresh.add(in.held.poll());
+    }
+    in.merging = true;
+    long through = fresh.getLast().id().counter();
+    local.merge(
+        fresh,
+        ok -> {
+          in.merging = false;
+          boolean advanced = ok && through > in.applied;
+          if (advanced) {
+            in.applied = through;
+            deltasReceived += fresh.size();
+            local.recordApplied(in.origin, through);
+          } else if (!ok) {
+            in.held.clear(); // no longer consecutive with the watermark: the sender resends
+          }
+          reply(in.sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+          drain(in);
+          if (advanced) {
+            watermarkAdvanced();
+          }
+        });
+  }
+
+  /**
+   * Moves the queued batches' entries that follow the watermark (and those already held) into the
+   * held entries, jumping over a skipped range when nothing is held before it. Returns whether it
+   * took any batch.
+   */
+  private boolean admit(Inbound in) {
+    boolean took = false;
     while (!in.queue.isEmpty()) {
       ReplicationMessage.DeltaBatch b = in.queue.peek();
-      if (b.skipTo() > in.applied + 1 + fresh.size()) {
-        if (!fresh.isEmpty()) {
+      if (b.skipTo() > in.applied + 1 + in.held.size()) {
+        if (!in.held.isEmpty()) {
           break; // merge what precedes the gap first
         }
         in.applied = b.skipTo() - 1;
         local.recordApplied(in.origin, in.applied);
         catchUpsNeeded++;
-        appliedMoved();
       }
       in.queue.poll();
       in.queuedEntries -= b.entries().size();
-      sender = b.from();
+      took = true;
+      in.sender = b.from();
       for (LogEntry e : b.entries()) {
         long seq = e.id().counter();
-        long expected = in.applied + 1 + fresh.size();
+        long expected = in.applied + 1 + in.held.size();
         if (seq == expected) {
-          fresh.add(e);
+          in.held.add(e);
         } else if (seq > expected) {
           break; // a gap: the sender resends from our acknowledgement
         }
       }
     }
-    if (fresh.isEmpty()) {
-      reply(sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+    return took;
+  }
+
+  /**
+   * How many of the held entries, from the first, have their dependencies merged here. Counts the
+   * entries that wait (once each) in {@link #entriesHeldForDeps}.
+   */
+  private int readyPrefix(Inbound in) {
+    if (!options.causalDelivery()) {
+      return in.held.size();
+    }
+    int ready = 0;
+    for (LogEntry e : in.held) {
+      if (!satisfied(e.deps())) {
+        break;
+      }
+      ready++;
+    }
+    if (ready < in.held.size()) {
+      long last = in.held.peekLast().id().counter();
+      long from = Math.max(last - (in.held.size() - ready) + 1, in.countedHeldThrough + 1);
+      if (last >= from) {
+        entriesHeldForDeps += last - from + 1;
+        in.countedHeldThrough = last;
+      }
+    }
+    return ready;
+  }
+
+  private boolean satisfied(VersionVector deps) {
+    for (int i = 0; i < deps.size(); i++) {
+      ReplicaId origin = deps.replicaAt(i);
+      if (!origin.equals(local.replicaId()) && inbound(origin).applied < deps.counterAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Looks again at every origin with held entries, now that some watermark advanced. */
+  private void watermarkAdvanced() {
+    appliedMoved();
+    if (retrying) {
+      retryAgain = true; // the loop below goes round once more
       return;
     }
-    in.merging = true;
-    long through = fresh.getLast().id().counter();
-    NodeId ackTo = sender;
-    local.merge(
-        fresh,
-        ok -> {
-          in.merging = false;
-          if (ok && through > in.applied) {
-            in.applied = through;
-            deltasReceived += fresh.size();
-            local.recordApplied(in.origin, through);
-            appliedMoved();
+    retrying = true;
+    try {
+      do {
+        retryAgain = false;
+        for (Inbound other : List.copyOf(inbound.values())) {
+          if (!other.merging && !other.held.isEmpty()) {
+            drain(other);
           }
-          reply(ackTo, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
-          drain(in);
-        });
+        }
+      } while (retryAgain);
+    } finally {
+      retrying = false;
+    }
   }
 
   private void reply(NodeId to, ReplicationMessage m) {
-    PeerStream p = peers.get(to);
+    PeerStream p = to == null ? null : peers.get(to);
     if (p != null && p.address != null) {
       env.send(p.address, m);
     }
@@ -561,6 +661,14 @@ public final class Replication {
     return catchUpsNeeded;
   }
 
+  /**
+   * Entries received in order that waited for an entry of another origin they depend on (or behind
+   * one that did), each counted once.
+   */
+  public long entriesHeldForDeps() {
+    return entriesHeldForDeps;
+  }
+
   private static final class PeerStream {
     final NodeId id;
     String region;
@@ -586,6 +694,15 @@ public final class Replication {
     boolean merging;
     int queuedEntries;
     final ArrayDeque<ReplicationMessage.DeltaBatch> queue = new ArrayDeque<>();
+
+    /** Consecutive entries after the watermark, not yet merged (waiting for dependencies). */
+    final ArrayDeque<LogEntry> held = new ArrayDeque<>();
+
+    /** The sender of the last batch taken in: where acknowledgements go. */
+    NodeId sender;
+
+    /** The highest sequence counted in {@code entriesHeldForDeps}. */
+    long countedHeldThrough;
 
     Inbound(ReplicaId origin, long applied) {
       this.origin = origin;

@@ -12,6 +12,8 @@ package io.geodatastore.cluster.replication;
  * @param retentionEntriesMax how far a peer may fall behind before it is left to anti-entropy and
  *     no longer holds back the trimming of the log
  * @param tickMs period of the housekeeping timer (retransmission, trimming, lag)
+ * @param causalDelivery whether an entry is merged only after the entries it depends on (always,
+ *     but for the test that shows the simulator's causality check fails without it)
  */
 public record ReplicationOptions(
     int batchEntriesMax,
@@ -20,7 +22,8 @@ public record ReplicationOptions(
     int windowEntriesMax,
     long retransmitMs,
     long retentionEntriesMax,
-    long tickMs) {
+    long tickMs,
+    boolean causalDelivery) {
 
   public ReplicationOptions {
     if (batchEntriesMax < 1
@@ -34,7 +37,40 @@ public record ReplicationOptions(
     }
   }
 
+  /** Options with causal delivery. */
+  public ReplicationOptions(
+      int batchEntriesMax,
+      long batchBytesMax,
+      long batchDelayMs,
+      int windowEntriesMax,
+      long retransmitMs,
+      long retentionEntriesMax,
+      long tickMs) {
+    this(
+        batchEntriesMax,
+        batchBytesMax,
+        batchDelayMs,
+        windowEntriesMax,
+        retransmitMs,
+        retentionEntriesMax,
+        tickMs,
+        true);
+  }
+
   public static ReplicationOptions defaults() {
     return new ReplicationOptions(512, 1 << 20, 2, 8_192, 1_000, 1_000_000, 50);
+  }
+
+  /** These options with causal delivery on or off. */
+  public ReplicationOptions withCausalDelivery(boolean on) {
+    return new ReplicationOptions(
+        batchEntriesMax,
+        batchBytesMax,
+        batchDelayMs,
+        windowEntriesMax,
+        retransmitMs,
+        retentionEntriesMax,
+        tickMs,
+        on);
   }
 }

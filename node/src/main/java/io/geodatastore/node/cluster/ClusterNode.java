@@ -105,6 +105,7 @@ public final class ClusterNode implements AutoCloseable {
   private volatile List<PeerLag> lagSnapshot = List.of();
   private volatile long deltasSent;
   private volatile long deltasReceived;
+  private volatile long entriesHeldForDeps;
 
   private ClusterNode(
       Settings s,
@@ -355,6 +356,11 @@ public final class ClusterNode implements AutoCloseable {
     return deltasReceived;
   }
 
+  /** Replicated entries held until the entries they depend on were merged. */
+  public long entriesHeldForDeps() {
+    return entriesHeldForDeps;
+  }
+
   public Optional<MemberInfo> member(String nodeId) {
     return viewSnapshot.stream().filter(m -> m.nodeId().value().equals(nodeId)).findFirst();
   }
@@ -393,6 +399,7 @@ public final class ClusterNode implements AutoCloseable {
     lagSnapshot = computeLag();
     deltasSent = replication.deltasSent();
     deltasReceived = replication.deltasReceived();
+    entriesHeldForDeps = replication.entriesHeldForDeps();
   }
 
   private void refreshPeriodically() {

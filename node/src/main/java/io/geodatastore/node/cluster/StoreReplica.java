@@ -41,9 +41,6 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   private final MergeListener onMerged;
   private final Set<ReplicaId> origins = ConcurrentHashMap.newKeySet();
 
-  /** Per other origin, the highest sequence handed to a merge or covered by merged records. */
-  private final Map<ReplicaId, Long> handed = new ConcurrentHashMap<>();
-
   /**
    * The applied watermarks read or written so far, so that {@link #appliedVector} (asked by every
    * session read, from any thread) reads no store.
@@ -94,7 +91,6 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
     if (!entries.isEmpty()) {
       ReplicaId origin = entries.getFirst().id().replica();
       origins.add(origin);
-      handed.merge(origin, entries.getLast().id().counter(), Math::max);
     }
     CompletableFuture<?>[] fs = new CompletableFuture<?>[entries.size()];
     for (int i = 0; i < entries.size(); i++) {
@@ -163,21 +159,14 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
     return v;
   }
 
+  /**
+   * The store's visible vector (raised before every merge reaches a shard and by the coverage of
+   * merged records, persisted across restarts; its own origin at the last allocated sequence), with
+   * the applied watermarks (a skip moves one past entries never merged).
+   */
   @Override
   public VersionVector coverage() {
-    // Issued, not durable: a write is readable a moment before the durable watermark passes it.
-    VersionVector v = VersionVector.of(store.replicaId(), store.sequenceIssued());
-    for (Map.Entry<ReplicaId, Long> e : handed.entrySet()) {
-      if (!e.getKey().equals(store.replicaId())) {
-        v = v.with(e.getKey(), Math.max(e.getValue(), applied(e.getKey())));
-      }
-    }
-    for (ReplicaId o : origins) {
-      if (!o.equals(store.replicaId()) && v.get(o) == 0) {
-        v = v.with(o, applied(o));
-      }
-    }
-    return v;
+    return store.visible().merge(appliedVector());
   }
 
   @Override
@@ -215,9 +204,10 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
         (origin, seq) -> {
           if (!origin.equals(store.replicaId())) {
             origins.add(origin);
-            handed.merge(origin, seq, Math::max);
           }
         });
+    // Before the merges: every later write here depends on what the records may show.
+    store.noteVisible(covers);
     List<CompletableFuture<MergeResult>> fs = new ArrayList<>(records.size());
     for (KeyedRecord r : records) {
       try {

@@ -8,6 +8,7 @@ import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.CorruptRecordException;
+import io.geodatastore.storage.DependencyTracker;
 import io.geodatastore.storage.GcResult;
 import io.geodatastore.storage.KeyListing;
 import io.geodatastore.storage.KeyOps;
@@ -62,9 +63,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Store} on RocksDB: one column family per CRDT type (keyed by key name), plus {@code
- * meta} (identity, format version, sequence and clock high-water marks), {@code replog} (this and
- * other origins' delta entries, see {@link LogEntryCodec}), {@code conflicts}, and {@code merkle}
- * (reserved for anti-entropy's tree leaves, written in the same batches).
+ * meta} (identity, format version, sequence, clock and visible high-water marks), {@code replog}
+ * (this and other origins' delta entries, see {@link LogEntryCodec}), {@code conflicts}, and {@code
+ * merkle} (reserved for anti-entropy's tree leaves, written in the same batches).
  *
  * <p>Writes go through {@link Shard}s; reads go to RocksDB directly and see every acknowledged
  * write. A value that fails its checksum or decode quarantines its key: logged once, counted,
@@ -78,8 +79,15 @@ public final class RocksStore implements Store {
 
   private static final Logger log = LoggerFactory.getLogger(RocksStore.class);
 
-  /** The meta format version this code writes; it reads every earlier one. */
-  public static final int META_FORMAT_VERSION = 1;
+  /**
+   * The meta format version this code writes; it reads every earlier one. Version 2:
+   * replication-log entries may be in {@link LogEntryCodec} version 2 (with dependencies), which a
+   * binary of version 1 cannot read; it refuses the directory instead. Meta keys {@code
+   * vis.<tag>.<origin>} (8 bytes, big-endian) hold the visible high-water marks of {@link
+   * DependencyTracker}: {@code tag} is a shard's index (written in the batches that merge entries)
+   * or {@code n} ({@link #noteVisible}).
+   */
+  public static final int META_FORMAT_VERSION = 2;
 
   static final String CF_META = "meta";
   static final String CF_REPLOG = "replog";
@@ -91,6 +99,8 @@ public final class RocksStore implements Store {
   private static final byte[] META_FORMAT = utf8("format_version");
   private static final String META_SEQ_PREFIX = "seq.";
   private static final String META_HLC_PREFIX = "hlc.";
+  private static final String META_VISIBLE_PREFIX = "vis.";
+  private static final String VISIBLE_NOTED = "n";
   private static final String CHECKPOINT_MARKER = "GEODATASTORE_CHECKPOINT";
 
   private final StoreConfig config;
@@ -121,6 +131,8 @@ public final class RocksStore implements Store {
   private Hlc hlc;
   private final AtomicLong hlcClamps = new AtomicLong();
   private volatile VersionVector horizon = VersionVector.EMPTY;
+  private final DependencyTracker dependencies;
+  private final Object noteLock = new Object();
   private final ConcurrentHashMap<KeyRef, QuarantinedKey> quarantine = new ConcurrentHashMap<>();
   private final AtomicLong quarantinedTotal = new AtomicLong();
   private final EnumMap<CrdtType, LongAdder[]> typeStats = new EnumMap<>(CrdtType.class);
@@ -189,11 +201,22 @@ public final class RocksStore implements Store {
       hlc =
           Hlc.resume(
               config.hlcMaxOffsetMs(), new HlcTimestamp(lastWallMs == 0 ? 0 : lastWallMs + 1, 0));
+      Map<String, Map<ReplicaId, Long>> marks = visibleMarks();
+      VersionVector visible = VersionVector.EMPTY;
+      for (Map<ReplicaId, Long> m : marks.values()) {
+        visible = visible.merge(VersionVector.of(m));
+      }
+      dependencies = new DependencyTracker(replicaId, visible);
       recountStats();
       recountLog();
       shards = new Shard[config.shards()];
       for (int i = 0; i < shards.length; i++) {
-        shards[i] = new Shard(this, i, config.cacheEntriesPerShard());
+        shards[i] =
+            new Shard(
+                this,
+                i,
+                config.cacheEntriesPerShard(),
+                marks.getOrDefault(Integer.toString(i), Map.of()));
       }
     } catch (RocksDBException | RuntimeException e) {
       // A refused open (another node's directory, a newer format) must not keep the database
@@ -353,6 +376,33 @@ public final class RocksStore implements Store {
     return max;
   }
 
+  /** The persisted visible marks, by tag (a shard's index, or {@code n}) and origin. */
+  private Map<String, Map<ReplicaId, Long>> visibleMarks() throws RocksDBException {
+    Map<String, Map<ReplicaId, Long>> out = new java.util.TreeMap<>();
+    for (byte[] k : metaKeys(META_VISIBLE_PREFIX)) {
+      String rest = new String(k, StandardCharsets.UTF_8).substring(META_VISIBLE_PREFIX.length());
+      int dot = rest.indexOf('.');
+      byte[] v = db.get(metaCf, k);
+      ReplicaId origin;
+      try {
+        origin = ReplicaId.of(rest.substring(dot + 1));
+      } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+        origin = null;
+      }
+      if (dot < 1 || origin == null || v == null || v.length != 8) {
+        log.warn("ignoring a malformed visible mark {}", rest);
+        continue;
+      }
+      out.computeIfAbsent(rest.substring(0, dot), t -> new java.util.TreeMap<>())
+          .put(origin, ByteBuffer.wrap(v).getLong());
+    }
+    return out;
+  }
+
+  static byte[] visibleKey(String tag, ReplicaId origin) {
+    return utf8(META_VISIBLE_PREFIX + tag + "." + origin.value());
+  }
+
   private long lastLoggedSequence() {
     byte[] prefix = LogEntryCodec.keyPrefix(replicaId);
     try (RocksIterator it = db.newIterator(replogCf)) {
@@ -399,7 +449,9 @@ public final class RocksStore implements Store {
 
   @Override
   public CompletableFuture<MergeResult> merge(LogEntry entry) {
-    Shard.MergeTask t = new Shard.MergeTask(this, entry.key(), entry.toRecord(), false);
+    // Visible before the shard can apply it: a write that could see its effect depends on it.
+    dependencies.raise(entry.id().replica(), entry.id().counter());
+    Shard.MergeTask t = new Shard.MergeTask(this, entry.key(), entry.toRecord(), entry.id());
     return submit(t);
   }
 
@@ -408,8 +460,33 @@ public final class RocksStore implements Store {
     if (record.type().family() != key.family()) {
       throw new IllegalArgumentException(record.type() + " is not a type of " + key.family());
     }
-    Shard.MergeTask t = new Shard.MergeTask(this, key, record, true);
+    Shard.MergeTask t = new Shard.MergeTask(this, key, record, null);
     return submit(t);
+  }
+
+  @Override
+  public void noteVisible(VersionVector covers) {
+    // Under one lock, so the marks written never go down; unsynced, but ahead of the merges that
+    // follow in the write-ahead log, so no crash keeps those merges and loses the marks.
+    synchronized (noteLock) {
+      VersionVector risen = dependencies.note(covers);
+      for (int i = 0; i < risen.size(); i++) {
+        try {
+          db.put(
+              metaCf,
+              unsyncedWrites,
+              visibleKey(VISIBLE_NOTED, risen.replicaAt(i)),
+              ByteBuffer.allocate(8).putLong(risen.counterAt(i)).array());
+        } catch (RocksDBException e) {
+          throw new StorageException("write of a visible mark failed: " + e.getMessage(), e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public VersionVector visible() {
+    return dependencies.visible().with(replicaId, nextSeq.get() - 1);
   }
 
   // ---- Store: reads ----
@@ -543,11 +620,6 @@ public final class RocksStore implements Store {
   @Override
   public long lastSequence() {
     return durable.watermark();
-  }
-
-  @Override
-  public long sequenceIssued() {
-    return Math.max(durable.watermark(), nextSeq.get() - 1);
   }
 
   @Override
@@ -883,6 +955,11 @@ public final class RocksStore implements Store {
     nextSeq.compareAndSet(seq + 1, seq);
   }
 
+  /** What this replica's writes depend on. */
+  DependencyTracker dependencies() {
+    return dependencies;
+  }
+
   /** The store's hybrid logical clock, for {@link KeyOps}. */
   KeyOps.Clock clock() {
     return clock;
@@ -925,8 +1002,14 @@ public final class RocksStore implements Store {
     }
   }
 
-  /** Adds the shard's sequence and clock high-water marks to its batch. */
+  /** Adds the shard's sequence, clock and visible high-water marks to its batch. */
   void metaPut(Shard.Batch b, int shard) throws RocksDBException {
+    for (Map.Entry<ReplicaId, Long> e : b.visibleMarks.entrySet()) {
+      b.writes.put(
+          metaCf,
+          visibleKey(Integer.toString(shard), e.getKey()),
+          ByteBuffer.allocate(8).putLong(e.getValue()).array());
+    }
     if (!b.sequences.isEmpty()) {
       long max = b.sequences.stream().mapToLong(Long::longValue).max().orElseThrow();
       b.writes.put(

@@ -2,6 +2,7 @@ package io.geodatastore.storage.rocksdb;
 
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
+import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.op.Operation;
@@ -41,11 +42,16 @@ final class Shard implements Runnable {
   private final ConcurrentLinkedQueue<Task<?>> queue = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private final LinkedHashMap<KeyRef, Slot> cache;
+
+  /** This shard's persisted visible marks (shard thread only), so a mark never goes down. */
+  private final Map<ReplicaId, Long> visibleWritten;
+
   private volatile boolean running = true;
 
-  Shard(RocksStore store, int index, int cacheEntries) {
+  Shard(RocksStore store, int index, int cacheEntries, Map<ReplicaId, Long> visibleWritten) {
     this.store = store;
     this.index = index;
+    this.visibleWritten = new HashMap<>(visibleWritten);
     this.cache =
         new LinkedHashMap<>(1024, 0.75f, true) {
           private static final long serialVersionUID = 1L;
@@ -121,6 +127,7 @@ final class Shard implements Runnable {
     final Map<KeyRef, Slot> pending = new HashMap<>();
     final List<Long> sequences = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
+    final Map<ReplicaId, Long> visibleMarks = new HashMap<>();
     HlcTimestamp lastTime;
     boolean holdsSequencer;
 
@@ -153,6 +160,15 @@ final class Shard implements Runnable {
       store.statsChanged(before, after);
     }
 
+    /** Persists, with the batch, that entry {@code id}'s effect may be in the records. */
+    void markVisible(Dot id) {
+      long seq = id.counter();
+      if (seq > visibleWritten.getOrDefault(id.replica(), 0L)
+          && seq > visibleMarks.getOrDefault(id.replica(), 0L)) {
+        visibleMarks.put(id.replica(), seq);
+      }
+    }
+
     void delete(Slot before) throws RocksDBException {
       writes.delete(store.cf(before.record().type()), before.key().nameBytes());
       Slot after = new Slot(before.key(), null, 0, null, List.of());
@@ -163,27 +179,31 @@ final class Shard implements Runnable {
     /**
      * Adds a planned change to the batch: its record and its log entry together, or neither. The
      * entry's sequence number is allocated under the store's sequencer (held until the batch is
-     * written, so the log has no holes) and handed back if building the change fails.
+     * written, so the log has no holes) and handed back if building the change fails; its
+     * dependencies are captured under the sequencer too, in sequence order.
      */
     WriteResult commit(Slot before, KeyOps.Plan plan) throws RocksDBException {
       Dot id = null;
+      VersionVector deps = VersionVector.EMPTY;
       if (plan.logs()) {
         if (!holdsSequencer) {
           store.sequencer().lock();
           holdsSequencer = true;
         }
         id = new Dot(store.replicaId(), store.allocateSequence());
+        deps = store.dependencies().carry();
       }
       KeyOps.Committed c;
       byte[] record;
       byte[] entry;
       try {
-        c = plan.commit(id);
+        c = plan.commit(id, deps);
         record = c.record() == null ? null : RecordCodec.encode(c.record());
         entry = c.entry() == null ? null : LogEntryCodec.encode(c.entry());
       } catch (RuntimeException e) {
         if (id != null) {
           store.releaseSequence(id.counter());
+          store.dependencies().forgetCarried();
         }
         throw e;
       }
@@ -225,6 +245,7 @@ final class Shard implements Runnable {
               cache.put(k, s);
             }
           });
+      visibleWritten.putAll(b.visibleMarks);
       b.sequences.forEach(store::sequenceDurable);
       releaseSequencer(b);
       b.completions.forEach(Runnable::run);
@@ -232,6 +253,9 @@ final class Shard implements Runnable {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
       b.pending.keySet().forEach(cache::remove);
       store.statsInvalidated();
+      if (!b.sequences.isEmpty()) {
+        store.dependencies().forgetCarried(); // the lost entries carried dependencies
+      }
       b.sequences.forEach(store::sequenceDurable);
       for (Task<?> t : tasks) {
         t.fail(new StorageException("write failed: " + e.getMessage(), e));
@@ -327,19 +351,25 @@ final class Shard implements Runnable {
   /** A merge of a replicated entry or an anti-entropy record. */
   static final class MergeTask extends Task<MergeResult> {
     private final KeyRecord incoming;
+    private final Dot entryId;
     private final boolean fullState;
     private final RocksStore store;
 
-    MergeTask(RocksStore store, KeyRef key, KeyRecord incoming, boolean fullState) {
+    /** {@code entryId} is the replicated entry's, or null for a full record. */
+    MergeTask(RocksStore store, KeyRef key, KeyRecord incoming, Dot entryId) {
       super(key);
       this.store = store;
       this.incoming = incoming;
-      this.fullState = fullState;
+      this.entryId = entryId;
+      this.fullState = entryId == null;
     }
 
     @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
+      if (entryId != null) {
+        b.markVisible(entryId);
+      }
       boolean repairing = slot.corrupt() != null;
       if (repairing && !fullState) {
         // A delta cannot rebuild a corrupt state; anti-entropy will ship the full state.
