@@ -135,6 +135,22 @@ public final class Main implements Runnable {
                 + " 5000).")
     String writeTimeoutMs;
 
+    @Option(
+        names = "--read-timeout-ms",
+        paramLabel = "MS",
+        description =
+            "How long session, causal, local_quorum, quorum and all reads may take before 503"
+                + " (default 5000).")
+    String readTimeoutMs;
+
+    @Option(
+        names = "--session-wait-ms",
+        paramLabel = "MS",
+        description =
+            "How long a session or causal read waits for replication before it fetches the key"
+                + " from other replicas (default 200; 0 fetches at once).")
+    String sessionWaitMs;
+
     @Override
     public Integer call() throws InterruptedException {
       NodeConfig config;

@@ -30,6 +30,10 @@ import java.util.regex.Pattern;
  * @param maxElementsPerRequest the most set elements one request may carry
  * @param writeTimeoutMs how long a write at local_quorum, quorum or all waits for acknowledgements
  *     before it answers 503
+ * @param readTimeoutMs how long a read beyond eventual may take in all before it answers 503
+ * @param sessionWaitMs how long a session or causal read waits for replication to bring this node
+ *     up to the session's token before it fetches the key from other replicas (0: fetch at once;
+ *     never longer than {@code readTimeoutMs})
  */
 public record NodeConfig(
     String nodeId,
@@ -45,10 +49,18 @@ public record NodeConfig(
     int maxBodyBytes,
     int maxKeyBytes,
     int maxElementsPerRequest,
-    long writeTimeoutMs) {
+    long writeTimeoutMs,
+    long readTimeoutMs,
+    long sessionWaitMs) {
 
   /** Default write-level timeout: 5 s. */
   public static final int WRITE_TIMEOUT_MS_DEFAULT = 5_000;
+
+  /** Default read-level timeout: as the write-level one. */
+  public static final int READ_TIMEOUT_MS_DEFAULT = WRITE_TIMEOUT_MS_DEFAULT;
+
+  /** Default wait of a session read for replication before it fetches from replicas. */
+  public static final int SESSION_WAIT_MS_DEFAULT = 200;
 
   /** Default largest body: 1 MiB. */
   public static final int MAX_BODY_BYTES_DEFAULT = 1 << 20;
@@ -72,7 +84,9 @@ public record NodeConfig(
           "max-body-bytes",
           "max-key-bytes",
           "max-elements-per-request",
-          "write-timeout-ms");
+          "write-timeout-ms",
+          "read-timeout-ms",
+          "session-wait-ms");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -99,6 +113,12 @@ public record NodeConfig(
     }
     if (writeTimeoutMs < 1 || writeTimeoutMs > 600_000) {
       throw new IllegalArgumentException("write-timeout-ms is 1 to 600000, got " + writeTimeoutMs);
+    }
+    if (readTimeoutMs < 1 || readTimeoutMs > 600_000) {
+      throw new IllegalArgumentException("read-timeout-ms is 1 to 600000, got " + readTimeoutMs);
+    }
+    if (sessionWaitMs < 0 || sessionWaitMs > 600_000) {
+      throw new IllegalArgumentException("session-wait-ms is 0 to 600000, got " + sessionWaitMs);
     }
     if (maxElementsPerRequest < 1) {
       throw new IllegalArgumentException(
@@ -138,7 +158,9 @@ public record NodeConfig(
         integer(s, "max-body-bytes", MAX_BODY_BYTES_DEFAULT),
         integer(s, "max-key-bytes", KeyRef.NAME_BYTES_MAX),
         integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT),
-        integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT));
+        integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT),
+        integer(s, "read-timeout-ms", READ_TIMEOUT_MS_DEFAULT),
+        integer(s, "session-wait-ms", SESSION_WAIT_MS_DEFAULT));
   }
 
   private static String required(Map<String, String> s, String key) {

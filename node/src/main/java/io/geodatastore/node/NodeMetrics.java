@@ -1,6 +1,7 @@
 package io.geodatastore.node;
 
 import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.node.cluster.ClusterNode;
@@ -38,6 +39,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final String region;
   private final Map<String, Counter> operations = new ConcurrentHashMap<>();
   private final Map<String, Counter> conflicts = new ConcurrentHashMap<>();
+  private final Map<String, Counter> sessionWaits = new ConcurrentHashMap<>();
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   public NodeMetrics(String region) {
@@ -56,6 +58,31 @@ public final class NodeMetrics implements AutoCloseable {
     for (Conflict.Kind k : Conflict.Kind.values()) {
       conflictCounter(typeOf(k), k.reason());
     }
+    for (String outcome : SESSION_WAIT_OUTCOMES) {
+      sessionWaits.put(
+          outcome,
+          Counter.builder("geodatastore.session.waits")
+              .description(
+                  "Session and causal reads this node could not serve at once: covered (after"
+                      + " waiting for replication), fetched (from replicas), failed (503)")
+              .tag("outcome", outcome)
+              .register(registry));
+    }
+  }
+
+  /** The outcomes of {@link #sessionWait}. */
+  static final List<String> SESSION_WAIT_OUTCOMES = List.of("covered", "fetched", "failed");
+
+  /**
+   * Counts a session or causal read (or listing) that had to wait: {@code covered}, {@code fetched}
+   * or {@code failed}.
+   */
+  public void sessionWait(String outcome) {
+    Counter c = sessionWaits.get(outcome);
+    if (c == null) {
+      throw new IllegalArgumentException("unknown session wait outcome " + outcome);
+    }
+    c.increment();
   }
 
   public PrometheusMeterRegistry registry() {
@@ -173,6 +200,14 @@ public final class NodeMetrics implements AutoCloseable {
         .tag("peer", "all")
         .tag("region", "all")
         .register(registry);
+    for (ReadLevel level : ReadLevel.values()) {
+      FunctionCounter.builder("geodatastore.read.repairs", cluster, c -> c.readRepairs(level))
+          .description(
+              "Replicas whose record a read found behind and repaired (their state changed), by"
+                  + " read level; this node included")
+          .tag("level", level.label())
+          .register(registry);
+    }
     FunctionCounter.builder(
             "geodatastore.replication.deps.waits", cluster, c -> c.entriesHeldForDeps())
         .description(

@@ -54,6 +54,43 @@ class NodeConfigTest {
   }
 
   @Test
+  void readTimeoutAndSessionWaitHaveDefaultsFlagsAndBounds() throws Exception {
+    NodeConfig d = NodeConfig.from(TestNodes.settings(dir));
+    assertThat(d.readTimeoutMs()).isEqualTo(5_000);
+    assertThat(d.sessionWaitMs()).isEqualTo(200);
+
+    Path f = dir.resolve("node.yaml");
+    Files.writeString(f, "read-timeout-ms: 800\n");
+    Main.NodeCommand cmd = new Main.NodeCommand();
+    new CommandLine(cmd)
+        .parseArgs(
+            "--config",
+            f.toString(),
+            "--node-id",
+            "n",
+            "--region",
+            "r",
+            "--http",
+            "127.0.0.1:0",
+            "--peer",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.toString(),
+            "--session-wait-ms",
+            "0");
+    NodeConfig c = NodeConfig.from(cmd.settings());
+    assertThat(c.readTimeoutMs()).isEqualTo(800);
+    assertThat(c.sessionWaitMs()).isZero();
+
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("read-timeout-ms", "0");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("read-timeout-ms");
+    s.remove("read-timeout-ms");
+    s.put("session-wait-ms", "-1");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("session-wait-ms");
+  }
+
+  @Test
   void theCommandLineRejectsAMissingFlagWithUsage() {
     StringWriter err = new StringWriter();
     int code =

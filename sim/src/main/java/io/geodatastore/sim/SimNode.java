@@ -9,6 +9,8 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.coordination.ReadCoordinator;
+import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
@@ -48,6 +50,8 @@ public final class SimNode {
   private Membership membership;
   private Replication replication;
   private RecordExchange records;
+  private ReadCoordinator reads;
+  private final long[] readRepairs = new long[ReadLevel.values().length];
   private boolean up;
   private long catchUpsBeforeRestarts;
   private long heldBeforeRestarts;
@@ -105,6 +109,9 @@ public final class SimNode {
             RECORD_REPLY_BYTES_MAX,
             RECORD_REQUESTS_PENDING_MAX,
             kr -> RecordCodec.encode(kr.record()).length);
+    reads =
+        new ReadCoordinator(
+            env, id, replica, r, records, (level, n) -> readRepairs[level.ordinal()] += n);
     up = true;
     starts++;
     r.start();
@@ -119,6 +126,7 @@ public final class SimNode {
     net.crash(address);
     catchUpsBeforeRestarts += replication.catchUpsNeeded();
     heldBeforeRestarts += replication.entriesHeldForDeps();
+    reads.stop(); // its clients hear "unavailable": the process that was serving them is gone
     membership.stop();
     replication.stop();
     records.stop();
@@ -179,12 +187,22 @@ public final class SimNode {
     return membership;
   }
 
-  /** The running replication (the last one, when down). */
   /** Fetching and pushing full records (valid while the node is up). */
   public RecordExchange records() {
     return records;
   }
 
+  /** Reads beyond eventual (valid while the node is up). */
+  public ReadCoordinator reads() {
+    return reads;
+  }
+
+  /** Replicas that reads at {@code level} repaired through this node, over all starts. */
+  public long readRepairs(ReadLevel level) {
+    return readRepairs[level.ordinal()];
+  }
+
+  /** The running replication (the last one, when down). */
   public Replication replication() {
     return replication;
   }

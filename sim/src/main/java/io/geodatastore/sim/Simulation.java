@@ -1,6 +1,7 @@
 package io.geodatastore.sim;
 
 import io.geodatastore.cluster.NodeAddress;
+import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.cluster.membership.MembershipOptions;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.core.causal.DotContext;
@@ -52,6 +53,10 @@ public final class Simulation {
    * @param hlcMaxOffsetMs the replicas' HLC clamp
    * @param quiescenceMaxMs how long the healed cluster may take to converge
    * @param replication the delta streams' options
+   * @param sessions client sessions that write and read at every level beside the workload (see
+   *     {@link SessionHistory})
+   * @param sessionGuarantees whether session and causal reads honour the session token; off, they
+   *     read the node's records at once (to show that the checks can fail)
    */
   public record Options(
       long seed,
@@ -69,7 +74,9 @@ public final class Simulation {
       long clockSkewMaxMs,
       long hlcMaxOffsetMs,
       long quiescenceMaxMs,
-      ReplicationOptions replication) {
+      ReplicationOptions replication,
+      int sessions,
+      boolean sessionGuarantees) {
 
     /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on. */
     public static Options defaults(long seed) {
@@ -89,7 +96,9 @@ public final class Simulation {
           1_500,
           1_000,
           120_000,
-          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50));
+          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50),
+          4,
+          true);
     }
 
     public Options withSeed(long s) {
@@ -109,7 +118,32 @@ public final class Simulation {
           clockSkewMaxMs,
           hlcMaxOffsetMs,
           quiescenceMaxMs,
-          replication);
+          replication,
+          sessions,
+          sessionGuarantees);
+    }
+
+    /** These options with session reads that ignore the token (the checks must catch it). */
+    public Options withoutSessionGuarantees() {
+      return new Options(
+          seed,
+          regions,
+          nodesPerRegion,
+          operations,
+          workloadMs,
+          keysPerType,
+          chainKeys,
+          chainPercent,
+          faults,
+          loss,
+          duplication,
+          reordering,
+          clockSkewMaxMs,
+          hlcMaxOffsetMs,
+          quiescenceMaxMs,
+          replication,
+          sessions,
+          false);
     }
 
     /** These options with other delta-stream options. */
@@ -130,7 +164,9 @@ public final class Simulation {
           clockSkewMaxMs,
           hlcMaxOffsetMs,
           quiescenceMaxMs,
-          r);
+          r,
+          sessions,
+          sessionGuarantees);
     }
   }
 
@@ -141,8 +177,15 @@ public final class Simulation {
    * @param traceHash a hash of every event: equal for two runs of one seed
    * @param violations every invariant violated (empty: the run is correct)
    * @param summary figures of the run, one line
+   * @param sessionReads the sessions' reads by level and how they were served ({@code
+   *     quorum.merged}, {@code session.fetched}, {@code all.failed}, …) and writes by level
    */
-  public record Report(long seed, long traceHash, List<String> violations, String summary) {
+  public record Report(
+      long seed,
+      long traceHash,
+      List<String> violations,
+      String summary,
+      Map<String, Long> sessionReads) {
     public boolean ok() {
       return violations.isEmpty();
     }
@@ -156,6 +199,7 @@ public final class Simulation {
   private final SimCluster cluster;
   private final SimNet net;
   private final History history = new History();
+  private final Sessions sessions;
   private final CausalityCheck causality;
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
@@ -184,6 +228,12 @@ public final class Simulation {
     for (SimNode n : cluster.nodes()) {
       n.replica().observeMerges(() -> causality.check(n, net.nowMs()));
     }
+    this.sessions =
+        new Sessions(
+            new Sessions.Options(
+                options.sessions(), 3, 1_000, 200, 1_000, options.sessionGuarantees()),
+            cluster,
+            random.split());
   }
 
   /** Runs one simulation and checks it. */
@@ -202,8 +252,13 @@ public final class Simulation {
         fault();
       }
       operation(i);
+      sessions.step();
+      if (random.nextBoolean()) {
+        advance(random.nextLong(gapMs + 1));
+        sessions.step();
+      }
     }
-    advance(500);
+    advance(2_000); // reads and acknowledgements in flight end, answered or timed out
     // Heal everything: partitions, loss, and every crashed node comes back.
     faultEnds.values().forEach(l -> l.forEach(Runnable::run));
     faultEnds.clear();
@@ -238,14 +293,24 @@ public final class Simulation {
     violations.addAll(Invariants.noCatchUp(cluster.nodes()));
     violations.addAll(Invariants.replicasEqual(cluster.nodes()));
     violations.addAll(Invariants.history(history, cluster.node(0).replica().records()));
+    violations.addAll(sessions.check(cluster.node(0)));
+    Map<String, Long> sessionReads = new TreeMap<>(sessions.history().figures());
+    for (SimNode n : cluster.nodes()) {
+      for (ReadLevel level : ReadLevel.values()) {
+        if (n.readRepairs(level) > 0) {
+          sessionReads.merge("repairs." + level.label(), n.readRepairs(level), Long::sum);
+        }
+      }
+    }
     String summary =
         String.format(
-            "seed %d: %d ops (%d chain writes), %d crashes, %d partitions, %d loss bursts; %d"
-                + " delivered, %d dropped, %d duplicated; %d entries held for dependencies; quiet"
-                + " %d ms after healing at t=%d ms",
+            "seed %d: %d ops (%d chain writes) and %d session ops, %d crashes, %d partitions, %d"
+                + " loss bursts; %d delivered, %d dropped, %d duplicated; %d entries held for"
+                + " dependencies; quiet %d ms after healing at t=%d ms; session reads and writes %s",
             options.seed(),
             history.size(),
             causality.writes(),
+            sessions.history().size(),
             crashes,
             partitions,
             lossBursts,
@@ -254,8 +319,10 @@ public final class Simulation {
             net.duplicated(),
             cluster.nodes().stream().mapToLong(SimNode::entriesHeldForDeps).sum(),
             net.nowMs() - healedAtMs,
-            healedAtMs);
-    return new Report(options.seed(), net.traceHash(), List.copyOf(violations), summary);
+            healedAtMs,
+            sessionReads);
+    return new Report(
+        options.seed(), net.traceHash(), List.copyOf(violations), summary, sessionReads);
   }
 
   /** Runs the network for {@code ms}, ending faults whose time has come on the way. */

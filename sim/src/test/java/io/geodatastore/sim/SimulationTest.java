@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -25,12 +27,15 @@ class SimulationTest {
     return "./mvnw -B -ntp -q -pl sim test -Dtest=SimulationTest#replay -Dsim.seed=" + seed;
   }
 
-  private static void runSeeds(long first, int count) {
+  /** Runs the seeds; returns the sessions' figures summed over them. */
+  private static Map<String, Long> runSeeds(long first, int count) {
     List<String> failures = new ArrayList<>();
+    Map<String, Long> figures = new TreeMap<>();
     long started = System.nanoTime();
     for (int i = 0; i < count; i++) {
       long seed = first + i;
       Simulation.Report r = Simulation.run(Simulation.Options.defaults(seed));
+      r.sessionReads().forEach((k, v) -> figures.merge(k, v, Long::sum));
       if (!r.ok()) {
         failures.add(describe(r));
         if (failures.size() >= 3) {
@@ -42,6 +47,8 @@ class SimulationTest {
         "simulation: %d seeds from %d in %d ms%n",
         count, first, (System.nanoTime() - started) / 1_000_000);
     assertThat(failures).as("failing seeds").isEmpty();
+    System.out.println("session reads and writes over these seeds: " + figures);
+    return figures;
   }
 
   private static String describe(Simulation.Report r) {
@@ -57,7 +64,36 @@ class SimulationTest {
 
   @Test
   void aClusterWithFaultsConvergesToTheModelForEverySeed() {
-    runSeeds(SEED_BASE, Integer.getInteger("sim.seeds", 300));
+    Map<String, Long> f = runSeeds(SEED_BASE, Integer.getInteger("sim.seeds", 300));
+    // The session checks are not vacuous: reads were served in every way the levels allow, some
+    // failed rather than answer stale, and quorum reads repaired replicas.
+    assertThat(f)
+        .as("session figures")
+        .containsKeys(
+            "session.local",
+            "session.waited",
+            "session.fetched",
+            "causal.local",
+            "quorum.merged",
+            "all.merged",
+            "local_quorum.merged",
+            "all.failed",
+            "repairs.quorum");
+  }
+
+  @Test
+  void theSessionChecksFindStaleReadsWhenSessionReadsIgnoreTheToken() {
+    List<String> found = new ArrayList<>();
+    for (long seed = SEED_BASE; seed < SEED_BASE + 40 && found.isEmpty(); seed++) {
+      Simulation.Report r =
+          Simulation.run(Simulation.Options.defaults(seed).withoutSessionGuarantees());
+      r.violations().stream()
+          .filter(v -> v.startsWith("read-your-writes") || v.startsWith("monotonic reads"))
+          .findFirst()
+          .ifPresent(v -> found.add("seed " + r.seed() + ": " + v));
+    }
+    System.out.println("without session guarantees: " + found);
+    assertThat(found).as("a session violation within 40 seeds").isNotEmpty();
   }
 
   @Test

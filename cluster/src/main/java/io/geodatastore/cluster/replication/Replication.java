@@ -59,6 +59,7 @@ public final class Replication {
   private final Map<ReplicaId, Inbound> inbound = new TreeMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final List<Consumer<NodeId>> catchUpListeners = new ArrayList<>();
+  private final List<Runnable> appliedListeners = new ArrayList<>();
   private Set<NodeId> persistedPeers = Set.of();
   private boolean pumpScheduled;
   private Cancellable ticker;
@@ -162,6 +163,18 @@ public final class Replication {
   /** Calls {@code listener} with a peer that fell behind the log's retention. */
   public void onCatchUpNeeded(Consumer<NodeId> listener) {
     catchUpListeners.add(listener);
+  }
+
+  /**
+   * Calls {@code listener} whenever the applied watermark of another origin moved (the local
+   * replica's {@link LocalReplica#appliedVector()} grew), e.g. to serve reads waiting for it.
+   */
+  public void onApplied(Runnable listener) {
+    appliedListeners.add(listener);
+  }
+
+  private void appliedMoved() {
+    appliedListeners.forEach(Runnable::run);
   }
 
   // ---- sending ----
@@ -381,6 +394,7 @@ public final class Replication {
 
   /** Looks again at every origin with held entries, now that some watermark advanced. */
   private void watermarkAdvanced() {
+    appliedMoved();
     if (retrying) {
       retryAgain = true; // the loop below goes round once more
       return;
@@ -543,22 +557,66 @@ public final class Replication {
       int replicas = 1;
       int acked = 1;
       for (PeerStream p : peers.values()) {
-        if (level == WriteLevel.LOCAL_QUORUM && !region.equals(p.region)) {
+        if (!counts(level, p)) {
           continue;
         }
         replicas++;
-        if (p.acked >= seq) {
+        if (p.acked >= seq && (level != WriteLevel.LOCAL_QUORUM || p.region != null)) {
           acked++;
         }
       }
-      int needed =
-          switch (level) {
-            case LOCAL -> 1;
-            case LOCAL_QUORUM, QUORUM -> replicas / 2 + 1;
-            case ALL -> replicas;
-          };
-      return new int[] {acked, needed, replicas};
+      return new int[] {acked, needed(level, replicas), replicas};
     }
+  }
+
+  /**
+   * Whether {@code level} counts peer {@code p}. A peer whose region is not known yet (one known
+   * only from the acknowledgements persisted before a restart, until membership reports it) counts
+   * for {@code local_quorum} too, and never acknowledges for it: the majority is then taken of at
+   * least this region's true replicas and met only by replicas known to be in it, so it overlaps
+   * every other majority of the region. (Counting only the peers known to be here would let a node
+   * that just restarted meet {@code local_quorum} alone.)
+   */
+  private boolean counts(WriteLevel level, PeerStream p) {
+    return level != WriteLevel.LOCAL_QUORUM || p.region == null || region.equals(p.region);
+  }
+
+  /** How many of {@code replicas} (this node included) {@code level} needs. */
+  public static int needed(WriteLevel level, int replicas) {
+    return switch (level) {
+      case LOCAL -> 1;
+      case LOCAL_QUORUM, QUORUM -> replicas / 2 + 1;
+      case ALL -> replicas;
+    };
+  }
+
+  /**
+   * A replica other than this node, as the levels count it.
+   *
+   * @param address where it listens; null while membership has not reported it (a peer known only
+   *     from the persisted acknowledgements of an earlier life)
+   * @param up whether membership holds it alive or suspect
+   */
+  public record Replica(NodeId id, String region, NodeAddress address, boolean up) {}
+
+  /**
+   * The replicas besides this node that {@code level} counts, exactly as the write levels count
+   * them: every peer that has not left, down ones included (so that {@code all} fails while one is
+   * unreachable), and for {@code local_quorum} those of this node's region and those whose region
+   * is not known yet (see {@link #counts}; they have no address either, so cannot answer). {@code
+   * LOCAL} counts none.
+   */
+  public List<Replica> replicas(WriteLevel level) {
+    List<Replica> out = new ArrayList<>();
+    if (level == WriteLevel.LOCAL) {
+      return out;
+    }
+    for (PeerStream p : peers.values()) {
+      if (counts(level, p)) {
+        out.add(new Replica(p.id, p.region, p.address, p.up));
+      }
+    }
+    return out;
   }
 
   // ---- figures ----

@@ -8,6 +8,9 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.coordination.ReadCoordinator;
+import io.geodatastore.cluster.coordination.ReadLevel;
+import io.geodatastore.cluster.coordination.ReadOutcome;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
@@ -15,6 +18,8 @@ import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.cluster.replication.WriteLevel;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.Store;
@@ -29,6 +34,7 @@ import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -93,6 +99,8 @@ public final class ClusterNode implements AutoCloseable {
   private final Membership membership;
   private final Replication replication;
   private final RecordExchange records;
+  private final ReadCoordinator reads;
+  private final AtomicLongArray readRepairs = new AtomicLongArray(ReadLevel.values().length);
   private volatile List<MemberInfo> viewSnapshot = List.of();
   private volatile List<PeerLag> lagSnapshot = List.of();
   private volatile long deltasSent;
@@ -133,6 +141,14 @@ public final class ClusterNode implements AutoCloseable {
             RECORD_REPLY_BYTES_MAX,
             RECORD_REQUESTS_PENDING_MAX,
             r -> RecordCodec.encode(r.record()).length + (long) r.key().nameBytes().length);
+    this.reads =
+        new ReadCoordinator(
+            env,
+            s.self(),
+            replica,
+            replication,
+            records,
+            (level, n) -> readRepairs.addAndGet(level.ordinal(), n));
     this.membership =
         new Membership(
             env,
@@ -235,6 +251,46 @@ public final class ClusterNode implements AutoCloseable {
     CompletableFuture<Replication.AckOutcome> out = new CompletableFuture<>();
     env.post(() -> replication.awaitAcks(seq, level, timeoutMs, out::complete));
     return out;
+  }
+
+  // ---- reads beyond eventual ----
+
+  /** Reads {@code key} at a merging level (local_quorum, quorum, all). */
+  public CompletableFuture<ReadOutcome> read(KeyRef key, ReadLevel level, long timeoutMs) {
+    CompletableFuture<ReadOutcome> out = new CompletableFuture<>();
+    env.post(() -> reads.read(key, level, timeoutMs, out::complete));
+    return out;
+  }
+
+  /** Reads {@code key} for a session that saw {@code token} (session, causal). */
+  public CompletableFuture<ReadOutcome> readSession(
+      KeyRef key, ReadLevel level, VersionVector token, long waitMs, long timeoutMs) {
+    CompletableFuture<ReadOutcome> out = new CompletableFuture<>();
+    env.post(() -> reads.readSession(key, level, token, waitMs, timeoutMs, out::complete));
+    return out;
+  }
+
+  /** Completes once this node's records show everything {@code token} names, or after the wait. */
+  public CompletableFuture<ReadCoordinator.Coverage> awaitCovered(
+      VersionVector token, long waitMs) {
+    CompletableFuture<ReadCoordinator.Coverage> out = new CompletableFuture<>();
+    env.post(() -> reads.awaitCovered(token, waitMs, out::complete));
+    return out;
+  }
+
+  /** Whether this node's records already show everything {@code token} names; any thread. */
+  public boolean covers(VersionVector token) {
+    return ReadCoordinator.covers(replica, token);
+  }
+
+  /** What this node's records may show at most (a session token joins it); any thread. */
+  public VersionVector coverage() {
+    return replica.coverage();
+  }
+
+  /** Replicas that reads at {@code level} repaired (their state changed), since start. */
+  public long readRepairs(ReadLevel level) {
+    return readRepairs.get(level.ordinal());
   }
 
   /** The membership view (this node included), fresh from the logical thread. */
@@ -390,6 +446,7 @@ public final class ClusterNode implements AutoCloseable {
       env.call(
               () -> {
                 membership.stop();
+                reads.stop();
                 replication.stop();
                 records.stop();
                 return null;

@@ -41,6 +41,12 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   private final MergeListener onMerged;
   private final Set<ReplicaId> origins = ConcurrentHashMap.newKeySet();
 
+  /**
+   * The applied watermarks read or written so far, so that {@link #appliedVector} (asked by every
+   * session read, from any thread) reads no store.
+   */
+  private final Map<ReplicaId, Long> appliedMarks = new ConcurrentHashMap<>();
+
   private final ExecutorService reader =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -109,16 +115,23 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public long applied(ReplicaId origin) {
+    Long known = appliedMarks.get(origin);
+    if (known != null) {
+      return known;
+    }
     long a = store.applied(origin);
     if (a > 0) {
       origins.add(origin);
     }
+    appliedMarks.merge(origin, a, Math::max);
     return a;
   }
 
   @Override
   public void recordApplied(ReplicaId origin, long seq) {
     store.recordApplied(origin, seq);
+    appliedMarks.put(origin, seq);
+    origins.add(origin);
   }
 
   @Override
@@ -140,7 +153,7 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
     VersionVector v = VersionVector.of(store.replicaId(), store.lastSequence());
     for (ReplicaId o : origins) {
       if (!o.equals(store.replicaId())) {
-        v = v.with(o, store.applied(o));
+        v = v.with(o, applied(o));
       }
     }
     return v;

@@ -190,6 +190,15 @@ class PeerCodecTest {
                 List.of(x),
                 List.of(s),
                 covers),
+            new RecordMessage.Records(
+                A,
+                5,
+                List.of(),
+                List.of(x),
+                List.of(),
+                List.of(),
+                covers,
+                VersionVector.of(new ReplicaId("eu-west-1.01020304"), 4)),
             new RecordMessage.PushRecords(
                 A, replyTo, 4, List.of(new KeyedRecord(x, counter)), covers),
             new RecordMessage.PushAck(A, 4, true, 1));
@@ -197,7 +206,7 @@ class PeerCodecTest {
       assertThat(roundTrip(m)).isEqualTo(m);
     }
 
-    PeerEnvelope push = PeerCodec.encode(A, "us-east", ms.get(2));
+    PeerEnvelope push = PeerCodec.encode(A, "us-east", ms.get(3));
     byte[] record = push.getPushRecords().getRecords(0).getRecord().toByteArray();
     record[record.length - 1] ^= 1;
     PeerEnvelope damaged =
