@@ -85,6 +85,24 @@ public interface Store extends AutoCloseable {
   /** Drops what is causally stable under {@code horizon} (per-origin sequence numbers). */
   GcResult gc(VersionVector horizon);
 
+  /**
+   * The conflicts this replica resolved, newest first, within the conflict log's bounds (count and
+   * age, {@link StoreConfig}). Every write and merge that hides, drops or refuses a write logs its
+   * {@link io.geodatastore.core.crdt.Conflict}s in the same atomic batch as its record, so the log
+   * survives restarts and a crash never keeps one without the other.
+   *
+   * @param family only keys of this family, or any when null
+   * @param name only keys with this name, or any when null
+   * @param limit the most entries returned
+   */
+  List<ConflictRecord> conflicts(Family family, String name, int limit);
+
+  /**
+   * Deletes conflict-log entries past the age bound or over the count bound (the store also trims
+   * by count on its own as entries are added); returns how many it deleted.
+   */
+  long expireConflicts();
+
   /** Writes a consistent snapshot of the running store to {@code dir} (which must not exist). */
   void checkpoint(Path dir);
 

@@ -7,6 +7,7 @@ import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.ConflictRecord;
 import io.geodatastore.storage.CorruptRecordException;
 import io.geodatastore.storage.GcResult;
 import io.geodatastore.storage.KeyListing;
@@ -106,6 +107,7 @@ public final class RocksStore implements Store {
   private final EnumMap<CrdtType, ColumnFamilyHandle> typeCfs = new EnumMap<>(CrdtType.class);
   private final ColumnFamilyHandle metaCf;
   private final ColumnFamilyHandle replogCf;
+  private final ConflictLog conflictLog;
   private final ReplicaId replicaId;
   private final AtomicLong nextSeq;
 
@@ -161,6 +163,7 @@ public final class RocksStore implements Store {
     try {
       ColumnFamilyHandle meta = null;
       ColumnFamilyHandle replog = null;
+      ColumnFamilyHandle conflicts = null;
       for (int i = 0; i < descriptors.size(); i++) {
         String name = new String(descriptors.get(i).getName(), StandardCharsets.UTF_8);
         CrdtType t = CrdtType.fromApiName(name);
@@ -170,10 +173,20 @@ public final class RocksStore implements Store {
           meta = handles.get(i);
         } else if (name.equals(CF_REPLOG)) {
           replog = handles.get(i);
+        } else if (name.equals(CF_CONFLICTS)) {
+          conflicts = handles.get(i);
         }
       }
       metaCf = meta;
       replogCf = replog;
+      conflictLog =
+          new ConflictLog(
+              db,
+              conflicts,
+              unsyncedWrites,
+              config.conflictLogMax(),
+              config.conflictLogMaxAgeMs(),
+              config.wallClockMs());
       for (CrdtType t : CrdtType.values()) {
         typeStats.put(
             t,
@@ -728,6 +741,25 @@ public final class RocksStore implements Store {
 
   VersionVector horizon() {
     return horizon;
+  }
+
+  @Override
+  public List<ConflictRecord> conflicts(Family family, String name, int limit) {
+    return limit < 1 ? List.of() : conflictLog.recent(family, name, limit);
+  }
+
+  @Override
+  public long expireConflicts() {
+    return conflictLog.expire();
+  }
+
+  /** Entries in the conflict log now. */
+  public long conflictLogSize() {
+    return conflictLog.size();
+  }
+
+  ConflictLog conflictLog() {
+    return conflictLog;
   }
 
   @Override
