@@ -62,9 +62,6 @@ public final class GeodsNode implements AutoCloseable {
   /** How long a stopping node waits at most for its departure to be gossiped. */
   static final long LEAVE_WAIT_MS = 3_000;
 
-  /** Recent conflicts kept for {@code /admin/conflicts}. */
-  static final int CONFLICT_LOG_CAPACITY = 10_000;
-
   private final NodeConfig config;
   private final RocksStore store;
   private final NodeMetrics metrics;
@@ -95,13 +92,13 @@ public final class GeodsNode implements AutoCloseable {
         StoreConfig.defaults(config.dataDir(), config.nodeId())
             .withDurability(config.durability())
             .withShards(config.shards())
-            .withWallClock(wallClockMs);
+            .withWallClock(wallClockMs)
+            .withConflictLog(config.conflictLogMax(), config.conflictLogMaxAgeHours() * 3_600_000L);
     RocksStore store = RocksStore.open(sc);
     NodeMetrics metrics = new NodeMetrics(config.region());
     ClusterNode cluster = null;
     try {
       metrics.bindStore(store);
-      ConflictLog conflicts = new ConflictLog(CONFLICT_LOG_CAPACITY);
       Faults faults = new Faults();
       Forwarder forwarder = new Forwarder(config);
       cluster =
@@ -111,10 +108,9 @@ public final class GeodsNode implements AutoCloseable {
               wallClockMs,
               faults,
               (entry, merged) -> {
-                long now = wallClockMs.getAsLong();
+                // The store logged them with the merge; here they are only counted.
                 for (Conflict c : merged.conflicts()) {
                   metrics.conflict(entry.type(), c);
-                  conflicts.add(entry.key(), entry.type(), c, now);
                 }
               },
               forwarder::apply);
@@ -122,18 +118,9 @@ public final class GeodsNode implements AutoCloseable {
       metrics.bindCluster(cluster);
       GeodsNode[] self = new GeodsNode[1];
       DataService data =
-          new DataService(
-              store,
-              config,
-              metrics,
-              conflicts,
-              wallClockMs,
-              () -> self[0].stopping.get(),
-              cluster,
-              forwarder);
+          new DataService(store, config, metrics, () -> self[0].stopping.get(), cluster, forwarder);
       AdminService admin =
-          new AdminService(
-              store, config, conflicts, clockOffsetMs, wallClockMs, version(), cluster, faults);
+          new AdminService(store, config, clockOffsetMs, wallClockMs, version(), cluster, faults);
       // Latency as Prometheus histogram buckets (aggregatable across nodes), not client-side
       // quantiles. Armeria's request metrics read this process-wide setting.
       MoreMeters.setDistributionStatisticConfig(

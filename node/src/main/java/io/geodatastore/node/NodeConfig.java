@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  * @param maxElementsPerRequest the most set elements one request may carry
  * @param writeTimeoutMs how long a write at local_quorum, quorum or all waits for acknowledgements
  *     before it answers 503
+ * @param conflictLogMax the most entries the persistent conflict log keeps
+ * @param conflictLogMaxAgeHours how long the conflict log keeps an entry
+ * @param gcIntervalMs how often tombstones and epochs that became causally stable are collected
  */
 public record NodeConfig(
     String nodeId,
@@ -45,7 +48,19 @@ public record NodeConfig(
     int maxBodyBytes,
     int maxKeyBytes,
     int maxElementsPerRequest,
-    long writeTimeoutMs) {
+    long writeTimeoutMs,
+    int conflictLogMax,
+    int conflictLogMaxAgeHours,
+    long gcIntervalMs) {
+
+  /** Default conflict-log bound: 100,000 entries. */
+  public static final int CONFLICT_LOG_MAX_DEFAULT = 100_000;
+
+  /** Default conflict-log age bound: 168 hours (a week). */
+  public static final int CONFLICT_LOG_MAX_AGE_HOURS_DEFAULT = 168;
+
+  /** Default garbage-collection interval: one minute. */
+  public static final int GC_INTERVAL_MS_DEFAULT = 60_000;
 
   /** Default write-level timeout: 5 s. */
   public static final int WRITE_TIMEOUT_MS_DEFAULT = 5_000;
@@ -72,7 +87,10 @@ public record NodeConfig(
           "max-body-bytes",
           "max-key-bytes",
           "max-elements-per-request",
-          "write-timeout-ms");
+          "write-timeout-ms",
+          "conflict-log-max",
+          "conflict-log-max-age-hours",
+          "gc-interval-ms");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -99,6 +117,17 @@ public record NodeConfig(
     }
     if (writeTimeoutMs < 1 || writeTimeoutMs > 600_000) {
       throw new IllegalArgumentException("write-timeout-ms is 1 to 600000, got " + writeTimeoutMs);
+    }
+    if (conflictLogMax < 1) {
+      throw new IllegalArgumentException("conflict-log-max is at least 1, got " + conflictLogMax);
+    }
+    if (conflictLogMaxAgeHours < 1) {
+      throw new IllegalArgumentException(
+          "conflict-log-max-age-hours is at least 1, got " + conflictLogMaxAgeHours);
+    }
+    if (gcIntervalMs < 100 || gcIntervalMs > 86_400_000) {
+      throw new IllegalArgumentException(
+          "gc-interval-ms is 100 to 86400000 (a day), got " + gcIntervalMs);
     }
     if (maxElementsPerRequest < 1) {
       throw new IllegalArgumentException(
@@ -138,7 +167,10 @@ public record NodeConfig(
         integer(s, "max-body-bytes", MAX_BODY_BYTES_DEFAULT),
         integer(s, "max-key-bytes", KeyRef.NAME_BYTES_MAX),
         integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT),
-        integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT));
+        integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT),
+        integer(s, "conflict-log-max", CONFLICT_LOG_MAX_DEFAULT),
+        integer(s, "conflict-log-max-age-hours", CONFLICT_LOG_MAX_AGE_HOURS_DEFAULT),
+        integer(s, "gc-interval-ms", GC_INTERVAL_MS_DEFAULT));
   }
 
   private static String required(Map<String, String> s, String key) {

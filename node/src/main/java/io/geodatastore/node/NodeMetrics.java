@@ -52,9 +52,12 @@ public final class NodeMetrics implements AutoCloseable {
         .description("Anti-entropy synchronisations completed")
         .tag("region", region)
         .register(registry);
-    // Pre-register the conflict counter of every reason so dashboards see zeros.
+    // Pre-register the conflict counter of every reason with every type it can carry, so
+    // dashboards see zeros.
     for (Conflict.Kind k : Conflict.Kind.values()) {
-      conflictCounter(typeOf(k), k.reason());
+      for (CrdtType t : typesOf(k)) {
+        conflictCounter(t.apiName(), k.reason());
+      }
     }
   }
 
@@ -258,9 +261,17 @@ public final class NodeMetrics implements AutoCloseable {
     c.increment();
   }
 
-  /** Counts the conflicts a write resolved. */
+  /**
+   * Counts a conflict a write or merge of a key of {@code type} resolved. A type mismatch is
+   * counted under the type that was kept (the first of its values), as the conflict log shows it.
+   */
   public void conflict(CrdtType type, Conflict c) {
-    conflictCounter(type.apiName(), c.kind().reason()).increment();
+    CrdtType t = type;
+    if (c.kind() == Conflict.Kind.TYPE_MISMATCH && !c.values().isEmpty()) {
+      CrdtType kept = CrdtType.fromApiName(c.values().getFirst());
+      t = kept != null ? kept : type;
+    }
+    conflictCounter(t.apiName(), c.kind().reason()).increment();
   }
 
   private Counter conflictCounter(String type, String reason) {
@@ -274,12 +285,12 @@ public final class NodeMetrics implements AutoCloseable {
                 .register(registry));
   }
 
-  private static String typeOf(Conflict.Kind k) {
+  private static List<CrdtType> typesOf(Conflict.Kind k) {
     return switch (k) {
-      case LWW_CONCURRENT_OVERWRITE, LWW_WRITE_LOST -> CrdtType.LWW_REGISTER.apiName();
-      case TWO_PHASE_SET_READD_REFUSED -> CrdtType.TWO_PHASE_SET.apiName();
-      case MV_REGISTER_SIBLINGS -> CrdtType.MV_REGISTER.apiName();
-      case TYPE_MISMATCH -> "any";
+      case LWW_CONCURRENT_OVERWRITE, LWW_WRITE_LOST -> List.of(CrdtType.LWW_REGISTER);
+      case TWO_PHASE_SET_READD_REFUSED -> List.of(CrdtType.TWO_PHASE_SET);
+      case MV_REGISTER_SIBLINGS -> List.of(CrdtType.MV_REGISTER);
+      case TYPE_MISMATCH -> List.of(CrdtType.values());
     };
   }
 

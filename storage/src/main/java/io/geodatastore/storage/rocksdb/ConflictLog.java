@@ -93,6 +93,8 @@ final class ConflictLog {
       }
     }
     count.set(n);
+    // The bounds may have been lowered, or entries aged, while the store was closed.
+    expire();
   }
 
   /** Adds entries to {@code batch}; {@link #added} must follow once the batch is written. */
