@@ -25,6 +25,8 @@ import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.Store;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.WriteResult;
+import io.geodatastore.wire.VersionVectorCodec;
+import io.geodatastore.wire.WireFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -92,6 +94,9 @@ public final class RocksStore implements Store {
   private static final byte[] META_FORMAT = utf8("format_version");
   private static final String META_SEQ_PREFIX = "seq.";
   private static final String META_HLC_PREFIX = "hlc.";
+  private static final byte[] META_HORIZON = utf8("horizon");
+  private static final byte[] META_CLUSTER_STATE = utf8("cluster_state");
+  private static final String META_APPLIED_PREFIX = "applied.";
   private static final String CHECKPOINT_MARKER = "GEODATASTORE_CHECKPOINT";
 
   private final StoreConfig config;
@@ -131,6 +136,9 @@ public final class RocksStore implements Store {
   private final AtomicLong logBytes = new AtomicLong();
   private final AtomicLong tombstonesReclaimed = new AtomicLong();
   private final AtomicLong bytesReclaimed = new AtomicLong();
+  private final AtomicLong epochsForgotten = new AtomicLong();
+  private final AtomicLong gcRuns = new AtomicLong();
+  private final Object horizonLock = new Object();
   private final Shard[] shards;
   private volatile boolean closed;
 
@@ -193,6 +201,7 @@ public final class RocksStore implements Store {
             new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()});
       }
       replicaId = identity(config.nodeId(), reidentify);
+      horizon = loadHorizon();
       long seqHigh = Math.max(metaMax(META_SEQ_PREFIX), lastLoggedSequence());
       nextSeq = new AtomicLong(seqHigh + 1);
       durable = new SequenceTracker(seqHigh);
@@ -324,11 +333,15 @@ public final class RocksStore implements Store {
           db.deleteRange(replogCf, new byte[0], end);
         }
       }
-      for (String prefix : List.of(META_SEQ_PREFIX, META_HLC_PREFIX)) {
+      // The applied marks go with the cluster state that qualifies them (the ranges of other
+      // origins skipped, never merged): the restored replica receives every origin's log again,
+      // or is left to anti-entropy where it was trimmed.
+      for (String prefix : List.of(META_SEQ_PREFIX, META_HLC_PREFIX, META_APPLIED_PREFIX)) {
         for (byte[] k : metaKeys(prefix)) {
           db.delete(metaCf, k);
         }
       }
+      db.delete(metaCf, META_CLUSTER_STATE);
       log.info(
           "restored from a checkpoint of replica {}: new replica id {}",
           stored == null ? "?" : new String(stored, StandardCharsets.UTF_8),
@@ -664,7 +677,7 @@ public final class RocksStore implements Store {
   }
 
   private static byte[] appliedKey(ReplicaId origin) {
-    return utf8("applied." + origin.value());
+    return utf8(META_APPLIED_PREFIX + origin.value());
   }
 
   @Override
@@ -694,14 +707,23 @@ public final class RocksStore implements Store {
 
   // ---- GC, checkpoint, stats ----
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Scans every type's column family on the calling thread (call it off any latency-sensitive
+   * thread) and hands each collectable key to its shard, at most {@value #GC_PENDING_MAX} at a
+   * time, so collection interleaves with writes instead of stalling them.
+   */
   @Override
   public GcResult gc(VersionVector newHorizon) {
-    horizon = horizon.merge(newHorizon);
+    raiseHorizon(newHorizon);
     VersionVector h = horizon;
+    gcRuns.incrementAndGet();
     List<CompletableFuture<long[]>> pending = new ArrayList<>();
+    long[] sum = new long[3];
     for (CrdtType t : CrdtType.values()) {
       try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
-        for (it.seekToFirst(); it.isValid(); it.next()) {
+        for (it.seekToFirst(); it.isValid() && !closed; it.next()) {
           byte[] v = it.value();
           if (v.length < 2 || (v[1] & 4) == 0) {
             continue; // no epoch dot: nothing to reclaim
@@ -710,8 +732,10 @@ public final class RocksStore implements Store {
           try {
             KeyRecord r = RecordCodec.decode(v);
             if (r.normalize(h) != r) {
-              Shard.NormalizeTask task = new Shard.NormalizeTask(key, h);
-              pending.add(submit(task));
+              pending.add(submit(new Shard.NormalizeTask(key, h)));
+              if (pending.size() >= GC_PENDING_MAX) {
+                sumInto(pending, sum);
+              }
             }
           } catch (CorruptRecordException e) {
             quarantine(key, e.getMessage());
@@ -719,14 +743,9 @@ public final class RocksStore implements Store {
         }
       }
     }
-    long[] sum = new long[3];
-    for (CompletableFuture<long[]> f : pending) {
-      long[] r = f.join();
-      for (int i = 0; i < 3; i++) {
-        sum[i] += r[i];
-      }
-    }
+    sumInto(pending, sum);
     tombstonesReclaimed.addAndGet(sum[0]);
+    epochsForgotten.addAndGet(sum[1]);
     bytesReclaimed.addAndGet(sum[2]);
     if (sum[0] + sum[1] > 0) {
       log.info(
@@ -739,8 +758,74 @@ public final class RocksStore implements Store {
     return new GcResult(sum[0], sum[1], sum[2]);
   }
 
-  VersionVector horizon() {
+  /** The most keys one collection hands to the shards before it waits for them. */
+  static final int GC_PENDING_MAX = 4_096;
+
+  private static void sumInto(List<CompletableFuture<long[]>> pending, long[] sum) {
+    for (CompletableFuture<long[]> f : pending) {
+      long[] r;
+      try {
+        r = f.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        log.warn("gc of a key failed: {}", e.getCause() == null ? e : e.getCause().toString());
+        continue;
+      }
+      for (int i = 0; i < 3; i++) {
+        sum[i] += r[i];
+      }
+    }
+    pending.clear();
+  }
+
+  @Override
+  public VersionVector horizon() {
     return horizon;
+  }
+
+  @Override
+  public void raiseHorizon(VersionVector h) {
+    synchronized (horizonLock) {
+      VersionVector next = horizon.merge(h);
+      if (next.equals(horizon)) {
+        return;
+      }
+      try {
+        db.put(metaCf, unsyncedWrites, META_HORIZON, VersionVectorCodec.encode(next));
+      } catch (RocksDBException e) {
+        throw new StorageException("write of the horizon failed: " + e.getMessage(), e);
+      }
+      horizon = next;
+    }
+  }
+
+  private VersionVector loadHorizon() throws RocksDBException {
+    byte[] v = db.get(metaCf, META_HORIZON);
+    if (v == null) {
+      return VersionVector.EMPTY;
+    }
+    try {
+      return VersionVectorCodec.decodeVersionVector(v);
+    } catch (WireFormatException e) {
+      throw new StorageException("the stored horizon is unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public byte[] clusterState() {
+    try {
+      return db.get(metaCf, META_CLUSTER_STATE);
+    } catch (RocksDBException e) {
+      throw new StorageException("read of the cluster state failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void recordClusterState(byte[] state) {
+    try {
+      db.put(metaCf, unsyncedWrites, META_CLUSTER_STATE, state);
+    } catch (RocksDBException e) {
+      throw new StorageException("write of the cluster state failed: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -790,7 +875,9 @@ public final class RocksStore implements Store {
         logEntries.get(),
         logBytes.get(),
         durable.watermark(),
-        quarantine.size());
+        quarantine.size(),
+        epochsForgotten.get(),
+        gcRuns.get());
   }
 
   /** Keys quarantined since open, including those repaired since. */
