@@ -2,6 +2,7 @@ package io.geodatastore.cluster.replication;
 
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.LogEntry;
 import java.util.List;
 import java.util.Map;
@@ -51,4 +52,26 @@ public interface LocalReplica {
 
   /** Persists the peers' acknowledgements, before a trim that relies on them. */
   void recordPeerAcks(Map<NodeId, Long> acks);
+
+  /**
+   * The causal-stability horizon this replica applies to merges, reads and garbage collection, as
+   * persisted; it only grows.
+   */
+  VersionVector horizon();
+
+  /**
+   * Raises the horizon to include {@code horizon}, durably before anything merged or collected
+   * after this call (write-ahead-log order suffices).
+   */
+  void raiseHorizon(VersionVector horizon);
+
+  /** Replication's causal-stability state as {@link #recordStabilityState} last persisted it. */
+  byte[] stabilityState();
+
+  /**
+   * Persists replication's causal-stability state (among it the skipped ranges of other origins),
+   * in order before every applied mark recorded after it: a crash must never keep a watermark that
+   * jumped over a range and lose the record of that range.
+   */
+  void recordStabilityState(byte[] state);
 }

@@ -12,6 +12,7 @@ package io.geodatastore.cluster.replication;
  * @param retentionEntriesMax how far a peer may fall behind before it is left to anti-entropy and
  *     no longer holds back the trimming of the log
  * @param tickMs period of the housekeeping timer (retransmission, trimming, lag)
+ * @param stabilityIntervalMs how often a replica reports its causal-stability progress to its peers
  */
 public record ReplicationOptions(
     int batchEntriesMax,
@@ -20,7 +21,28 @@ public record ReplicationOptions(
     int windowEntriesMax,
     long retransmitMs,
     long retentionEntriesMax,
-    long tickMs) {
+    long tickMs,
+    long stabilityIntervalMs) {
+
+  /** These options, with a stability report every ten ticks. */
+  public ReplicationOptions(
+      int batchEntriesMax,
+      long batchBytesMax,
+      long batchDelayMs,
+      int windowEntriesMax,
+      long retransmitMs,
+      long retentionEntriesMax,
+      long tickMs) {
+    this(
+        batchEntriesMax,
+        batchBytesMax,
+        batchDelayMs,
+        windowEntriesMax,
+        retransmitMs,
+        retentionEntriesMax,
+        tickMs,
+        10 * tickMs);
+  }
 
   public ReplicationOptions {
     if (batchEntriesMax < 1
@@ -29,7 +51,8 @@ public record ReplicationOptions(
         || windowEntriesMax < batchEntriesMax
         || retransmitMs < 1
         || retentionEntriesMax < windowEntriesMax
-        || tickMs < 1) {
+        || tickMs < 1
+        || stabilityIntervalMs < tickMs) {
       throw new IllegalArgumentException("inconsistent replication options: " + this);
     }
   }

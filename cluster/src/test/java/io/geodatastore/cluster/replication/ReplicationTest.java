@@ -13,6 +13,7 @@ import io.geodatastore.cluster.testkit.ManualEnv;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
 import io.geodatastore.storage.Epoch;
@@ -107,6 +108,29 @@ class ReplicationTest {
     @Override
     public void recordPeerAcks(Map<NodeId, Long> acks) {
       peerAcks = Map.copyOf(acks);
+    }
+
+    VersionVector horizon = VersionVector.EMPTY;
+    byte[] stabilityState;
+
+    @Override
+    public VersionVector horizon() {
+      return horizon;
+    }
+
+    @Override
+    public void raiseHorizon(VersionVector h) {
+      horizon = horizon.merge(h);
+    }
+
+    @Override
+    public byte[] stabilityState() {
+      return stabilityState;
+    }
+
+    @Override
+    public void recordStabilityState(byte[] state) {
+      stabilityState = state.clone();
     }
   }
 
