@@ -145,8 +145,10 @@ final class AdminService {
     return HttpResponse.of(
         cluster
             .lag()
+            .thenCombine(cluster.stability(), Map::entry)
             .thenApply(
-                peers -> {
+                both -> {
+                  List<ClusterNode.PeerLag> peers = both.getKey();
                   ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
                   o.put("node_id", config.nodeId());
                   o.put("region", config.region());
@@ -181,8 +183,37 @@ final class AdminService {
                         row.put("oldest_unacknowledged_age_seconds", ages.get(region));
                         row.put("bytes_sent", c[2]);
                       });
+                  stability(o.putObject("stability"), both.getValue());
                   return Responses.json(HttpStatus.OK, o);
                 }));
+  }
+
+  /** Causal stability: what this node's deletes wait for, and what it applies. */
+  private void stability(ObjectNode o, ClusterNode.StabilityFigures f) {
+    o.put("stable_sequence", f.stableSequence());
+    o.put("collectable_sequence", f.collectableSequence());
+    ObjectNode horizon = o.putObject("horizon");
+    f.horizon().forEach(horizon::put);
+    ArrayNode holes = o.putArray("holes");
+    f.holes()
+        .forEach(
+            (origin, ranges) -> {
+              for (long[] r : ranges) {
+                ObjectNode h = holes.addObject();
+                h.put("origin", origin);
+                h.put("from", r[0]);
+                h.put("to", r[1]);
+              }
+            });
+    ArrayNode members = o.putArray("members");
+    f.members()
+        .forEach(
+            (id, m) -> {
+              ObjectNode row = members.addObject();
+              row.put("node_id", id);
+              row.put("complete_through", m[0]);
+              row.put("fence", m[1]);
+            });
   }
 
   HttpResponse conflicts(ServiceRequestContext ctx, HttpRequest req) {

@@ -67,6 +67,7 @@ public final class GeodsNode implements AutoCloseable {
   private final NodeMetrics metrics;
   private final Server server;
   private final ClusterNode cluster;
+  private final Maintenance maintenance;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -76,8 +77,10 @@ public final class GeodsNode implements AutoCloseable {
       RocksStore store,
       NodeMetrics metrics,
       Server server,
-      ClusterNode cluster) {
+      ClusterNode cluster,
+      Maintenance maintenance) {
     this.cluster = cluster;
+    this.maintenance = maintenance;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -97,6 +100,7 @@ public final class GeodsNode implements AutoCloseable {
     RocksStore store = RocksStore.open(sc);
     NodeMetrics metrics = new NodeMetrics(config.region());
     ClusterNode cluster = null;
+    Maintenance maintenance = null;
     try {
       metrics.bindStore(store);
       Faults faults = new Faults();
@@ -183,7 +187,8 @@ public final class GeodsNode implements AutoCloseable {
       sb.decorator(
           MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("http.server")));
       Server server = sb.build();
-      GeodsNode node = new GeodsNode(config, store, metrics, server, cluster);
+      maintenance = new Maintenance(store, config.gcIntervalMs());
+      GeodsNode node = new GeodsNode(config, store, metrics, server, cluster, maintenance);
       self[0] = node;
       server.start().join();
       String http = config.http().host() + ":" + server.activeLocalPort();
@@ -200,6 +205,9 @@ public final class GeodsNode implements AutoCloseable {
           config.dataDir());
       return node;
     } catch (RuntimeException e) {
+      if (maintenance != null) {
+        maintenance.close();
+      }
       if (cluster != null) {
         cluster.close();
       }
@@ -258,6 +266,11 @@ public final class GeodsNode implements AutoCloseable {
     return cluster;
   }
 
+  /** Runs one round of store maintenance (garbage collection, conflict-log expiry) now. */
+  public io.geodatastore.storage.GcResult collectGarbage() {
+    return maintenance.run();
+  }
+
   /** Stops serving, waits for in-flight requests and batches, closes the store. Idempotent. */
   @Override
   public void close() {
@@ -272,6 +285,7 @@ public final class GeodsNode implements AutoCloseable {
     server.stop().join();
     long t1 = System.nanoTime();
     stopping.set(true);
+    maintenance.close();
     cluster.close();
     store.close();
     metrics.close();

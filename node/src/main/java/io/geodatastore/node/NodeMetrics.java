@@ -94,6 +94,24 @@ public final class NodeMetrics implements AutoCloseable {
     FunctionCounter.builder("geodatastore.hlc.clamps", store, s -> s.hlcClamps())
         .description("Received timestamps clamped by the HLC max-offset guard")
         .register(registry);
+    FunctionCounter.builder("geodatastore.gc.runs", store, s -> s.stats().gcRuns())
+        .description("Garbage collections of causally stable tombstones and epochs")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.tombstones.reclaimed", store, s -> s.stats().tombstonesReclaimed())
+        .description("Tombstones dropped because every replica has their delete")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.epochs.forgotten", store, s -> s.stats().epochsForgotten())
+        .description("Live records whose causally stable epoch was reset to zero")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.bytes.reclaimed", store, s -> s.stats().bytesReclaimed())
+        .description("Stored bytes (keys and values) freed by garbage collection")
+        .register(registry);
+    Gauge.builder("geodatastore.conflict.log.entries", store, RocksStore::conflictLogSize)
+        .description("Entries in the persistent conflict log")
+        .register(registry);
     Statistics stats = store.rocksStatistics();
     for (TickerType t :
         new TickerType[] {
@@ -164,6 +182,24 @@ public final class NodeMetrics implements AutoCloseable {
           .tag("state", st.label())
           .register(registry);
     }
+    Gauge.builder(
+            "geodatastore.stability.stable.sequence",
+            cluster,
+            c -> c.stabilitySnapshot().stableSequence())
+        .description("Highest sequence of this node's log merged at every replica it knows")
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.stability.collectable.sequence",
+            cluster,
+            c -> c.stabilitySnapshot().collectableSequence())
+        .description("Highest sequence of this node's log whose deletes may be collected")
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.stability.holes",
+            cluster,
+            c -> c.stabilitySnapshot().holes().values().stream().mapToInt(List::size).sum())
+        .description("Ranges of other origins' logs skipped here, awaiting anti-entropy")
+        .register(registry);
     FunctionCounter.builder("geodatastore.replication.deltas.sent", cluster, c -> c.deltasSent())
         .description("Deltas (log entries) sent to peers, retransmissions included")
         .tag("peer", "all")

@@ -3,6 +3,7 @@ package io.geodatastore.node.cluster;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.replication.LocalReplica;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.MergeResult;
 import io.geodatastore.storage.Store;
@@ -114,6 +115,26 @@ final class StoreReplica implements LocalReplica {
     Map<String, Long> byName = new TreeMap<>();
     acks.forEach((peer, seq) -> byName.put(peer.value(), seq));
     store.recordPeerAcks(byName);
+  }
+
+  @Override
+  public VersionVector horizon() {
+    return store.horizon();
+  }
+
+  @Override
+  public void raiseHorizon(VersionVector horizon) {
+    store.raiseHorizon(horizon);
+  }
+
+  @Override
+  public byte[] stabilityState() {
+    return store.clusterState();
+  }
+
+  @Override
+  public void recordStabilityState(byte[] state) {
+    store.recordClusterState(state);
   }
 
   /** Entries of this node's version vector: itself plus every origin it merged from. */

@@ -139,6 +139,13 @@ public final class RocksStore implements Store {
   private final AtomicLong epochsForgotten = new AtomicLong();
   private final AtomicLong gcRuns = new AtomicLong();
   private final Object horizonLock = new Object();
+
+  /**
+   * Held by garbage collection and conflict-log expiry while they iterate, and by {@link #close}
+   * before it frees the database: a scan must never touch a closed database.
+   */
+  private final ReentrantLock maintenance = new ReentrantLock();
+
   private final Shard[] shards;
   private volatile boolean closed;
 
@@ -716,6 +723,18 @@ public final class RocksStore implements Store {
    */
   @Override
   public GcResult gc(VersionVector newHorizon) {
+    maintenance.lock();
+    try {
+      if (closed) {
+        return new GcResult(0, 0, 0);
+      }
+      return collect(newHorizon);
+    } finally {
+      maintenance.unlock();
+    }
+  }
+
+  private GcResult collect(VersionVector newHorizon) {
     raiseHorizon(newHorizon);
     VersionVector h = horizon;
     gcRuns.incrementAndGet();
@@ -777,6 +796,40 @@ public final class RocksStore implements Store {
     pending.clear();
   }
 
+  /** Compacts every type's column family now (benchmarks and operators); blocks until done. */
+  public void compactRecords() {
+    maintenance.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+        for (ColumnFamilyHandle h : typeCfs.values()) {
+          db.flush(flush, h);
+          db.compactRange(h);
+        }
+      }
+    } catch (RocksDBException e) {
+      throw new StorageException("compaction failed: " + e.getMessage(), e);
+    } finally {
+      maintenance.unlock();
+    }
+  }
+
+  /** Bytes the type column families take: their table files plus their memtables. */
+  public long recordBytesOnDisk() {
+    long total = 0;
+    try {
+      for (ColumnFamilyHandle h : typeCfs.values()) {
+        total += db.getLongProperty(h, "rocksdb.total-sst-files-size");
+        total += db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+      }
+    } catch (RocksDBException e) {
+      throw new StorageException("reading the store's size failed: " + e.getMessage(), e);
+    }
+    return total;
+  }
+
   @Override
   public VersionVector horizon() {
     return horizon;
@@ -835,7 +888,12 @@ public final class RocksStore implements Store {
 
   @Override
   public long expireConflicts() {
-    return conflictLog.expire();
+    maintenance.lock();
+    try {
+      return closed ? 0 : conflictLog.expire();
+    } finally {
+      maintenance.unlock();
+    }
   }
 
   /** Entries in the conflict log now. */
@@ -1077,12 +1135,18 @@ public final class RocksStore implements Store {
         Thread.currentThread().interrupt();
       }
     }
+    // A collection in progress sees `closed` (or its shard tasks refused) and stops soon.
+    maintenance.lock();
     try {
-      db.syncWal();
-    } catch (RocksDBException e) {
-      log.warn("final WAL sync failed: {}", e.getMessage());
+      try {
+        db.syncWal();
+      } catch (RocksDBException e) {
+        log.warn("final WAL sync failed: {}", e.getMessage());
+      }
+      releaseNative();
+    } finally {
+      maintenance.unlock();
     }
-    releaseNative();
     log.info("store closed: node {} replica {}", config.nodeId(), replicaId);
   }
 
