@@ -503,11 +503,20 @@ public final class Replication {
     saveStability();
   }
 
-  /** Per origin, the complete watermark here; this replica's own entry is its last sequence. */
+  /**
+   * Per origin, the complete watermark here; this replica's own entry is its last sequence. Every
+   * member's origin is included, not only those heard from since the start: after a restart an idle
+   * origin sends nothing, yet must learn how far this replica has its log.
+   */
   public Map<ReplicaId, Long> completeVector() {
     Map<ReplicaId, Long> out = new TreeMap<>();
     for (ReplicaId origin : stability.holes().keySet()) {
       inbound(origin);
+    }
+    for (ReplicaId origin : stability.memberReplicas()) {
+      if (!origin.equals(local.replicaId())) {
+        inbound(origin);
+      }
     }
     for (Inbound in : inbound.values()) {
       out.put(in.origin, stability.complete(in.origin, in.applied));

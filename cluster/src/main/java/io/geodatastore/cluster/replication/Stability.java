@@ -211,6 +211,17 @@ public final class Stability {
     return out;
   }
 
+  /** The replica ids of the members, where known. */
+  List<ReplicaId> memberReplicas() {
+    List<ReplicaId> out = new ArrayList<>();
+    for (Member m : members.values()) {
+      if (m.replica != null) {
+        out.add(m.replica);
+      }
+    }
+    return out;
+  }
+
   /** Whether something persisted changed since {@link #clean}. */
   boolean dirty() {
     return dirty;
