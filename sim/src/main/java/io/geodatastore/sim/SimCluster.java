@@ -114,7 +114,7 @@ public final class SimCluster {
     MemoryReplica r = nodes.get(at).replica();
     long[] seen = new long[nodes.size()];
     for (int i = 0; i < nodes.size(); i++) {
-      seen[i] = r.merged(nodes.get(i).replica().replicaId());
+      seen[i] = r.seen(nodes.get(i).replica().replicaId());
     }
     return seen;
   }

@@ -47,6 +47,11 @@ public final class Simulation {
    * @param hlcMaxOffsetMs the replicas' HLC clamp
    * @param quiescenceMaxMs how long the healed cluster may take to converge
    * @param replication the delta streams' options
+   * @param gcIntervalMs every node collects under its causal-stability horizon this often (0:
+   *     never)
+   * @param deletePercent share of operations that are deletes
+   * @param antiEntropy whether nodes with skipped ranges pull a reachable peer's full state now and
+   *     then (a stand-in for the Merkle exchange); without it a skip is a violation
    */
   public record Options(
       long seed,
@@ -62,9 +67,12 @@ public final class Simulation {
       long clockSkewMaxMs,
       long hlcMaxOffsetMs,
       long quiescenceMaxMs,
-      ReplicationOptions replication) {
+      ReplicationOptions replication,
+      long gcIntervalMs,
+      int deletePercent,
+      boolean antiEntropy) {
 
-    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on. */
+    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on, GC every 700 ms. */
     public static Options defaults(long seed) {
       return new Options(
           seed,
@@ -80,7 +88,36 @@ public final class Simulation {
           1_500,
           1_000,
           120_000,
-          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50));
+          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50),
+          700,
+          8,
+          false);
+    }
+
+    /**
+     * Deletes and re-creates often, logs retained for only 10 entries (so a stream skips past a
+     * node that is down or cut off, leaving it a hole), GC every 150 ms, and anti-entropy pulls
+     * repairing the holes: deleted keys must never come back.
+     */
+    public static Options deletesAndSkips(long seed) {
+      return new Options(
+          seed,
+          3,
+          3,
+          400,
+          8_000,
+          2,
+          true,
+          0.01,
+          0.02,
+          0.05,
+          1_500,
+          1_000,
+          120_000,
+          new ReplicationOptions(4, 4_096, 2, 8, 400, 10, 50),
+          150,
+          30,
+          true);
     }
 
     public Options withSeed(long s) {
@@ -98,7 +135,10 @@ public final class Simulation {
           clockSkewMaxMs,
           hlcMaxOffsetMs,
           quiescenceMaxMs,
-          replication);
+          replication,
+          gcIntervalMs,
+          deletePercent,
+          antiEntropy);
     }
   }
 
@@ -126,6 +166,8 @@ public final class Simulation {
   private final History history = new History();
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
+  private final List<String> running = new ArrayList<>();
+  private int antiEntropyPulls;
   private int crashes;
   private int partitions;
   private int lossBursts;
@@ -152,6 +194,7 @@ public final class Simulation {
 
   private Report execute() {
     net.background(options.loss(), options.duplication(), options.reordering(), 100);
+    cluster.nodes().forEach(n -> n.collectEvery(options.gcIntervalMs()));
     cluster.startAll(20);
     net.runFor(3_000);
     long gapMs = Math.max(1, options.workloadMs() / Math.max(1, options.operations()));
@@ -161,6 +204,10 @@ public final class Simulation {
         fault();
       }
       operation(i);
+      if (options.antiEntropy() && random.nextInt(100) < 10) {
+        repairHoles();
+      }
+      checkWhileRunning(i % 10 == 0);
     }
     advance(500);
     // Heal everything: partitions, loss, and every crashed node comes back.
@@ -173,42 +220,117 @@ public final class Simulation {
       }
     }
     long healedAtMs = net.nowMs();
-    boolean quiet =
-        net.runUntil(
-            () ->
-                cluster.replicated()
-                    && Invariants.membershipConverged(cluster.nodes()).isEmpty()
-                    && Invariants.logsTrimmed(cluster.nodes()).isEmpty(),
-            100,
-            options.quiescenceMaxMs());
-    List<String> violations = new ArrayList<>();
+    boolean quiet = false;
+    while (net.nowMs() - healedAtMs < options.quiescenceMaxMs()) {
+      if (options.antiEntropy()) {
+        repairHoles();
+      }
+      if (quiescent()) {
+        quiet = true;
+        break;
+      }
+      net.runFor(100);
+      checkWhileRunning(false);
+    }
+    checkWhileRunning(true);
+    List<String> violations = new ArrayList<>(running);
     if (!quiet) {
       violations.add(
           "no quiescence within "
               + options.quiescenceMaxMs()
               + " ms of healing: replicated="
-              + cluster.replicated());
+              + cluster.replicated()
+              + ", holes="
+              + Invariants.holes(cluster.nodes())
+              + ", horizons settled="
+              + Invariants.horizonsSettled(cluster.nodes()).isEmpty());
+      for (SimNode n : cluster.nodes()) {
+        violations.add(
+            "  "
+                + n.id()
+                + (n.isUp() ? " up" : " down")
+                + " last "
+                + n.replica().lastSequence()
+                + " "
+                + n.replication().stability()
+                + " members "
+                + Invariants.describeMembers(n));
+      }
     }
+    // The final collection: every tombstone and epoch is stable now.
+    cluster.nodes().forEach(n -> n.replica().gc());
     violations.addAll(Invariants.membershipConverged(cluster.nodes()));
     violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
-    violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+    if (!options.antiEntropy()) {
+      violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+    }
+    violations.addAll(Invariants.horizonsSettled(cluster.nodes()));
     violations.addAll(Invariants.replicasEqual(cluster.nodes()));
-    violations.addAll(Invariants.history(history, cluster.node(0).replica().records()));
+    violations.addAll(Invariants.collected(cluster.nodes()));
+    violations.addAll(Invariants.deletedStayDeleted(history, cluster.nodes()));
+    violations.addAll(
+        Invariants.history(
+            history, cluster.node(0).replica().records(), cluster.node(0).replica().horizon()));
     String summary =
         String.format(
-            "seed %d: %d ops, %d crashes, %d partitions, %d loss bursts; %d delivered, %d dropped,"
-                + " %d duplicated; quiet %d ms after healing at t=%d ms",
+            "seed %d: %d ops, %d crashes, %d partitions, %d loss bursts, %d anti-entropy pulls, %d"
+                + " tombstones collected; %d delivered, %d dropped, %d duplicated; quiet %d ms"
+                + " after healing at t=%d ms",
             options.seed(),
             history.size(),
             crashes,
             partitions,
             lossBursts,
+            antiEntropyPulls,
+            cluster.nodes().stream().mapToLong(n -> n.replica().tombstonesDropped()).sum(),
             net.delivered(),
             net.dropped(),
             net.duplicated(),
             net.nowMs() - healedAtMs,
             healedAtMs);
     return new Report(options.seed(), net.traceHash(), List.copyOf(violations), summary);
+  }
+
+  private boolean quiescent() {
+    return cluster.replicated()
+        && Invariants.membershipConverged(cluster.nodes()).isEmpty()
+        && Invariants.logsTrimmed(cluster.nodes()).isEmpty()
+        && Invariants.holes(cluster.nodes()) == 0
+        && Invariants.horizonsSettled(cluster.nodes()).isEmpty();
+  }
+
+  /** Every up node with a skipped range pulls the full state of a random peer it can reach. */
+  private void repairHoles() {
+    for (SimNode n : cluster.nodes()) {
+      if (!n.isUp() || n.replication().stability().holes().isEmpty()) {
+        continue;
+      }
+      List<SimNode> reachable =
+          cluster.nodes().stream()
+              .filter(p -> p != n && net.reachable(n.address(), p.address()))
+              .toList();
+      if (!reachable.isEmpty()) {
+        SimNode peer = reachable.get(random.nextInt(reachable.size()));
+        n.antiEntropyFrom(peer);
+        antiEntropyPulls++;
+        net.trace("anti-entropy " + n.id() + " <- " + peer.id());
+      }
+    }
+  }
+
+  /** The safety checks that hold at every moment, not only after healing; at most a few kept. */
+  private void checkWhileRunning(boolean withFences) {
+    if (running.size() >= 10) {
+      return;
+    }
+    List<String> v = new ArrayList<>(Invariants.horizonBelowHoles(cluster.nodes()));
+    v.addAll(Invariants.horizonSeenEverywhere(cluster.nodes()));
+    if (withFences) {
+      v.addAll(Invariants.horizonFenced(history, cluster.nodes()));
+    }
+    for (String s : v) {
+      running.add("t=" + net.nowMs() + "ms: " + s);
+    }
   }
 
   /** Runs the network for {@code ms}, ending faults whose time has come on the way. */
@@ -268,7 +390,8 @@ public final class Simulation {
     KeyRef key =
         KeyRef.of(type.family(), type.apiName() + "-" + random.nextInt(options.keysPerType()));
     long[] seen = cluster.seenAt(node.index());
-    Operation op = random.nextInt(100) < 8 ? null : operationOn(node, key, type, number);
+    Operation op =
+        random.nextInt(100) < options.deletePercent() ? null : operationOn(node, key, type, number);
     WriteResult result = op == null ? node.delete(key) : node.write(key, op);
     boolean acknowledged = result instanceof WriteResult.Written;
     if (!acknowledged && !(op == null && result instanceof WriteResult.NotFound)) {
@@ -290,9 +413,26 @@ public final class Simulation {
     net.trace(h.toString());
   }
 
-  private static Epoch epochAfter(SimNode node, KeyRef key) {
+  /**
+   * The epoch the key is in at {@code node} after an operation, as if no epoch had ever been
+   * forgotten: a record in the zero epoch whose deletes were collected is in the epoch of the
+   * greatest of them the node's horizon includes (every replica merged them, this one too).
+   */
+  private Epoch epochAfter(SimNode node, KeyRef key) {
     KeyRecord r = node.replica().records().get(key);
-    return r == null ? Epoch.ZERO : r.epoch();
+    if (r != null && !r.epoch().isZero()) {
+      return r.epoch();
+    }
+    Epoch logical = Epoch.ZERO;
+    for (History.Op o : history.of(key)) {
+      if (o.isDelete()
+          && o.logId() != null
+          && node.replica().horizon().contains(o.logId())
+          && o.deleteEpoch().compareTo(logical) > 0) {
+        logical = o.deleteEpoch();
+      }
+    }
+    return logical;
   }
 
   private Operation operationOn(SimNode node, KeyRef key, CrdtType type, int number) {
