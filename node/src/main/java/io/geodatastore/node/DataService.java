@@ -50,7 +50,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,8 +78,6 @@ final class DataService {
   private final RocksStore store;
   private final NodeConfig config;
   private final NodeMetrics metrics;
-  private final ConflictLog conflicts;
-  private final LongSupplier wallClockMs;
   private final BooleanSupplier stopping;
   private final ClusterNode cluster;
   private final Forwarder forwarder;
@@ -89,8 +86,6 @@ final class DataService {
       RocksStore store,
       NodeConfig config,
       NodeMetrics metrics,
-      ConflictLog conflicts,
-      LongSupplier wallClockMs,
       BooleanSupplier stopping,
       ClusterNode cluster,
       Forwarder forwarder) {
@@ -100,8 +95,6 @@ final class DataService {
     this.store = store;
     this.config = config;
     this.metrics = metrics;
-    this.conflicts = conflicts;
-    this.wallClockMs = wallClockMs;
   }
 
   // ---- routing ----
@@ -665,14 +658,10 @@ final class DataService {
             ctx.eventLoop());
   }
 
+  /** Counts a write's conflicts (the store logged them with the write). */
   private void recordConflicts(WriteResult.Written w) {
-    if (w.conflicts().isEmpty()) {
-      return;
-    }
-    long now = wallClockMs.getAsLong();
     for (Conflict c : w.conflicts()) {
       metrics.conflict(w.type(), c);
-      conflicts.add(w.key(), w.type(), c, now);
     }
   }
 

@@ -151,6 +151,25 @@ public final class Main implements Runnable {
                 + " from other replicas (default 200; 0 fetches at once).")
     String sessionWaitMs;
 
+    @Option(
+        names = "--conflict-log-max",
+        paramLabel = "N",
+        description = "Most entries the persistent conflict log keeps (default 100000).")
+    String conflictLogMax;
+
+    @Option(
+        names = "--conflict-log-max-age-hours",
+        paramLabel = "H",
+        description = "How long the conflict log keeps an entry (default 168).")
+    String conflictLogMaxAgeHours;
+
+    @Option(
+        names = "--gc-interval-ms",
+        paramLabel = "MS",
+        description =
+            "How often causally stable tombstones and epochs are collected (default 60000).")
+    String gcIntervalMs;
+
     @Override
     public Integer call() throws InterruptedException {
       NodeConfig config;

@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  * @param sessionWaitMs how long a session or causal read waits for replication to bring this node
  *     up to the session's token before it fetches the key from other replicas (0: fetch at once;
  *     never longer than {@code readTimeoutMs})
+ * @param conflictLogMax the most entries the persistent conflict log keeps
+ * @param conflictLogMaxAgeHours how long the conflict log keeps an entry
+ * @param gcIntervalMs how often tombstones and epochs that became causally stable are collected
  */
 public record NodeConfig(
     String nodeId,
@@ -51,7 +54,19 @@ public record NodeConfig(
     int maxElementsPerRequest,
     long writeTimeoutMs,
     long readTimeoutMs,
-    long sessionWaitMs) {
+    long sessionWaitMs,
+    int conflictLogMax,
+    int conflictLogMaxAgeHours,
+    long gcIntervalMs) {
+
+  /** Default conflict-log bound: 100,000 entries. */
+  public static final int CONFLICT_LOG_MAX_DEFAULT = 100_000;
+
+  /** Default conflict-log age bound: 168 hours (a week). */
+  public static final int CONFLICT_LOG_MAX_AGE_HOURS_DEFAULT = 168;
+
+  /** Default garbage-collection interval: one minute. */
+  public static final int GC_INTERVAL_MS_DEFAULT = 60_000;
 
   /** Default write-level timeout: 5 s. */
   public static final int WRITE_TIMEOUT_MS_DEFAULT = 5_000;
@@ -86,7 +101,10 @@ public record NodeConfig(
           "max-elements-per-request",
           "write-timeout-ms",
           "read-timeout-ms",
-          "session-wait-ms");
+          "session-wait-ms",
+          "conflict-log-max",
+          "conflict-log-max-age-hours",
+          "gc-interval-ms");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -119,6 +137,17 @@ public record NodeConfig(
     }
     if (sessionWaitMs < 0 || sessionWaitMs > 600_000) {
       throw new IllegalArgumentException("session-wait-ms is 0 to 600000, got " + sessionWaitMs);
+    }
+    if (conflictLogMax < 1) {
+      throw new IllegalArgumentException("conflict-log-max is at least 1, got " + conflictLogMax);
+    }
+    if (conflictLogMaxAgeHours < 1) {
+      throw new IllegalArgumentException(
+          "conflict-log-max-age-hours is at least 1, got " + conflictLogMaxAgeHours);
+    }
+    if (gcIntervalMs < 100 || gcIntervalMs > 86_400_000) {
+      throw new IllegalArgumentException(
+          "gc-interval-ms is 100 to 86400000 (a day), got " + gcIntervalMs);
     }
     if (maxElementsPerRequest < 1) {
       throw new IllegalArgumentException(
@@ -160,7 +189,10 @@ public record NodeConfig(
         integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT),
         integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT),
         integer(s, "read-timeout-ms", READ_TIMEOUT_MS_DEFAULT),
-        integer(s, "session-wait-ms", SESSION_WAIT_MS_DEFAULT));
+        integer(s, "session-wait-ms", SESSION_WAIT_MS_DEFAULT),
+        integer(s, "conflict-log-max", CONFLICT_LOG_MAX_DEFAULT),
+        integer(s, "conflict-log-max-age-hours", CONFLICT_LOG_MAX_AGE_HOURS_DEFAULT),
+        integer(s, "gc-interval-ms", GC_INTERVAL_MS_DEFAULT));
   }
 
   private static String required(Map<String, String> s, String key) {

@@ -54,9 +54,12 @@ public final class NodeMetrics implements AutoCloseable {
         .description("Anti-entropy synchronisations completed")
         .tag("region", region)
         .register(registry);
-    // Pre-register the conflict counter of every reason so dashboards see zeros.
+    // Pre-register the conflict counter of every reason with every type it can carry, so
+    // dashboards see zeros.
     for (Conflict.Kind k : Conflict.Kind.values()) {
-      conflictCounter(typeOf(k), k.reason());
+      for (CrdtType t : typesOf(k)) {
+        conflictCounter(t.apiName(), k.reason());
+      }
     }
     for (String outcome : SESSION_WAIT_OUTCOMES) {
       sessionWaits.put(
@@ -117,6 +120,24 @@ public final class NodeMetrics implements AutoCloseable {
         .register(registry);
     FunctionCounter.builder("geodatastore.hlc.clamps", store, s -> s.hlcClamps())
         .description("Received timestamps clamped by the HLC max-offset guard")
+        .register(registry);
+    FunctionCounter.builder("geodatastore.gc.runs", store, s -> s.stats().gcRuns())
+        .description("Garbage collections of causally stable tombstones and epochs")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.tombstones.reclaimed", store, s -> s.stats().tombstonesReclaimed())
+        .description("Tombstones dropped because every replica has their delete")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.epochs.forgotten", store, s -> s.stats().epochsForgotten())
+        .description("Live records whose causally stable epoch was reset to zero")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.bytes.reclaimed", store, s -> s.stats().bytesReclaimed())
+        .description("Stored bytes (keys and values) freed by garbage collection")
+        .register(registry);
+    Gauge.builder("geodatastore.conflict.log.entries", store, RocksStore::conflictLogSize)
+        .description("Entries in the persistent conflict log")
         .register(registry);
     Statistics stats = store.rocksStatistics();
     for (TickerType t :
@@ -189,6 +210,24 @@ public final class NodeMetrics implements AutoCloseable {
           .tag("state", st.label())
           .register(registry);
     }
+    Gauge.builder(
+            "geodatastore.stability.stable.sequence",
+            cluster,
+            c -> c.stabilitySnapshot().stableSequence())
+        .description("Highest sequence of this node's log merged at every replica it knows")
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.stability.collectable.sequence",
+            cluster,
+            c -> c.stabilitySnapshot().collectableSequence())
+        .description("Highest sequence of this node's log whose deletes may be collected")
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.stability.holes",
+            cluster,
+            c -> c.stabilitySnapshot().holes().values().stream().mapToInt(List::size).sum())
+        .description("Ranges of other origins' logs skipped here, awaiting anti-entropy")
+        .register(registry);
     FunctionCounter.builder("geodatastore.replication.deltas.sent", cluster, c -> c.deltasSent())
         .description("Deltas (log entries) sent to peers, retransmissions included")
         .tag("peer", "all")
@@ -299,9 +338,17 @@ public final class NodeMetrics implements AutoCloseable {
     c.increment();
   }
 
-  /** Counts the conflicts a write resolved. */
+  /**
+   * Counts a conflict a write or merge of a key of {@code type} resolved. A type mismatch is
+   * counted under the type that was kept (the first of its values), as the conflict log shows it.
+   */
   public void conflict(CrdtType type, Conflict c) {
-    conflictCounter(type.apiName(), c.kind().reason()).increment();
+    CrdtType t = type;
+    if (c.kind() == Conflict.Kind.TYPE_MISMATCH && !c.values().isEmpty()) {
+      CrdtType kept = CrdtType.fromApiName(c.values().getFirst());
+      t = kept != null ? kept : type;
+    }
+    conflictCounter(t.apiName(), c.kind().reason()).increment();
   }
 
   private Counter conflictCounter(String type, String reason) {
@@ -315,12 +362,12 @@ public final class NodeMetrics implements AutoCloseable {
                 .register(registry));
   }
 
-  private static String typeOf(Conflict.Kind k) {
+  private static List<CrdtType> typesOf(Conflict.Kind k) {
     return switch (k) {
-      case LWW_CONCURRENT_OVERWRITE, LWW_WRITE_LOST -> CrdtType.LWW_REGISTER.apiName();
-      case TWO_PHASE_SET_READD_REFUSED -> CrdtType.TWO_PHASE_SET.apiName();
-      case MV_REGISTER_SIBLINGS -> CrdtType.MV_REGISTER.apiName();
-      case TYPE_MISMATCH -> "any";
+      case LWW_CONCURRENT_OVERWRITE, LWW_WRITE_LOST -> List.of(CrdtType.LWW_REGISTER);
+      case TWO_PHASE_SET_READD_REFUSED -> List.of(CrdtType.TWO_PHASE_SET);
+      case MV_REGISTER_SIBLINGS -> List.of(CrdtType.MV_REGISTER);
+      case TYPE_MISMATCH -> List.of(CrdtType.values());
     };
   }
 

@@ -35,6 +35,30 @@ class NodeConfigTest {
     assertThat(c.durability()).isEqualTo(Durability.OS);
     assertThat(c.maxBodyBytes()).isEqualTo(2048);
     assertThat(c.maxElementsPerRequest()).isEqualTo(10_000);
+    assertThat(c.conflictLogMax()).isEqualTo(100_000);
+    assertThat(c.conflictLogMaxAgeHours()).isEqualTo(168);
+    assertThat(c.gcIntervalMs()).isEqualTo(60_000);
+  }
+
+  @Test
+  void conflictLogAndGcSettingsComeFromTheFileOrTheFlags() throws Exception {
+    Path f = dir.resolve("node.yaml");
+    Files.writeString(
+        f,
+        "node-id: n1\nregion: r\nhttp: 127.0.0.1:0\npeer: 127.0.0.1:0\ndata-dir: /tmp/x\n"
+            + "conflict-log-max: 500\nconflict-log-max-age-hours: 2\n");
+    Main.NodeCommand cmd = new Main.NodeCommand();
+    new CommandLine(cmd).parseArgs("--config", f.toString(), "--gc-interval-ms", "1500");
+    NodeConfig c = NodeConfig.from(cmd.settings());
+    assertThat(c.conflictLogMax()).isEqualTo(500);
+    assertThat(c.conflictLogMaxAgeHours()).isEqualTo(2);
+    assertThat(c.gcIntervalMs()).isEqualTo(1_500);
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("conflict-log-max", "0");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("conflict-log-max");
+    s.remove("conflict-log-max");
+    s.put("gc-interval-ms", "10");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("gc-interval-ms");
   }
 
   @Test

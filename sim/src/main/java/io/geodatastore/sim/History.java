@@ -31,7 +31,10 @@ public final class History {
    * @param epoch the epoch of the key's record at the node right after the operation: the epoch a
    *     logged write went into, or the one a logged delete began
    * @param seen per node index, how far that origin's log was merged at the issuing node just
-   *     before the operation (its own log included): the operation's causal past
+   *     before the operation (its own log included): the operation's causal past, as prefixes
+   * @param seenEntries per node index, exactly which of that origin's entries were in the issuing
+   *     node's state (a full-state pull can bring an entry without those before it, which a prefix
+   *     cannot say)
    */
   public record Op(
       int number,
@@ -43,7 +46,8 @@ public final class History {
       WriteResult result,
       boolean acknowledged,
       Epoch epoch,
-      long[] seen) {
+      long[] seen,
+      java.util.BitSet[] seenEntries) {
 
     public boolean isDelete() {
       return op == null;
@@ -66,7 +70,9 @@ public final class History {
      * entry before the entries its writer had seen.
      */
     public boolean saw(Op earlier) {
-      return seen[earlier.node] >= earlier.logId().counter();
+      long seq = earlier.logId().counter();
+      return seen[earlier.node] >= seq
+          || (seq <= Integer.MAX_VALUE && seenEntries[earlier.node].get((int) seq));
     }
 
     /** The operation under a create, or the operation itself. */

@@ -52,6 +52,10 @@ import java.util.function.IntConsumer;
  * <p>Besides the watermark that replication persists, the replica keeps what it actually merged per
  * origin ({@link #merged}): the two differ only when replication skipped a trimmed range ({@code
  * skipTo}), which {@link #skipped} reports.
+ *
+ * <p>It keeps the causal-stability horizon and replication's stability state as the RocksDB store
+ * does, merges under the horizon, and collects ({@link #gc}) exactly as {@code RocksStore.gc}:
+ * {@link KeyRecord#normalize} of every record.
  */
 public final class MemoryReplica implements LocalReplica {
 
@@ -70,6 +74,12 @@ public final class MemoryReplica implements LocalReplica {
   private final Map<NodeId, Long> peerAcks = new TreeMap<>();
   private final DependencyTracker dependencies;
   private Runnable mergeObserver = () -> {};
+  private final Map<ReplicaId, java.util.BitSet> seen = new TreeMap<>();
+  private VersionVector horizon = VersionVector.EMPTY;
+  private byte[] stabilityState;
+  private long tombstonesDropped;
+  private long epochsForgotten;
+  private long bytesReclaimed;
   private long lastSequence;
   private long trimmedThrough;
   private Hlc hlc;
@@ -211,13 +221,13 @@ public final class MemoryReplica implements LocalReplica {
   }
 
   private void mergeOne(LogEntry e) {
-    KeyOps.MergePlan plan =
-        KeyOps.merge(records.get(e.key()), e.toRecord(), VersionVector.EMPTY, false, clock);
+    KeyOps.MergePlan plan = KeyOps.merge(records.get(e.key()), e.toRecord(), horizon, false, clock);
     if (plan.record() != null) {
       records.put(e.key(), plan.record());
     }
     ReplicaId origin = e.id().replica();
     long seq = e.id().counter();
+    seen.computeIfAbsent(origin, o -> new java.util.BitSet()).set((int) seq);
     long have = merged.getOrDefault(origin, 0L);
     if (seq == have + 1) {
       merged.put(origin, seq);
@@ -313,11 +323,119 @@ public final class MemoryReplica implements LocalReplica {
     peerAcks.putAll(acks);
   }
 
+  @Override
+  public VersionVector horizon() {
+    return horizon;
+  }
+
+  @Override
+  public void raiseHorizon(VersionVector h) {
+    horizon = horizon.merge(h);
+  }
+
+  @Override
+  public byte[] stabilityState() {
+    return stabilityState == null ? null : stabilityState.clone();
+  }
+
+  @Override
+  public void recordStabilityState(byte[] state) {
+    stabilityState = state.clone();
+  }
+
+  // ---- anti-entropy and garbage collection ----
+
+  /**
+   * Merges a full record, as an anti-entropy exchange does (under this replica's horizon, which the
+   * exchange raised to the peer's first).
+   */
+  public void mergeRecord(KeyRef key, KeyRecord record) {
+    KeyOps.MergePlan plan = KeyOps.merge(records.get(key), record, horizon, false, clock);
+    if (plan.record() != null) {
+      records.put(key, plan.record());
+    }
+  }
+
+  /**
+   * Collects under the horizon, as {@code RocksStore.gc}: drops stable tombstones and forgets
+   * stable epochs. Returns how many records changed.
+   */
+  public int gc() {
+    int changed = 0;
+    for (var it = records.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<KeyRef, KeyRecord> e = it.next();
+      KeyRecord r = e.getValue();
+      KeyRecord n = r.normalize(horizon);
+      if (n == r) {
+        continue;
+      }
+      long before = io.geodatastore.storage.RecordCodec.encode(r).length;
+      changed++;
+      if (n == null) {
+        it.remove();
+        tombstonesDropped++;
+        bytesReclaimed += before;
+      } else {
+        e.setValue(n);
+        epochsForgotten++;
+        bytesReclaimed += before - io.geodatastore.storage.RecordCodec.encode(n).length;
+      }
+    }
+    return changed;
+  }
+
   // ---- inspection, for the simulator's checks ----
 
   /** Runs {@code observer} after every merge, once the merged records are in place. */
   public void observeMerges(Runnable observer) {
     this.mergeObserver = observer;
+  }
+
+  /**
+   * Per origin, the highest sequence such that the effect of every entry up to it is in this
+   * replica's state: merged by replication, or brought by anti-entropy ({@link #importSeen}).
+   * Unlike {@link #merged}, never counts a range skipped and not yet repaired.
+   */
+  public long seen(ReplicaId origin) {
+    if (origin.equals(id)) {
+      return lastSequence;
+    }
+    java.util.BitSet b = seen.get(origin);
+    return b == null ? 0 : b.nextClearBit(1) - 1;
+  }
+
+  /** A copy of exactly which of {@code origin}'s entries are in this replica's state. */
+  public java.util.BitSet seenEntries(ReplicaId origin) {
+    if (origin.equals(id)) {
+      java.util.BitSet own = new java.util.BitSet();
+      own.set(1, (int) lastSequence + 1);
+      return own;
+    }
+    java.util.BitSet b = seen.get(origin);
+    return b == null ? new java.util.BitSet() : (java.util.BitSet) b.clone();
+  }
+
+  /** After a full-state pull from {@code peer}: its state's entries are in this one's too. */
+  public void importSeen(MemoryReplica peer) {
+    peer.seen.forEach(
+        (o, b) ->
+            seen.computeIfAbsent(o, x -> new java.util.BitSet()).or((java.util.BitSet) b.clone()));
+    if (peer.lastSequence > 0) {
+      seen.computeIfAbsent(peer.id, x -> new java.util.BitSet())
+          .set(1, (int) peer.lastSequence + 1);
+    }
+  }
+
+  public long tombstonesDropped() {
+    return tombstonesDropped;
+  }
+
+  public long epochsForgotten() {
+    return epochsForgotten;
+  }
+
+  public long bytesReclaimed() {
+    return bytesReclaimed;
   }
 
   /** Every record, by key. */

@@ -56,6 +56,7 @@ public final class SimNode {
   private long catchUpsBeforeRestarts;
   private long heldBeforeRestarts;
   private int starts;
+  private long gcIntervalMs;
 
   SimNode(
       int index,
@@ -116,6 +117,38 @@ public final class SimNode {
     starts++;
     r.start();
     m.start();
+    if (gcIntervalMs > 0) {
+      scheduleGc(env);
+    }
+  }
+
+  /** From the next start on, the node collects under its horizon every {@code ms} (0: never). */
+  public void collectEvery(long ms) {
+    this.gcIntervalMs = ms;
+  }
+
+  private void scheduleGc(Env env) {
+    env.schedule(
+        gcIntervalMs,
+        () -> {
+          replica.gc();
+          scheduleGc(env); // a crashed process's timers never fire again
+        });
+  }
+
+  /**
+   * A full-state pull from {@code peer}, as an anti-entropy exchange: take the peer's complete
+   * watermarks and horizon first, merge every record it holds (tombstones included), then report
+   * the exchange to replication, which covers the holes the peer was complete past. Done in one
+   * step of simulated time, so the peer's state cannot change in between.
+   */
+  public void antiEntropyFrom(SimNode peer) {
+    java.util.Map<io.geodatastore.core.causal.ReplicaId, Long> peerComplete =
+        peer.replication.completeVector();
+    replication.learnHorizon(peer.replication.horizon());
+    peer.replica.records().forEach(replica::mergeRecord);
+    replica.importSeen(peer.replica);
+    replication.antiEntropyCompleted(peer.id, peerComplete);
   }
 
   /** Crashes the node process: its protocol state is gone, its replica (disk) stays. */

@@ -57,6 +57,11 @@ public final class Simulation {
    *     {@link SessionHistory})
    * @param sessionGuarantees whether session and causal reads honour the session token; off, they
    *     read the node's records at once (to show that the checks can fail)
+   * @param gcIntervalMs every node collects under its causal-stability horizon this often (0:
+   *     never)
+   * @param deletePercent share of operations that are deletes
+   * @param antiEntropy whether nodes with skipped ranges pull a reachable peer's full state now and
+   *     then (a stand-in for the Merkle exchange); without it a skip is a violation
    */
   public record Options(
       long seed,
@@ -76,9 +81,12 @@ public final class Simulation {
       long quiescenceMaxMs,
       ReplicationOptions replication,
       int sessions,
-      boolean sessionGuarantees) {
+      boolean sessionGuarantees,
+      long gcIntervalMs,
+      int deletePercent,
+      boolean antiEntropy) {
 
-    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on. */
+    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on, GC every 700 ms. */
     public static Options defaults(long seed) {
       return new Options(
           seed,
@@ -98,6 +106,39 @@ public final class Simulation {
           120_000,
           new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50),
           4,
+          true,
+          700,
+          8,
+          false);
+    }
+
+    /**
+     * Deletes and re-creates often, logs retained for only 10 entries (so a stream skips past a
+     * node that is down or cut off, leaving it a hole), GC every 150 ms, and anti-entropy pulls
+     * repairing the holes: deleted keys must never come back.
+     */
+    public static Options deletesAndSkips(long seed) {
+      return new Options(
+          seed,
+          3,
+          3,
+          400,
+          8_000,
+          2,
+          3,
+          0,
+          true,
+          0.01,
+          0.02,
+          0.05,
+          1_500,
+          1_000,
+          120_000,
+          new ReplicationOptions(4, 4_096, 2, 8, 400, 10, 50),
+          0,
+          true,
+          150,
+          30,
           true);
     }
 
@@ -120,7 +161,10 @@ public final class Simulation {
           quiescenceMaxMs,
           replication,
           sessions,
-          sessionGuarantees);
+          sessionGuarantees,
+          gcIntervalMs,
+          deletePercent,
+          antiEntropy);
     }
 
     /** These options with session reads that ignore the token (the checks must catch it). */
@@ -143,7 +187,10 @@ public final class Simulation {
           quiescenceMaxMs,
           replication,
           sessions,
-          false);
+          false,
+          gcIntervalMs,
+          deletePercent,
+          antiEntropy);
     }
 
     /** These options with other delta-stream options. */
@@ -166,7 +213,10 @@ public final class Simulation {
           quiescenceMaxMs,
           r,
           sessions,
-          sessionGuarantees);
+          sessionGuarantees,
+          gcIntervalMs,
+          deletePercent,
+          antiEntropy);
     }
   }
 
@@ -203,6 +253,8 @@ public final class Simulation {
   private final CausalityCheck causality;
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
+  private final List<String> running = new ArrayList<>();
+  private int antiEntropyPulls;
   private int crashes;
   private int partitions;
   private int lossBursts;
@@ -243,6 +295,7 @@ public final class Simulation {
 
   private Report execute() {
     net.background(options.loss(), options.duplication(), options.reordering(), 100);
+    cluster.nodes().forEach(n -> n.collectEvery(options.gcIntervalMs()));
     cluster.startAll(20);
     net.runFor(3_000);
     long gapMs = Math.max(1, options.workloadMs() / Math.max(1, options.operations()));
@@ -257,6 +310,10 @@ public final class Simulation {
         advance(random.nextLong(gapMs + 1));
         sessions.step();
       }
+      if (options.antiEntropy() && random.nextInt(100) < 10) {
+        repairHoles();
+      }
+      checkWhileRunning(i % 10 == 0);
     }
     advance(2_000); // reads and acknowledgements in flight end, answered or timed out
     // Heal everything: partitions, loss, and every crashed node comes back.
@@ -269,30 +326,61 @@ public final class Simulation {
       }
     }
     long healedAtMs = net.nowMs();
-    boolean quiet =
-        net.runUntil(
-            () ->
-                cluster.replicated()
-                    && Invariants.membershipConverged(cluster.nodes()).isEmpty()
-                    && Invariants.logsTrimmed(cluster.nodes()).isEmpty(),
-            100,
-            options.quiescenceMaxMs());
+    boolean quiet = false;
+    while (net.nowMs() - healedAtMs < options.quiescenceMaxMs()) {
+      if (options.antiEntropy()) {
+        repairHoles();
+      }
+      if (quiescent()) {
+        quiet = true;
+        break;
+      }
+      net.runFor(100);
+      checkWhileRunning(false);
+    }
+    checkWhileRunning(true);
     for (SimNode n : cluster.nodes()) {
       causality.check(n, net.nowMs());
     }
-    List<String> violations = new ArrayList<>(causality.violations());
+    List<String> violations = new ArrayList<>(running);
+    violations.addAll(causality.violations());
     if (!quiet) {
       violations.add(
           "no quiescence within "
               + options.quiescenceMaxMs()
               + " ms of healing: replicated="
-              + cluster.replicated());
+              + cluster.replicated()
+              + ", holes="
+              + Invariants.holes(cluster.nodes())
+              + ", horizons settled="
+              + Invariants.horizonsSettled(cluster.nodes()).isEmpty());
+      for (SimNode n : cluster.nodes()) {
+        violations.add(
+            "  "
+                + n.id()
+                + (n.isUp() ? " up" : " down")
+                + " last "
+                + n.replica().lastSequence()
+                + " "
+                + n.replication().stability()
+                + " members "
+                + Invariants.describeMembers(n));
+      }
     }
+    // The final collection: every tombstone and epoch is stable now.
+    cluster.nodes().forEach(n -> n.replica().gc());
     violations.addAll(Invariants.membershipConverged(cluster.nodes()));
     violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
-    violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+    if (!options.antiEntropy()) {
+      violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+    }
+    violations.addAll(Invariants.horizonsSettled(cluster.nodes()));
     violations.addAll(Invariants.replicasEqual(cluster.nodes()));
-    violations.addAll(Invariants.history(history, cluster.node(0).replica().records()));
+    violations.addAll(Invariants.collected(cluster.nodes()));
+    violations.addAll(Invariants.deletedStayDeleted(history, cluster.nodes()));
+    violations.addAll(
+        Invariants.history(
+            history, cluster.node(0).replica().records(), cluster.node(0).replica().horizon()));
     violations.addAll(sessions.check(cluster.node(0)));
     Map<String, Long> sessionReads = new TreeMap<>(sessions.history().figures());
     for (SimNode n : cluster.nodes()) {
@@ -305,8 +393,9 @@ public final class Simulation {
     String summary =
         String.format(
             "seed %d: %d ops (%d chain writes) and %d session ops, %d crashes, %d partitions, %d"
-                + " loss bursts; %d delivered, %d dropped, %d duplicated; %d entries held for"
-                + " dependencies; quiet %d ms after healing at t=%d ms; session reads and writes %s",
+                + " loss bursts, %d anti-entropy pulls, %d tombstones collected; %d delivered, %d"
+                + " dropped, %d duplicated; %d entries held for dependencies; quiet %d ms after"
+                + " healing at t=%d ms; session reads and writes %s",
             options.seed(),
             history.size(),
             causality.writes(),
@@ -314,6 +403,8 @@ public final class Simulation {
             crashes,
             partitions,
             lossBursts,
+            antiEntropyPulls,
+            cluster.nodes().stream().mapToLong(n -> n.replica().tombstonesDropped()).sum(),
             net.delivered(),
             net.dropped(),
             net.duplicated(),
@@ -323,6 +414,48 @@ public final class Simulation {
             sessionReads);
     return new Report(
         options.seed(), net.traceHash(), List.copyOf(violations), summary, sessionReads);
+  }
+
+  private boolean quiescent() {
+    return cluster.replicated()
+        && Invariants.membershipConverged(cluster.nodes()).isEmpty()
+        && Invariants.logsTrimmed(cluster.nodes()).isEmpty()
+        && Invariants.holes(cluster.nodes()) == 0
+        && Invariants.horizonsSettled(cluster.nodes()).isEmpty();
+  }
+
+  /** Every up node with a skipped range pulls the full state of a random peer it can reach. */
+  private void repairHoles() {
+    for (SimNode n : cluster.nodes()) {
+      if (!n.isUp() || n.replication().stability().holes().isEmpty()) {
+        continue;
+      }
+      List<SimNode> reachable =
+          cluster.nodes().stream()
+              .filter(p -> p != n && net.reachable(n.address(), p.address()))
+              .toList();
+      if (!reachable.isEmpty()) {
+        SimNode peer = reachable.get(random.nextInt(reachable.size()));
+        n.antiEntropyFrom(peer);
+        antiEntropyPulls++;
+        net.trace("anti-entropy " + n.id() + " <- " + peer.id());
+      }
+    }
+  }
+
+  /** The safety checks that hold at every moment, not only after healing; at most a few kept. */
+  private void checkWhileRunning(boolean withFences) {
+    if (running.size() >= 10) {
+      return;
+    }
+    List<String> v = new ArrayList<>(Invariants.horizonBelowHoles(cluster.nodes()));
+    v.addAll(Invariants.horizonSeenEverywhere(cluster.nodes()));
+    if (withFences) {
+      v.addAll(Invariants.horizonFenced(history, cluster.nodes()));
+    }
+    for (String s : v) {
+      running.add("t=" + net.nowMs() + "ms: " + s);
+    }
   }
 
   /** Runs the network for {@code ms}, ending faults whose time has come on the way. */
@@ -386,7 +519,9 @@ public final class Simulation {
     KeyRef key =
         KeyRef.of(type.family(), type.apiName() + "-" + random.nextInt(options.keysPerType()));
     long[] seen = cluster.seenAt(node.index());
-    Operation op = random.nextInt(100) < 8 ? null : operationOn(node, key, type, number);
+    java.util.BitSet[] seenEntries = cluster.seenEntriesAt(node.index());
+    Operation op =
+        random.nextInt(100) < options.deletePercent() ? null : operationOn(node, key, type, number);
     WriteResult result = op == null ? node.delete(key) : node.write(key, op);
     boolean acknowledged = result instanceof WriteResult.Written;
     if (!acknowledged && !(op == null && result instanceof WriteResult.NotFound)) {
@@ -403,7 +538,8 @@ public final class Simulation {
             result,
             acknowledged,
             epochAfter(node, key),
-            seen);
+            seen,
+            seenEntries);
     history.add(h);
     net.trace(h.toString());
   }
@@ -414,6 +550,7 @@ public final class Simulation {
     String element = "c" + number;
     causality.writing(node, key, element, net.nowMs());
     long[] seen = cluster.seenAt(node.index());
+    java.util.BitSet[] seenEntries = cluster.seenEntriesAt(node.index());
     Operation op = new Operation.Create(CrdtType.G_SET, new Operation.Add(List.of(element)));
     WriteResult result = node.write(key, op);
     if (!(result instanceof WriteResult.Written)) {
@@ -430,14 +567,32 @@ public final class Simulation {
             result,
             true,
             epochAfter(node, key),
-            seen);
+            seen,
+            seenEntries);
     history.add(h);
     net.trace(h.toString());
   }
 
-  private static Epoch epochAfter(SimNode node, KeyRef key) {
+  /**
+   * The epoch the key is in at {@code node} after an operation, as if no epoch had ever been
+   * forgotten: a record in the zero epoch whose deletes were collected is in the epoch of the
+   * greatest of them the node's horizon includes (every replica merged them, this one too).
+   */
+  private Epoch epochAfter(SimNode node, KeyRef key) {
     KeyRecord r = node.replica().records().get(key);
-    return r == null ? Epoch.ZERO : r.epoch();
+    if (r != null && !r.epoch().isZero()) {
+      return r.epoch();
+    }
+    Epoch logical = Epoch.ZERO;
+    for (History.Op o : history.of(key)) {
+      if (o.isDelete()
+          && o.logId() != null
+          && node.replica().horizon().contains(o.logId())
+          && o.deleteEpoch().compareTo(logical) > 0) {
+        logical = o.deleteEpoch();
+      }
+    }
+    return logical;
   }
 
   private Operation operationOn(SimNode node, KeyRef key, CrdtType type, int number) {

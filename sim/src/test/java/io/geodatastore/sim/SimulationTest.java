@@ -16,28 +16,44 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>./mvnw -B -ntp -q -pl sim test -Dtest=SimulationTest#replay -Dsim.seed=SEED</pre>
  *
- * {@code make test} runs {@code sim.seeds} seeds (300 by default); {@code make test-comprehensive}
- * also runs the {@code comprehensive} suite of 5,000 more.
+ * (with {@code -Dsim.variant=deletesAndSkips} for a seed of that suite). {@code make test} runs
+ * {@code sim.seeds} seeds (300 by default) and {@code sim.gc.seeds} of the deletes-and-skips
+ * variant (100 by default); {@code make test-comprehensive} also runs the {@code comprehensive}
+ * suite of 5,000 more.
  */
 class SimulationTest {
 
   private static final long SEED_BASE = 0x5eed_0000L;
 
-  static String replayCommand(long seed) {
-    return "./mvnw -B -ntp -q -pl sim test -Dtest=SimulationTest#replay -Dsim.seed=" + seed;
+  static String replayCommand(long seed, String variant) {
+    return "./mvnw -B -ntp -q -pl sim test -Dtest=SimulationTest#replay -Dsim.seed="
+        + seed
+        + (variant.equals("defaults") ? "" : " -Dsim.variant=" + variant);
+  }
+
+  private static Simulation.Options options(String variant, long seed) {
+    return switch (variant) {
+      case "defaults" -> Simulation.Options.defaults(seed);
+      case "deletesAndSkips" -> Simulation.Options.deletesAndSkips(seed);
+      default -> throw new IllegalArgumentException("unknown sim.variant " + variant);
+    };
   }
 
   /** Runs the seeds; returns the sessions' figures summed over them. */
   private static Map<String, Long> runSeeds(long first, int count) {
+    return runSeeds(first, count, "defaults");
+  }
+
+  private static Map<String, Long> runSeeds(long first, int count, String variant) {
     List<String> failures = new ArrayList<>();
     Map<String, Long> figures = new TreeMap<>();
     long started = System.nanoTime();
     for (int i = 0; i < count; i++) {
       long seed = first + i;
-      Simulation.Report r = Simulation.run(Simulation.Options.defaults(seed));
+      Simulation.Report r = Simulation.run(options(variant, seed));
       r.sessionReads().forEach((k, v) -> figures.merge(k, v, Long::sum));
       if (!r.ok()) {
-        failures.add(describe(r));
+        failures.add(describe(r, variant));
         if (failures.size() >= 3) {
           break;
         }
@@ -51,10 +67,10 @@ class SimulationTest {
     return figures;
   }
 
-  private static String describe(Simulation.Report r) {
+  private static String describe(Simulation.Report r, String variant) {
     StringBuilder b = new StringBuilder();
     b.append("\nseed ").append(r.seed()).append(" failed; replay with\n  ");
-    b.append(replayCommand(r.seed())).append('\n').append(r.summary()).append('\n');
+    b.append(replayCommand(r.seed(), variant)).append('\n').append(r.summary()).append('\n');
     r.violations().stream().limit(20).forEach(v -> b.append("  - ").append(v).append('\n'));
     if (r.violations().size() > 20) {
       b.append("  … ").append(r.violations().size() - 20).append(" more\n");
@@ -94,6 +110,15 @@ class SimulationTest {
     }
     System.out.println("without session guarantees: " + found);
     assertThat(found).as("a session violation within 40 seeds").isNotEmpty();
+  }
+
+  /**
+   * Deleted keys never come back: many deletes and re-creates, streams that skip past nodes that
+   * are down or cut off (leaving holes that anti-entropy pulls repair), collection every 150 ms.
+   */
+  @Test
+  void deletedKeysNeverComeBackWithSkippedRangesAndFrequentCollection() {
+    runSeeds(SEED_BASE + 500_000, Integer.getInteger("sim.gc.seeds", 100), "deletesAndSkips");
   }
 
   @Test
@@ -152,8 +177,9 @@ class SimulationTest {
   void replay() {
     String seed = System.getProperty("sim.seed");
     assumeTrue(seed != null && !seed.isBlank(), "no -Dsim.seed given");
-    Simulation.Report r = Simulation.run(Simulation.Options.defaults(Long.parseLong(seed)));
+    String variant = System.getProperty("sim.variant", "defaults");
+    Simulation.Report r = Simulation.run(options(variant, Long.parseLong(seed)));
     System.out.println(r.summary() + "\ntrace " + Long.toHexString(r.traceHash()));
-    assertThat(r.violations()).as(describe(r)).isEmpty();
+    assertThat(r.violations()).as(describe(r, variant)).isEmpty();
   }
 }

@@ -100,4 +100,26 @@ public interface LocalReplica {
    * -1 when the store failed.
    */
   void mergeRecords(List<KeyedRecord> records, VersionVector covers, IntConsumer done);
+
+  /**
+   * The causal-stability horizon this replica applies to merges, reads and garbage collection, as
+   * persisted; it only grows.
+   */
+  VersionVector horizon();
+
+  /**
+   * Raises the horizon to include {@code horizon}, durably before anything merged or collected
+   * after this call (write-ahead-log order suffices).
+   */
+  void raiseHorizon(VersionVector horizon);
+
+  /** Replication's causal-stability state as {@link #recordStabilityState} last persisted it. */
+  byte[] stabilityState();
+
+  /**
+   * Persists replication's causal-stability state (among it the skipped ranges of other origins),
+   * in order before every applied mark recorded after it: a crash must never keep a watermark that
+   * jumped over a range and lose the record of that range.
+   */
+  void recordStabilityState(byte[] state);
 }

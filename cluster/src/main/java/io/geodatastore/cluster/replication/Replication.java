@@ -47,6 +47,17 @@ import java.util.function.Consumer;
  *
  * <p><b>Write levels.</b> {@link #awaitAcks} completes when enough replicas acknowledged a sequence
  * number, or reports what was reached when time runs out.
+ *
+ * <p><b>Causal stability.</b> A {@link Stability} keeps the ranges of other origins skipped by a
+ * {@code skipTo} (holes, until anti-entropy covers them: {@link #antiEntropyCompleted}), every
+ * member's progress on this node's log, and the fence. Every {@code stabilityIntervalMs} the node
+ * reports its complete watermarks, stable sequence, fence and horizon to every peer; the horizon is
+ * {collectable sequence of each origin}, raised in the replica (which collects under it) and
+ * carried by every batch, so that a receiver merges an entry under at least the horizon it was
+ * written under. A stream never sends a peer entries at or below this node's stable sequence (they
+ * are merged at every member, so a peer behind them is new or lost its data): it skips them,
+ * leaving the peer a hole for anti-entropy, so that no entry concurrent with a collected delete is
+ * ever merged after the delete's tombstone is gone.
  */
 public final class Replication {
 
@@ -60,6 +71,9 @@ public final class Replication {
   private final List<Waiter> waiters = new ArrayList<>();
   private final List<Consumer<NodeId>> catchUpListeners = new ArrayList<>();
   private final List<Runnable> appliedListeners = new ArrayList<>();
+  private final Stability stability;
+  private VersionVector horizon = VersionVector.EMPTY;
+  private long lastReportMs = Long.MIN_VALUE / 2;
   private Set<NodeId> persistedPeers = Set.of();
   private boolean pumpScheduled;
   private Cancellable ticker;
@@ -77,6 +91,7 @@ public final class Replication {
     this.region = region;
     this.local = local;
     this.options = options;
+    this.stability = new Stability(local.replicaId());
   }
 
   /**
@@ -85,6 +100,18 @@ public final class Replication {
    * trim entries a peer it has not heard of yet still needs.
    */
   public void start() {
+    horizon = local.horizon();
+    byte[] state = local.stabilityState();
+    if (state != null) {
+      try {
+        stability.decode(state);
+      } catch (IllegalArgumentException e) {
+        // Its holes cannot be known any more; trusting the applied marks without them could
+        // collect a delete this replica never merged. Refuse rather than guess.
+        throw new IllegalStateException(
+            "the replica's causal-stability state is unreadable (" + e.getMessage() + ")", e);
+      }
+    }
     Map<NodeId, Long> persisted = local.peerAcks();
     persistedPeers = persisted.keySet();
     persisted.forEach(
@@ -93,8 +120,19 @@ public final class Replication {
             PeerStream p = peers.computeIfAbsent(id, PeerStream::new);
             p.acked = Math.max(p.acked, acked);
             p.sent = Math.max(p.sent, p.acked);
+            stability.member(id);
           }
         });
+    stability
+        .members()
+        .forEach(
+            (id, progress) -> {
+              PeerStream p = peers.get(id);
+              if (p != null) {
+                p.acked = Math.max(p.acked, progress[0]);
+                p.sent = Math.max(p.sent, p.acked);
+              }
+            });
     ticker = env.schedule(options.tickMs(), this::tick);
   }
 
@@ -117,10 +155,13 @@ public final class Replication {
       return;
     }
     if (state == MemberState.LEFT) {
+      // The stream goes, but not its place in causal stability: a node leaves on every clean
+      // stop and may come back with its data (see forgetMember).
       peers.remove(id);
       checkWaiters();
       return;
     }
+    stability.member(id);
     PeerStream p = peers.computeIfAbsent(id, PeerStream::new);
     p.region = memberRegion;
     p.address = address;
@@ -157,6 +198,7 @@ public final class Replication {
         long applied = inbound(p.origin()).applied;
         reply(p.from(), new ReplicationMessage.BatchAck(self, p.origin(), applied));
       }
+      case ReplicationMessage.StabilityReport r -> onReport(r);
     }
   }
 
@@ -192,10 +234,10 @@ public final class Replication {
     while (p.sent < last && p.sent - p.acked < options.windowEntriesMax()) {
       long from = p.sent + 1;
       long skipTo = 0;
-      long first = local.firstRetainedSequence();
-      if (from < first) {
-        skipTo = first;
-        from = first;
+      long floor = Math.max(local.firstRetainedSequence(), stability.stable() + 1);
+      if (from < floor) {
+        skipTo = floor;
+        from = floor;
         markCatchUp(p);
       }
       int room =
@@ -206,7 +248,7 @@ public final class Replication {
         return;
       }
       ReplicationMessage.DeltaBatch b =
-          new ReplicationMessage.DeltaBatch(self, local.replicaId(), skipTo, entries);
+          new ReplicationMessage.DeltaBatch(self, local.replicaId(), skipTo, entries, horizon);
       env.send(p.address, b);
       if (p.sent == p.acked) {
         p.outstandingSinceMs = env.nowMs();
@@ -229,6 +271,12 @@ public final class Replication {
     PeerStream p = peers.get(a.from());
     if (p == null || !a.origin().equals(local.replicaId())) {
       return;
+    }
+    if (!p.known) {
+      // The answer to a probe is where the receiver is now, even below what it acknowledged
+      // before: it may have lost its watermark or its data (a new replica under the same node id).
+      // Resending from an acknowledgement it no longer has would stall the stream at a gap.
+      p.acked = Math.min(p.acked, a.appliedThrough());
     }
     boolean progressed = a.appliedThrough() > p.acked;
     if (progressed) {
@@ -261,6 +309,7 @@ public final class Replication {
   }
 
   private void onBatch(ReplicationMessage.DeltaBatch b) {
+    learnHorizon(b.horizon()); // before merging anything its sender wrote under it
     Inbound in = inbound(b.origin());
     if (in.queuedEntries + in.held.size() + b.entries().size() > options.windowEntriesMax()) {
       return; // over the bound: the sender resends after its retransmit timeout
@@ -335,6 +384,8 @@ public final class Replication {
         if (!in.held.isEmpty()) {
           break; // merge what precedes the gap first
         }
+        stability.skipped(in.origin, in.applied + 1, b.skipTo() - 1);
+        saveStability(); // before the watermark jumps over the hole
         in.applied = b.skipTo() - 1;
         local.recordApplied(in.origin, in.applied);
         catchUpsNeeded++;
@@ -452,6 +503,7 @@ public final class Replication {
       }
     }
     trim();
+    stabilityTick(now);
     expireWaiters(now);
     ticker = env.schedule(options.tickMs(), this::tick);
   }
@@ -484,6 +536,122 @@ public final class Replication {
       local.recordPeerAcks(acks);
       persistedPeers = acks.keySet();
     }
+  }
+
+  // ---- causal stability ----
+
+  private void stabilityTick(long now) {
+    stability.advance(local.lastSequence());
+    ReplicaId me = local.replicaId();
+    if (stability.collectable() > horizon.get(me)) {
+      learnHorizon(horizon.with(me, stability.collectable()));
+    }
+    if (now - lastReportMs >= options.stabilityIntervalMs()) {
+      lastReportMs = now;
+      ReplicationMessage.StabilityReport r =
+          new ReplicationMessage.StabilityReport(
+              self,
+              me,
+              VersionVector.of(completeVector()),
+              stability.stable(),
+              stability.fence(),
+              horizon);
+      for (PeerStream p : peers.values()) {
+        if (p.up && p.address != null) {
+          env.send(p.address, r);
+        }
+      }
+    }
+    if (stability.dirty()) {
+      saveStability();
+    }
+  }
+
+  private void onReport(ReplicationMessage.StabilityReport r) {
+    if (r.from().equals(self)) {
+      return;
+    }
+    ReplicaId me = local.replicaId();
+    long complete =
+        stability.reported(r.from(), r.replica(), r.complete().get(me), r.fence().get(me));
+    stability.announced(r.replica(), r.stable());
+    learnHorizon(r.horizon());
+    PeerStream p = peers.get(r.from());
+    if (p != null && p.known && complete > p.acked) {
+      // Everything up to a complete watermark is durable there: as good as an acknowledgement.
+      onAck(new ReplicationMessage.BatchAck(r.from(), me, complete));
+    }
+  }
+
+  /**
+   * Adopts what {@code h} says is causally stable (a fact wherever it was computed): raised in the
+   * replica before anything else is merged.
+   */
+  public void learnHorizon(VersionVector h) {
+    VersionVector next = horizon.merge(h);
+    if (!next.equals(horizon)) {
+      local.raiseHorizon(next);
+      horizon = next;
+    }
+  }
+
+  /**
+   * Called by anti-entropy once a full exchange with {@code peer} converged: this replica now has
+   * everything the peer had when the exchange began, so every skipped range at or below the peer's
+   * complete watermarks of that moment ({@code peerComplete}, the peer's {@link #completeVector}
+   * taken before the exchange started) is covered. The exchange must adopt the peer's horizon
+   * ({@link #learnHorizon}) before merging its records.
+   */
+  public void antiEntropyCompleted(NodeId peer, Map<ReplicaId, Long> peerComplete) {
+    if (stability.covered(peerComplete)) {
+      saveStability();
+    }
+  }
+
+  /**
+   * Removes {@code id} from causal stability for good (an operator decommissioned it): the horizon
+   * stops waiting for it. A node removed this way must never come back with its data.
+   */
+  public void forgetMember(NodeId id) {
+    stability.forget(id);
+    saveStability();
+  }
+
+  /**
+   * Per origin, the complete watermark here; this replica's own entry is its last sequence. Every
+   * member's origin is included, not only those heard from since the start: after a restart an idle
+   * origin sends nothing, yet must learn how far this replica has its log.
+   */
+  public Map<ReplicaId, Long> completeVector() {
+    Map<ReplicaId, Long> out = new TreeMap<>();
+    for (ReplicaId origin : stability.holes().keySet()) {
+      inbound(origin);
+    }
+    for (ReplicaId origin : stability.memberReplicas()) {
+      if (!origin.equals(local.replicaId())) {
+        inbound(origin);
+      }
+    }
+    for (Inbound in : inbound.values()) {
+      out.put(in.origin, stability.complete(in.origin, in.applied));
+    }
+    out.put(local.replicaId(), local.lastSequence());
+    return out;
+  }
+
+  /** The causal-stability horizon this node applies. */
+  public VersionVector horizon() {
+    return horizon;
+  }
+
+  /** The causal-stability state, for figures and checks. */
+  public Stability stability() {
+    return stability;
+  }
+
+  private void saveStability() {
+    local.recordStabilityState(stability.encode());
+    stability.clean();
   }
 
   // ---- write levels ----

@@ -14,6 +14,7 @@ package io.geodatastore.cluster.replication;
  * @param tickMs period of the housekeeping timer (retransmission, trimming, lag)
  * @param causalDelivery whether an entry is merged only after the entries it depends on (always,
  *     but for the test that shows the simulator's causality check fails without it)
+ * @param stabilityIntervalMs how often a replica reports its causal-stability progress to its peers
  */
 public record ReplicationOptions(
     int batchEntriesMax,
@@ -23,7 +24,8 @@ public record ReplicationOptions(
     long retransmitMs,
     long retentionEntriesMax,
     long tickMs,
-    boolean causalDelivery) {
+    boolean causalDelivery,
+    long stabilityIntervalMs) {
 
   public ReplicationOptions {
     if (batchEntriesMax < 1
@@ -32,12 +34,35 @@ public record ReplicationOptions(
         || windowEntriesMax < batchEntriesMax
         || retransmitMs < 1
         || retentionEntriesMax < windowEntriesMax
-        || tickMs < 1) {
+        || tickMs < 1
+        || stabilityIntervalMs < tickMs) {
       throw new IllegalArgumentException("inconsistent replication options: " + this);
     }
   }
 
-  /** Options with causal delivery. */
+  /** These options with causal delivery, reporting stability every {@code stabilityIntervalMs}. */
+  public ReplicationOptions(
+      int batchEntriesMax,
+      long batchBytesMax,
+      long batchDelayMs,
+      int windowEntriesMax,
+      long retransmitMs,
+      long retentionEntriesMax,
+      long tickMs,
+      long stabilityIntervalMs) {
+    this(
+        batchEntriesMax,
+        batchBytesMax,
+        batchDelayMs,
+        windowEntriesMax,
+        retransmitMs,
+        retentionEntriesMax,
+        tickMs,
+        true,
+        stabilityIntervalMs);
+  }
+
+  /** These options with causal delivery and a stability report every ten ticks. */
   public ReplicationOptions(
       int batchEntriesMax,
       long batchBytesMax,
@@ -54,7 +79,8 @@ public record ReplicationOptions(
         retransmitMs,
         retentionEntriesMax,
         tickMs,
-        true);
+        true,
+        10 * tickMs);
   }
 
   public static ReplicationOptions defaults() {
@@ -71,6 +97,7 @@ public record ReplicationOptions(
         retransmitMs,
         retentionEntriesMax,
         tickMs,
-        on);
+        on,
+        stabilityIntervalMs);
   }
 }

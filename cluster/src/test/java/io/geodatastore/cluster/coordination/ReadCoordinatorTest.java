@@ -56,11 +56,33 @@ class ReadCoordinatorTest {
     final TreeMap<Long, LogEntry> log = new TreeMap<>();
     final Set<KeyRef> corrupt = new HashSet<>();
     VersionVector covered = VersionVector.EMPTY;
+    VersionVector horizon = VersionVector.EMPTY;
+    byte[] stabilityState;
     Env env;
     long last;
 
     MapReplica(String id) {
       this.id = new ReplicaId(id);
+    }
+
+    @Override
+    public VersionVector horizon() {
+      return horizon;
+    }
+
+    @Override
+    public void raiseHorizon(VersionVector h) {
+      horizon = horizon.merge(h);
+    }
+
+    @Override
+    public byte[] stabilityState() {
+      return stabilityState;
+    }
+
+    @Override
+    public void recordStabilityState(byte[] state) {
+      stabilityState = state.clone();
     }
 
     /** A local write: one more increment of this replica's share of the counter. */

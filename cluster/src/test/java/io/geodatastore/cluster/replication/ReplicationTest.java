@@ -156,6 +156,29 @@ class ReplicationTest {
       }
       done.accept(changed);
     }
+
+    VersionVector horizon = VersionVector.EMPTY;
+    byte[] stabilityState;
+
+    @Override
+    public VersionVector horizon() {
+      return horizon;
+    }
+
+    @Override
+    public void raiseHorizon(VersionVector h) {
+      horizon = horizon.merge(h);
+    }
+
+    @Override
+    public byte[] stabilityState() {
+      return stabilityState;
+    }
+
+    @Override
+    public void recordStabilityState(byte[] state) {
+      stabilityState = state.clone();
+    }
   }
 
   static LogEntry entry(ReplicaId origin, long seq) {

@@ -91,6 +91,26 @@ public final class ClusterNode implements AutoCloseable {
       long messagesReceived,
       boolean needsCatchUp) {}
 
+  /**
+   * Causal-stability figures, as {@code /admin/replication/lag} and the metrics show them.
+   *
+   * @param stableSequence every entry this node originated up to it is merged at every replica it
+   *     knows
+   * @param collectableSequence every delete this node originated up to it may be collected
+   * @param horizon per origin replica, the collectable sequence it announced
+   * @param holes per origin replica, the ranges skipped here and not yet covered by anti-entropy
+   * @param members per member, {complete watermark, fence} of this node's log as last reported
+   */
+  public record StabilityFigures(
+      long stableSequence,
+      long collectableSequence,
+      Map<String, Long> horizon,
+      Map<String, List<long[]>> holes,
+      Map<String, long[]> members) {
+
+    static final StabilityFigures NONE = new StabilityFigures(0, 0, Map.of(), Map.of(), Map.of());
+  }
+
   private final Settings settings;
   private final NodeEnv env;
   private final StoreReplica replica;
@@ -106,6 +126,7 @@ public final class ClusterNode implements AutoCloseable {
   private volatile long deltasSent;
   private volatile long deltasReceived;
   private volatile long entriesHeldForDeps;
+  private volatile StabilityFigures stabilitySnapshot = StabilityFigures.NONE;
 
   private ClusterNode(
       Settings s,
@@ -333,6 +354,26 @@ public final class ClusterNode implements AutoCloseable {
     return lagSnapshot;
   }
 
+  /** Causal-stability figures, fresh. */
+  public CompletableFuture<StabilityFigures> stability() {
+    return env.call(this::computeStability);
+  }
+
+  public StabilityFigures stabilitySnapshot() {
+    return stabilitySnapshot;
+  }
+
+  private StabilityFigures computeStability() {
+    var st = replication.stability();
+    Map<String, Long> horizon = new java.util.TreeMap<>();
+    replication.horizon().forEach((r, c) -> horizon.put(r.value(), c));
+    Map<String, List<long[]>> holes = new java.util.TreeMap<>();
+    st.holes().forEach((r, h) -> holes.put(r.value(), h));
+    Map<String, long[]> members = new java.util.TreeMap<>();
+    st.members().forEach((id, m) -> members.put(id.value(), m));
+    return new StabilityFigures(st.stable(), st.collectable(), horizon, holes, members);
+  }
+
   public Map<MemberState, Integer> membersByState() {
     Map<MemberState, Integer> out = new EnumMap<>(MemberState.class);
     for (MemberState s : MemberState.values()) {
@@ -400,6 +441,7 @@ public final class ClusterNode implements AutoCloseable {
     deltasSent = replication.deltasSent();
     deltasReceived = replication.deltasReceived();
     entriesHeldForDeps = replication.entriesHeldForDeps();
+    stabilitySnapshot = computeStability();
   }
 
   private void refreshPeriodically() {

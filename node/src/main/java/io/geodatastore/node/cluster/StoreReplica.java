@@ -248,6 +248,26 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
     reader.shutdownNow();
   }
 
+  @Override
+  public VersionVector horizon() {
+    return store.horizon();
+  }
+
+  @Override
+  public void raiseHorizon(VersionVector horizon) {
+    store.raiseHorizon(horizon);
+  }
+
+  @Override
+  public byte[] stabilityState() {
+    return store.clusterState();
+  }
+
+  @Override
+  public void recordStabilityState(byte[] state) {
+    store.recordClusterState(state);
+  }
+
   /** Entries of this node's version vector: itself plus every origin it merged from. */
   int vectorClockSize() {
     origins.remove(store.replicaId());

@@ -105,6 +105,25 @@ class PeerCodecTest {
     assertThat(roundTrip(ack)).isEqualTo(ack);
     var probe = new ReplicationMessage.StreamProbe(A, origin);
     assertThat(roundTrip(probe)).isEqualTo(probe);
+
+    ReplicaId other = ReplicaId.of("eu-west-1.0a0b0c0d");
+    VersionVector horizon = VersionVector.of(origin, 3).with(other, 9);
+    var withHorizon = new ReplicationMessage.DeltaBatch(A, origin, 0, entries, horizon);
+    assertThat(((ReplicationMessage.DeltaBatch) roundTrip(withHorizon)).horizon())
+        .isEqualTo(horizon);
+    var report =
+        new ReplicationMessage.StabilityReport(
+            A,
+            origin,
+            VersionVector.of(origin, 4).with(other, 12),
+            4,
+            VersionVector.of(other, 10),
+            horizon);
+    assertThat(roundTrip(report)).isEqualTo(report);
+    var empty =
+        new ReplicationMessage.StabilityReport(
+            A, origin, VersionVector.EMPTY, 0, VersionVector.EMPTY, VersionVector.EMPTY);
+    assertThat(roundTrip(empty)).isEqualTo(empty);
   }
 
   @Test
@@ -162,6 +181,20 @@ class PeerCodecTest {
     assertThatThrownBy(() -> PeerCodec.decode(badEntry))
         .isInstanceOf(PeerCodec.PeerFormatException.class)
         .hasMessageContaining("corrupt");
+    PeerEnvelope badReport =
+        PeerEnvelope.newBuilder()
+            .setFormatVersion(1)
+            .setSender("x")
+            .setSenderRegion("r")
+            .setStabilityReport(
+                io.geodatastore.wire.proto.StabilityReport.newBuilder()
+                    .setFrom("x")
+                    .setReplica("x.1")
+                    .setHorizon(com.google.protobuf.ByteString.copyFromUtf8("garbage")))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(badReport))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("horizon");
   }
 
   @Test

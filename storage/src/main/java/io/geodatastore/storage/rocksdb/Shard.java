@@ -4,8 +4,10 @@ import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.ConflictRecord;
 import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
@@ -133,6 +135,7 @@ final class Shard implements Runnable {
     final List<Long> sequences = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
     final Map<ReplicaId, Long> visibleMarks = new HashMap<>();
+    int conflicts;
     HlcTimestamp lastTime;
     boolean holdsSequencer;
 
@@ -179,6 +182,20 @@ final class Shard implements Runnable {
           && seq > visibleMarks.getOrDefault(id.replica(), 0L)) {
         visibleMarks.put(id.replica(), seq);
       }
+    }
+
+    /** Logs the conflicts a write or merge of {@code key} resolved, in this batch. */
+    void logConflicts(KeyRef key, CrdtType type, List<Conflict> resolved) throws RocksDBException {
+      if (resolved.isEmpty()) {
+        return;
+      }
+      long now = store.config().wallClockMs().getAsLong();
+      List<ConflictRecord> records = new ArrayList<>(resolved.size());
+      for (Conflict c : resolved) {
+        records.add(new ConflictRecord(now, key, type, c));
+      }
+      store.conflictLog().put(writes, records);
+      conflicts += records.size();
     }
 
     /**
@@ -288,6 +305,9 @@ final class Shard implements Runnable {
       visibleWritten.putAll(b.visibleMarks);
       b.sequences.forEach(store::sequenceDurable);
       releaseSequencer(b);
+      if (b.conflicts > 0) {
+        store.conflictLog().added(b.conflicts);
+      }
       b.completions.forEach(Runnable::run);
     } catch (RocksDBException e) {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
@@ -358,12 +378,15 @@ final class Shard implements Runnable {
     @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
-      completeAfterWrite(
-          b,
+      WriteResult r =
           slot.corrupt() != null
               ? new WriteResult.Quarantined(key, slot.corrupt())
               : b.commit(
-                  slot, KeyOps.write(slot.record(), key, op, store.replicaId(), store.clock())));
+                  slot, KeyOps.write(slot.record(), key, op, store.replicaId(), store.clock()));
+      if (r instanceof WriteResult.Written w) {
+        b.logConflicts(key, w.type(), w.conflicts());
+      }
+      completeAfterWrite(b, r);
     }
   }
 
@@ -422,6 +445,8 @@ final class Shard implements Runnable {
         b.put(slot, plan.record());
       }
       MergeResult r = plan.result();
+      KeyRecord now = plan.record() != null ? plan.record() : slot.record();
+      b.logConflicts(key, now != null ? now.type() : incoming.type(), r.conflicts());
       b.completions.add(
           () -> {
             // Lifted only once the repair is written: a read in between would find the corrupt
