@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -51,6 +52,22 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
       Executors.newSingleThreadExecutor(
           r -> {
             Thread t = new Thread(r, "geods-record-reader");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * Writes applied marks and the stability state, in the order they were recorded, off the logical
+   * thread: a RocksDB write, even an unsynced one, queues behind the write group that is syncing
+   * the write-ahead log, and the logical thread must not wait for a disk flush.
+   */
+  /** The stability state last recorded, while its write may still be queued. */
+  private volatile byte[] stabilityState;
+
+  private final ExecutorService marks =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "geods-replica-marks");
             t.setDaemon(true);
             return t;
           });
@@ -129,9 +146,25 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public void recordApplied(ReplicaId origin, long seq) {
-    store.recordApplied(origin, seq);
     appliedMarks.put(origin, seq);
     origins.add(origin);
+    persist(() -> store.recordApplied(origin, seq), "the applied mark of " + origin);
+  }
+
+  /** Runs a mark's write on the marks thread, in order with the others. */
+  private void persist(Runnable write, String what) {
+    try {
+      marks.execute(
+          () -> {
+            try {
+              write.run();
+            } catch (RuntimeException e) {
+              log.warn("write of {} failed: {}", what, e.getMessage());
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      log.debug("write of {} refused: the node is stopping", what);
+    }
   }
 
   @Override
@@ -246,6 +279,14 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   @Override
   public void close() {
     reader.shutdownNow();
+    marks.shutdown(); // the marks recorded so far are still written, before the store closes
+    try {
+      if (!marks.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("applied marks still unwritten after 5 s; replication resends what they covered");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -260,12 +301,16 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public byte[] stabilityState() {
-    return store.clusterState();
+    byte[] recorded = stabilityState;
+    return recorded != null ? recorded.clone() : store.clusterState();
   }
 
   @Override
   public void recordStabilityState(byte[] state) {
-    store.recordClusterState(state);
+    // Through the marks thread too: written before every applied mark recorded after it.
+    byte[] copy = state.clone();
+    stabilityState = copy;
+    persist(() -> store.recordClusterState(copy), "the stability state");
   }
 
   /** Entries of this node's version vector: itself plus every origin it merged from. */
