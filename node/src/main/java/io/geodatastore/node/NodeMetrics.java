@@ -94,6 +94,15 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** Binds the store's figures: vector clock size, storage stats, RocksDB tickers, quarantine. */
   public void bindStore(RocksStore store) {
+    FunctionCounter.builder(
+            "geodatastore.merkle.leaves.fixed", store, RocksStore::merkleLeavesFixed)
+        .description("Anti-entropy tree leaves found wrong by verification and corrected")
+        .tag("region", region)
+        .register(registry);
+    FunctionCounter.builder("geodatastore.merkle.rebuilds", store, RocksStore::merkleRebuilds)
+        .description("Background rebuilds of the anti-entropy tree (a data directory without one)")
+        .tag("region", region)
+        .register(registry);
     for (CrdtType t : CrdtType.values()) {
       typeGauge(store, t, "geodatastore.storage.keys", "Live keys", s -> s.liveKeys());
       typeGauge(store, t, "geodatastore.storage.tombstones", "Tombstones", s -> s.tombstones());

@@ -77,7 +77,9 @@ class AdminApiTest {
           .isEqualTo("two_phase_set_readd_refused");
       assertThat(http.get("/metrics").text())
           .contains(
-              "geodatastore_conflicts_resolved_total{reason=\"two_phase_set_readd_refused\",type=\"two_phase_set\"} 1.0");
+              "geodatastore_conflicts_resolved_total{reason=\"two_phase_set_readd_refused\",type=\"two_phase_set\"} 1.0",
+              "geodatastore_merkle_rebuilds_total{",
+              "geodatastore_merkle_leaves_fixed_total{");
     }
   }
 
