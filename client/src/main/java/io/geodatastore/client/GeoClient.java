@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A client of one geodatastore node's HTTP API (see docs/api.md). Thread-safe.
  *
- * <p>A client is one session: it keeps the {@code X-Geo-Session} token of every answer and sends
- * the latest back with every request, which gives read-your-writes and monotonic reads at the
- * {@code session} level even when requests go to different nodes through {@link #withBaseUrl}.
+ * <p>A client is one session: it joins the {@code X-Geo-Session} token of every answer into the one
+ * it holds and sends that back with every request, which gives read-your-writes and monotonic reads
+ * at the {@code session} and {@code causal} levels even when requests go to different nodes through
+ * {@link #withBaseUrl}, concurrently or not.
  *
  * <pre>{@code
  * try (GeoClient c = GeoClient.connect("http://localhost:8080")) {
@@ -429,7 +430,9 @@ public final class GeoClient implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new GeoClientException(method + " " + pathAndQuery + " interrupted", e);
     }
-    r.headers().firstValue(SESSION_HEADER).ifPresent(session::set);
+    r.headers()
+        .firstValue(SESSION_HEADER)
+        .ifPresent(t -> session.accumulateAndGet(t, SessionTokens::join));
     return new Answer(r.statusCode(), null, Objects.requireNonNullElse(r.body(), ""));
   }
 

@@ -36,12 +36,16 @@ public sealed interface AntiEntropyMessage extends ClusterMessage {
    * Asks for the tree's top: answered by {@link TreeReply}.
    *
    * @param root the asker's root, so that an equal tree is answered without its branches
+   * @param horizon the asker's causal-stability horizon, which the answerer adopts before it merges
+   *     anything the asker pushes
    */
-  record TreeRequest(NodeId from, NodeAddress replyTo, long requestId, long root)
+  record TreeRequest(
+      NodeId from, NodeAddress replyTo, long requestId, long root, VersionVector horizon)
       implements AntiEntropyMessage {
     public TreeRequest {
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(replyTo, "replyTo");
+      Objects.requireNonNull(horizon, "horizon");
     }
   }
 
@@ -51,16 +55,25 @@ public sealed interface AntiEntropyMessage extends ClusterMessage {
    * @param root the sender's root
    * @param branches its {@link Merkle#BRANCHES} branch sums, or none when {@code root} equals the
    *     asker's
-   * @param applied what the sender's records reflected at least just before the tree was read (its
-   *     applied vector): once every difference found below has been shipped, the asker holds all of
-   *     it
+   * @param complete the sender's complete watermarks (everything of each origin up to them merged
+   *     there, no hole below) just before its tree was read: once every difference found below has
+   *     been shipped, the asker holds all of it
+   * @param horizon the sender's causal-stability horizon, which the asker adopts before it merges
+   *     anything the sender sends
    */
-  record TreeReply(NodeId from, long requestId, long root, TreeSums branches, VersionVector applied)
+  record TreeReply(
+      NodeId from,
+      long requestId,
+      long root,
+      TreeSums branches,
+      VersionVector complete,
+      VersionVector horizon)
       implements AntiEntropyMessage {
     public TreeReply {
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(branches, "branches");
-      Objects.requireNonNull(applied, "applied");
+      Objects.requireNonNull(complete, "complete");
+      Objects.requireNonNull(horizon, "horizon");
       if (branches.size() != 0 && branches.size() != Merkle.BRANCHES) {
         throw new IllegalArgumentException("a tree reply holds 0 or " + Merkle.BRANCHES + " sums");
       }
@@ -154,14 +167,19 @@ public sealed interface AntiEntropyMessage extends ClusterMessage {
   /**
    * The answer to a {@link LeafRecordsRequest}.
    *
-   * @param records the records of the first {@code leavesRead} leaves asked for (keys the sender
-   *     could not read, being corrupt there, left out)
+   * @param records the records of the first {@code leavesRead} leaves asked for
    * @param leavesRead how many of the leaves asked for are answered in full (at least one when any
    *     was asked for)
+   * @param unreadable keys of those leaves left out because they are corrupt at the sender
    * @param covers as {@link RecordMessage.Records#covers}
    */
   record LeafRecords(
-      NodeId from, long requestId, List<KeyedRecord> records, int leavesRead, VersionVector covers)
+      NodeId from,
+      long requestId,
+      List<KeyedRecord> records,
+      int leavesRead,
+      int unreadable,
+      VersionVector covers)
       implements AntiEntropyMessage {
     public LeafRecords {
       Objects.requireNonNull(from, "from");
@@ -170,9 +188,24 @@ public sealed interface AntiEntropyMessage extends ClusterMessage {
       if (records.size() > KEYS_REPLY_MAX) {
         throw new IllegalArgumentException("a reply of " + records.size() + " records");
       }
-      if (leavesRead < 0) {
-        throw new IllegalArgumentException("leavesRead is negative: " + leavesRead);
+      if (leavesRead < 0 || unreadable < 0) {
+        throw new IllegalArgumentException("negative counts: " + leavesRead + ", " + unreadable);
       }
+    }
+  }
+
+  /**
+   * Tells the answerer of an exchange that the exchange shipped every difference both ways: it now
+   * holds everything the asker's records reflected when the exchange began, which {@code complete}
+   * (the asker's complete watermarks taken then) describes. Not answered.
+   *
+   * @param requestId the exchange's tree request
+   */
+  record ExchangeDone(NodeId from, long requestId, VersionVector complete)
+      implements AntiEntropyMessage {
+    public ExchangeDone {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(complete, "complete");
     }
   }
 

@@ -41,7 +41,10 @@ public sealed interface RecordMessage extends ClusterMessage {
    * @param unreadable keys the sender holds but could not read (quarantined as corrupt)
    * @param deferred keys left out to bound the answer's size: ask again
    * @param covers at least every origin sequence whose effect the records may show (the sender's
-   *     own last sequence, and what it had handed to merges of other origins)
+   *     own last sequence, and what it had handed to merges of other origins): an upper bound
+   * @param applied origin sequences whose effect the records show for certain (the sender's applied
+   *     vector, taken before it read them): a lower bound, which a session read uses to tell
+   *     whether an answer covers what the session saw; empty from a sender that does not say
    */
   record Records(
       NodeId from,
@@ -50,15 +53,29 @@ public sealed interface RecordMessage extends ClusterMessage {
       List<KeyRef> absent,
       List<KeyRef> unreadable,
       List<KeyRef> deferred,
-      VersionVector covers)
+      VersionVector covers,
+      VersionVector applied)
       implements RecordMessage {
     public Records {
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(covers, "covers");
+      Objects.requireNonNull(applied, "applied");
       found = List.copyOf(found);
       absent = List.copyOf(absent);
       unreadable = List.copyOf(unreadable);
       deferred = List.copyOf(deferred);
+    }
+
+    /** An answer that claims no lower bound. */
+    public Records(
+        NodeId from,
+        long requestId,
+        List<KeyedRecord> found,
+        List<KeyRef> absent,
+        List<KeyRef> unreadable,
+        List<KeyRef> deferred,
+        VersionVector covers) {
+      this(from, requestId, found, absent, unreadable, deferred, covers, VersionVector.EMPTY);
     }
   }
 

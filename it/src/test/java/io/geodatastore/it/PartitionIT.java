@@ -1,9 +1,12 @@
 package io.geodatastore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.geodatastore.client.Consistency;
 import io.geodatastore.client.GeoClient;
+import io.geodatastore.client.GeoClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Three regions in three network namespaces joined by a bridge (scripts/netlab). One region's link
- * is taken down: both sides keep taking writes; after the link comes back every node converges to
- * the sum of all of them.
+ * is taken down: both sides keep taking writes, {@code all} reads answer 503 and {@code quorum}
+ * reads are served; after the link comes back every node converges to the sum of all of them and
+ * {@code all} reads are served again.
  */
 class PartitionIT {
 
@@ -103,14 +107,42 @@ class PartitionIT {
           () -> value(c.get(1)),
           v -> v == 15);
       assertThat(value(c.get(1))).as("nothing crosses the cut").isEqualTo(15);
+      // Reads: `all` cannot be met with a region cut off and says so (after the node's read
+      // timeout, 5 s, which the test clients' own timeout equals); a majority still answers.
+      GeoClient patient = GeoClient.connect(nodes.get(0).url(), Duration.ofSeconds(30));
+      assertThatThrownBy(() -> patient.counters().get("clicks", Consistency.ALL))
+          .isInstanceOfSatisfying(
+              GeoClientException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(503);
+                assertThat(e.error()).isEqualTo("consistency_unavailable");
+                assertThat(e.getMessage()).contains("reached 2 of 3 needed replicas");
+              });
+      assertThat(c.get(0).counters().get("clicks", Consistency.QUORUM).orElseThrow().value())
+          .isEqualTo(15);
+      patient.close();
 
       netlab("heal", lab, "3");
       for (GeoClient x : c) {
         Await.until(
             "convergence after healing", Duration.ofSeconds(60), () -> value(x), v -> v == 22);
       }
+      Await.until(
+          "an all read succeeds after healing",
+          Duration.ofSeconds(60),
+          () -> allValue(nodes.get(0).url()),
+          v -> v == 22);
     } finally {
       c.forEach(GeoClient::close);
+    }
+  }
+
+  /** The value read at {@code all}, or -1 while that level cannot be met. */
+  private static long allValue(String url) {
+    try (GeoClient c = GeoClient.connect(url, Duration.ofSeconds(30))) {
+      return c.counters().get("clicks", Consistency.ALL).map(v -> v.value()).orElse(-1L);
+    } catch (GeoClientException e) {
+      return -1;
     }
   }
 

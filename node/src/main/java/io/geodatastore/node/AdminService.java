@@ -13,8 +13,10 @@ import io.geodatastore.cluster.repair.AntiEntropy;
 import io.geodatastore.cluster.repair.JobStatus;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.core.crdt.Family;
 import io.geodatastore.node.cluster.ClusterNode;
 import io.geodatastore.node.cluster.Faults;
+import io.geodatastore.storage.ConflictRecord;
 import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import java.time.Instant;
@@ -39,7 +41,6 @@ final class AdminService {
 
   private final RocksStore store;
   private final NodeConfig config;
-  private final ConflictLog conflicts;
   private final AtomicLong clockOffsetMs;
   private final LongSupplier wallClockMs;
   private final long startedMs;
@@ -51,7 +52,6 @@ final class AdminService {
   AdminService(
       RocksStore store,
       NodeConfig config,
-      ConflictLog conflicts,
       AtomicLong clockOffsetMs,
       LongSupplier wallClockMs,
       String version,
@@ -61,7 +61,6 @@ final class AdminService {
     this.faults = faults;
     this.store = store;
     this.config = config;
-    this.conflicts = conflicts;
     this.clockOffsetMs = clockOffsetMs;
     this.wallClockMs = wallClockMs;
     this.startedMs = System.currentTimeMillis();
@@ -147,8 +146,10 @@ final class AdminService {
     return HttpResponse.of(
         cluster
             .lag()
+            .thenCombine(cluster.stability(), Map::entry)
             .thenApply(
-                peers -> {
+                both -> {
+                  List<ClusterNode.PeerLag> peers = both.getKey();
                   ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
                   o.put("node_id", config.nodeId());
                   o.put("region", config.region());
@@ -183,8 +184,37 @@ final class AdminService {
                         row.put("oldest_unacknowledged_age_seconds", ages.get(region));
                         row.put("bytes_sent", c[2]);
                       });
+                  stability(o.putObject("stability"), both.getValue());
                   return Responses.json(HttpStatus.OK, o);
                 }));
+  }
+
+  /** Causal stability: what this node's deletes wait for, and what it applies. */
+  private void stability(ObjectNode o, ClusterNode.StabilityFigures f) {
+    o.put("stable_sequence", f.stableSequence());
+    o.put("collectable_sequence", f.collectableSequence());
+    ObjectNode horizon = o.putObject("horizon");
+    f.horizon().forEach(horizon::put);
+    ArrayNode holes = o.putArray("holes");
+    f.holes()
+        .forEach(
+            (origin, ranges) -> {
+              for (long[] r : ranges) {
+                ObjectNode h = holes.addObject();
+                h.put("origin", origin);
+                h.put("from", r[0]);
+                h.put("to", r[1]);
+              }
+            });
+    ArrayNode members = o.putArray("members");
+    f.members()
+        .forEach(
+            (id, m) -> {
+              ObjectNode row = members.addObject();
+              row.put("node_id", id);
+              row.put("complete_through", m[0]);
+              row.put("fence", m[1]);
+            });
   }
 
   HttpResponse conflicts(ServiceRequestContext ctx, HttpRequest req) {
@@ -192,6 +222,17 @@ final class AdminService {
       return methodNotAllowed(ctx, "GET");
     }
     String key = ctx.queryParam("key");
+    String familyText = ctx.queryParam("family");
+    Family family = null;
+    if (familyText != null) {
+      family = Family.fromApiName(familyText);
+      if (family == null) {
+        return Responses.error(
+            HttpStatus.BAD_REQUEST,
+            "unknown_family",
+            "family is counters, sets or registers, got '" + familyText + "'");
+      }
+    }
     String limitText = ctx.queryParam("limit");
     int limit = CONFLICTS_LIMIT_DEFAULT;
     if (limitText != null) {
@@ -209,19 +250,19 @@ final class AdminService {
     }
     ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
     ArrayNode arr = o.putArray("conflicts");
-    for (ConflictLog.Entry e : conflicts.recent(key, limit)) {
+    for (ConflictRecord e : store.conflicts(family, key, limit)) {
       ObjectNode c = arr.addObject();
       c.put("family", e.key().family().apiName());
       c.put("key", e.key().name());
       c.put("type", e.type().apiName());
-      c.put("reason", e.kind().reason());
-      c.put("detail", e.detail());
+      c.put("reason", e.conflict().kind().reason());
+      c.put("detail", e.conflict().detail());
       ArrayNode values = c.putArray("values");
-      for (String v : e.values()) {
+      for (String v : e.conflict().values()) {
         values.add(CanonicalJson.parseValue(v));
       }
       ArrayNode replicas = c.putArray("replicas");
-      for (ReplicaId r : e.replicas()) {
+      for (ReplicaId r : e.conflict().replicas()) {
         replicas.add(r.value());
       }
       c.put("time", Instant.ofEpochMilli(e.atMs()).toString());

@@ -1,9 +1,10 @@
 package io.geodatastore.node;
 
+import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.cluster.replication.WriteLevel;
 import java.util.Locale;
 
-/** The consistency levels of API.md §3: every level for writes, {@code eventual} for reads. */
+/** The consistency levels of API.md §3, for writes and reads. */
 public enum Consistency {
   EVENTUAL,
   SESSION,
@@ -40,22 +41,46 @@ public enum Consistency {
   }
 
   /**
-   * The level a read asked for ({@code ?consistency=}); {@code eventual} when not given.
+   * The level a read asked for ({@code ?consistency=}); {@code eventual} when not given. Every
+   * level is served for reads of one key.
    *
-   * @throws ApiError 400 for an unknown level, or one reads do not serve yet
+   * @throws ApiError 400 for an unknown level
    */
   public static Consistency resolveRead(String query) {
-    Consistency c = query == null ? EVENTUAL : parse(query);
-    if (c != EVENTUAL) {
+    return query == null ? EVENTUAL : parse(query);
+  }
+
+  /**
+   * The level a listing asked for: {@code eventual}, {@code session} or {@code causal}. A listing
+   * spans keys no single replica exchange can merge, so the merging levels are refused.
+   *
+   * @throws ApiError 400 for an unknown level, or a merging one
+   */
+  public static Consistency resolveList(String query) {
+    Consistency c = resolveRead(query);
+    if (c.readLevel() != null && c.readLevel().merges()) {
       throw ApiError.badRequest(
-          "consistency_unavailable",
-          "reads at consistency level '"
+          "unsupported_consistency",
+          "listings are served at eventual, session and causal consistency, not '"
               + c.apiName()
-              + "' are not served yet (session, causal and quorum reads come with the"
-              + " coordination layer); read with 'eventual' (the default). Writes accept every"
-              + " level.");
+              + "' (a page of keys is not merged from several replicas); list at session to"
+              + " see every key this session wrote, then read the keys at '"
+              + c.apiName()
+              + "'");
     }
     return c;
+  }
+
+  /** The coordinated read level, or null for {@code eventual} (this node's records as they are). */
+  public ReadLevel readLevel() {
+    return switch (this) {
+      case EVENTUAL -> null;
+      case SESSION -> ReadLevel.SESSION;
+      case CAUSAL -> ReadLevel.CAUSAL;
+      case LOCAL_QUORUM -> ReadLevel.LOCAL_QUORUM;
+      case QUORUM -> ReadLevel.QUORUM;
+      case ALL -> ReadLevel.ALL;
+    };
   }
 
   /** How many replicas a write at this level waits for. */

@@ -16,8 +16,12 @@ import com.linecorp.armeria.common.stream.ClosedStreamException;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.RequestCancellationException;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.geodatastore.cluster.coordination.ReadCoordinator;
+import io.geodatastore.cluster.coordination.ReadLevel;
+import io.geodatastore.cluster.coordination.ReadOutcome;
 import io.geodatastore.cluster.replication.WriteLevel;
 import io.geodatastore.core.causal.DotContext;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.core.crdt.Crdt;
 import io.geodatastore.core.crdt.CrdtType;
@@ -32,6 +36,7 @@ import io.geodatastore.core.crdt.TwoPhaseSet;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.node.cluster.ClusterNode;
 import io.geodatastore.storage.KeyListing;
+import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.ReadResult;
 import io.geodatastore.storage.WriteResult;
@@ -45,7 +50,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,11 +69,15 @@ final class DataService {
 
   static final int LIST_LIMIT_MAX = 1000;
 
+  /**
+   * On an answer to a read the node coordinated (session or causal reads that waited or fetched,
+   * quorum levels): how many replicas it found behind and repaired (or is repairing).
+   */
+  static final String READ_REPAIRS_HEADER = "x-geo-read-repairs";
+
   private final RocksStore store;
   private final NodeConfig config;
   private final NodeMetrics metrics;
-  private final ConflictLog conflicts;
-  private final LongSupplier wallClockMs;
   private final BooleanSupplier stopping;
   private final ClusterNode cluster;
   private final Forwarder forwarder;
@@ -78,8 +86,6 @@ final class DataService {
       RocksStore store,
       NodeConfig config,
       NodeMetrics metrics,
-      ConflictLog conflicts,
-      LongSupplier wallClockMs,
       BooleanSupplier stopping,
       ClusterNode cluster,
       Forwarder forwarder) {
@@ -89,8 +95,6 @@ final class DataService {
     this.store = store;
     this.config = config;
     this.metrics = metrics;
-    this.conflicts = conflicts;
-    this.wallClockMs = wallClockMs;
   }
 
   // ---- routing ----
@@ -117,8 +121,8 @@ final class DataService {
           KeyRef key = key(ctx, family, ctx.pathParam("key"));
           HttpMethod m = ctx.method();
           if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
-            Consistency.resolveRead(ctx.queryParam("consistency"));
-            return read(ctx, key, token);
+            Consistency level = Consistency.resolveRead(ctx.queryParam("consistency"));
+            return read(ctx, key, level, token);
           }
           if (m == HttpMethod.POST) {
             return create(ctx, key, CanonicalJson.parseBody(agg.content().array()), token);
@@ -269,18 +273,46 @@ final class DataService {
   // ---- reads ----
 
   private CompletableFuture<HttpResponse> read(
+      ServiceRequestContext ctx, KeyRef key, Consistency level, SessionToken token) {
+    ReadLevel rl = level.readLevel();
+    if (rl == null) {
+      return readLocal(ctx, key, token);
+    }
+    long timeoutMs = config.readTimeoutMs();
+    if (rl.merges()) {
+      return cluster
+          .read(key, rl, timeoutMs)
+          .thenApplyAsync(o -> answer(key, level, o, token), ctx.eventLoop());
+    }
+    VersionVector past = token.toVersionVector();
+    if (cluster.covers(past)) {
+      return readLocal(ctx, key, token); // nothing to wait for: as fast as eventual
+    }
+    return cluster
+        .readSession(key, rl, past, config.sessionWaitMs(), timeoutMs)
+        .thenApplyAsync(
+            o -> {
+              String outcome = sessionOutcome(o);
+              if (outcome != null) {
+                metrics.sessionWait(outcome);
+              }
+              return answer(key, level, o, token);
+            },
+            ctx.eventLoop());
+  }
+
+  /** This node's records as they are; the token joins what they may show. */
+  private CompletableFuture<HttpResponse> readLocal(
       ServiceRequestContext ctx, KeyRef key, SessionToken token) {
     return CompletableFuture.supplyAsync(
         () -> {
-          long seen = store.lastSequence();
           ReadResult r = store.read(key);
+          // Taken after the read: everything the answer shows is below it.
+          SessionToken after = token.join(cluster.coverage());
           return switch (r) {
             case ReadResult.Found f -> {
               metrics.operation(f.type(), "read");
-              yield Responses.json(
-                  HttpStatus.OK,
-                  render(key, f.state()),
-                  token.with(store.replicaId(), seen).encode());
+              yield Responses.json(HttpStatus.OK, render(key, f.state()), after.encode());
             }
             case ReadResult.NotFound n -> throw notFound(key);
             case ReadResult.Quarantined q -> throw quarantined(key, q.reason());
@@ -289,9 +321,56 @@ final class DataService {
         ctx.blockingTaskExecutor());
   }
 
+  /** How a session read that could not be served at once ended; null if it could after all. */
+  private static String sessionOutcome(ReadOutcome o) {
+    return switch (o) {
+      case ReadOutcome.Served s ->
+          switch (s.how()) {
+            case LOCAL -> null; // replication caught up between the check and the hop
+            case WAITED -> "covered";
+            case FETCHED -> "fetched";
+            case MERGED -> throw new IllegalStateException("a session read merged");
+          };
+      case ReadOutcome.Quarantined q -> "covered";
+      case ReadOutcome.Unavailable u -> "failed";
+    };
+  }
+
+  /** The answer to a coordinated read. */
+  private HttpResponse answer(
+      KeyRef key, Consistency level, ReadOutcome outcome, SessionToken token) {
+    return switch (outcome) {
+      case ReadOutcome.Served s -> {
+        KeyRecord r = s.record();
+        if (r == null || !r.live()) {
+          throw notFound(key);
+        }
+        metrics.operation(r.type(), "read");
+        yield Responses.json(
+            HttpStatus.OK,
+            render(key, r.state()),
+            token.join(s.covers()).encode(),
+            READ_REPAIRS_HEADER,
+            Integer.toString(s.repairs()));
+      }
+      case ReadOutcome.Quarantined q -> throw quarantined(key, "on every replica that answered");
+      case ReadOutcome.Unavailable u ->
+          throw new ApiError(
+              HttpStatus.SERVICE_UNAVAILABLE,
+              "consistency_unavailable",
+              "consistency level '"
+                  + level.apiName()
+                  + "' was not met within "
+                  + config.readTimeoutMs()
+                  + " ms: "
+                  + u.reached()
+                  + "; retry later, or read at a level the reachable replicas can meet");
+    };
+  }
+
   private CompletableFuture<HttpResponse> list(
       ServiceRequestContext ctx, Family family, SessionToken token) {
-    Consistency.resolveRead(ctx.queryParam("consistency"));
+    Consistency level = Consistency.resolveList(ctx.queryParam("consistency"));
     String prefix = ctx.queryParam("prefix");
     String after = ctx.queryParam("after");
     String limitText = ctx.queryParam("limit");
@@ -311,9 +390,8 @@ final class DataService {
     int pageSize = limit;
     String p = prefix == null ? "" : prefix;
     String a = after == null || after.isEmpty() ? null : after;
-    return CompletableFuture.supplyAsync(
+    Supplier<HttpResponse> page =
         () -> {
-          long seen = store.lastSequence();
           List<KeyListing> keys = store.list(family, p, a, pageSize + 1);
           ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
           o.put("family", family.apiName());
@@ -329,9 +407,34 @@ final class DataService {
           } else {
             o.putNull("next_after");
           }
-          return Responses.json(HttpStatus.OK, o, token.with(store.replicaId(), seen).encode());
-        },
-        ctx.blockingTaskExecutor());
+          return Responses.json(HttpStatus.OK, o, token.join(cluster.coverage()).encode());
+        };
+    VersionVector past = token.toVersionVector();
+    if (level == Consistency.EVENTUAL || cluster.covers(past)) {
+      return CompletableFuture.supplyAsync(page, ctx.blockingTaskExecutor());
+    }
+    // A listing cannot be fetched from other replicas: wait for this node to cover the token.
+    long waitMs = config.readTimeoutMs();
+    return cluster
+        .awaitCovered(past, waitMs)
+        .thenApplyAsync(
+            c -> {
+              metrics.sessionWait(c == ReadCoordinator.Coverage.NOT_COVERED ? "failed" : "covered");
+              if (c == ReadCoordinator.Coverage.NOT_COVERED) {
+                throw new ApiError(
+                    HttpStatus.SERVICE_UNAVAILABLE,
+                    "consistency_unavailable",
+                    "consistency level '"
+                        + level.apiName()
+                        + "' was not met within "
+                        + waitMs
+                        + " ms: this node had not applied everything the session saw (a"
+                        + " listing is served by this node alone); retry, or list on the node"
+                        + " the session last used");
+              }
+              return page.get();
+            },
+            ctx.blockingTaskExecutor());
   }
 
   // ---- writes ----
@@ -373,9 +476,7 @@ final class DataService {
                     metrics.operation(type, "create");
                     yield CompletableFuture.completedFuture(
                         Responses.json(
-                            HttpStatus.OK,
-                            render(key, f.state()),
-                            token.with(store.replicaId(), store.lastSequence()).encode()));
+                            HttpStatus.OK, render(key, f.state()), tokenAfterRead(token)));
                   }
                   case ReadResult.Quarantined q -> throw quarantined(key, q.reason());
                   default ->
@@ -557,20 +658,24 @@ final class DataService {
             ctx.eventLoop());
   }
 
+  /** Counts a write's conflicts (the store logged them with the write). */
   private void recordConflicts(WriteResult.Written w) {
-    if (w.conflicts().isEmpty()) {
-      return;
-    }
-    long now = wallClockMs.getAsLong();
     for (Conflict c : w.conflicts()) {
       metrics.conflict(w.type(), c);
-      conflicts.add(w.key(), w.type(), c, now);
     }
   }
 
+  /**
+   * The token after a write: what the answer's state may show (the node's coverage, taken after the
+   * write) and the write itself (durable, though the node's watermark may not be past it yet).
+   */
   private String tokenAfter(SessionToken token, WriteResult.Written w) {
-    long seq = w.logId() != null ? w.logId().counter() : store.lastSequence();
-    return token.with(store.replicaId(), seq).encode();
+    SessionToken t = token.join(cluster.coverage());
+    return (w.logId() != null ? t.with(store.replicaId(), w.logId().counter()) : t).encode();
+  }
+
+  private String tokenAfterRead(SessionToken token) {
+    return token.join(cluster.coverage()).encode();
   }
 
   // ---- rendering ----

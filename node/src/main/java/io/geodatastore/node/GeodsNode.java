@@ -63,14 +63,12 @@ public final class GeodsNode implements AutoCloseable {
   /** How long a stopping node waits at most for its departure to be gossiped. */
   static final long LEAVE_WAIT_MS = 3_000;
 
-  /** Recent conflicts kept for {@code /admin/conflicts}. */
-  static final int CONFLICT_LOG_CAPACITY = 10_000;
-
   private final NodeConfig config;
   private final RocksStore store;
   private final NodeMetrics metrics;
   private final Server server;
   private final ClusterNode cluster;
+  private final Maintenance maintenance;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -80,8 +78,10 @@ public final class GeodsNode implements AutoCloseable {
       RocksStore store,
       NodeMetrics metrics,
       Server server,
-      ClusterNode cluster) {
+      ClusterNode cluster,
+      Maintenance maintenance) {
     this.cluster = cluster;
+    this.maintenance = maintenance;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -96,13 +96,14 @@ public final class GeodsNode implements AutoCloseable {
         StoreConfig.defaults(config.dataDir(), config.nodeId())
             .withDurability(config.durability())
             .withShards(config.shards())
-            .withWallClock(wallClockMs);
+            .withWallClock(wallClockMs)
+            .withConflictLog(config.conflictLogMax(), config.conflictLogMaxAgeHours() * 3_600_000L);
     RocksStore store = RocksStore.open(sc);
     NodeMetrics metrics = new NodeMetrics(config.region());
     ClusterNode cluster = null;
+    Maintenance maintenance = null;
     try {
       metrics.bindStore(store);
-      ConflictLog conflicts = new ConflictLog(CONFLICT_LOG_CAPACITY);
       Faults faults = new Faults();
       Forwarder forwarder = new Forwarder(config);
       cluster =
@@ -112,10 +113,9 @@ public final class GeodsNode implements AutoCloseable {
               wallClockMs,
               faults,
               (key, type, merged) -> {
-                long now = wallClockMs.getAsLong();
+                // The store logged them with the merge; here they are only counted.
                 for (Conflict c : merged.conflicts()) {
                   metrics.conflict(type, c);
-                  conflicts.add(key, type, c, now);
                 }
               },
               forwarder::apply);
@@ -123,18 +123,9 @@ public final class GeodsNode implements AutoCloseable {
       metrics.bindCluster(cluster);
       GeodsNode[] self = new GeodsNode[1];
       DataService data =
-          new DataService(
-              store,
-              config,
-              metrics,
-              conflicts,
-              wallClockMs,
-              () -> self[0].stopping.get(),
-              cluster,
-              forwarder);
+          new DataService(store, config, metrics, () -> self[0].stopping.get(), cluster, forwarder);
       AdminService admin =
-          new AdminService(
-              store, config, conflicts, clockOffsetMs, wallClockMs, version(), cluster, faults);
+          new AdminService(store, config, clockOffsetMs, wallClockMs, version(), cluster, faults);
       // Latency as Prometheus histogram buckets (aggregatable across nodes), not client-side
       // quantiles. Armeria's request metrics read this process-wide setting.
       MoreMeters.setDistributionStatisticConfig(
@@ -197,7 +188,8 @@ public final class GeodsNode implements AutoCloseable {
       sb.decorator(
           MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("http.server")));
       Server server = sb.build();
-      GeodsNode node = new GeodsNode(config, store, metrics, server, cluster);
+      maintenance = new Maintenance(store, config.gcIntervalMs());
+      GeodsNode node = new GeodsNode(config, store, metrics, server, cluster, maintenance);
       self[0] = node;
       server.start().join();
       String http = config.http().host() + ":" + server.activeLocalPort();
@@ -214,6 +206,9 @@ public final class GeodsNode implements AutoCloseable {
           config.dataDir());
       return node;
     } catch (RuntimeException e) {
+      if (maintenance != null) {
+        maintenance.close();
+      }
       if (cluster != null) {
         cluster.close();
       }
@@ -277,6 +272,11 @@ public final class GeodsNode implements AutoCloseable {
     return cluster;
   }
 
+  /** Runs one round of store maintenance (garbage collection, conflict-log expiry) now. */
+  public io.geodatastore.storage.GcResult collectGarbage() {
+    return maintenance.run();
+  }
+
   /** Stops serving, waits for in-flight requests and batches, closes the store. Idempotent. */
   @Override
   public void close() {
@@ -291,6 +291,7 @@ public final class GeodsNode implements AutoCloseable {
     server.stop().join();
     long t1 = System.nanoTime();
     stopping.set(true);
+    maintenance.close();
     cluster.close();
     store.close();
     metrics.close();

@@ -136,6 +136,41 @@ public final class Main implements Runnable {
     String writeTimeoutMs;
 
     @Option(
+        names = "--read-timeout-ms",
+        paramLabel = "MS",
+        description =
+            "How long session, causal, local_quorum, quorum and all reads may take before 503"
+                + " (default 5000).")
+    String readTimeoutMs;
+
+    @Option(
+        names = "--session-wait-ms",
+        paramLabel = "MS",
+        description =
+            "How long a session or causal read waits for replication before it fetches the key"
+                + " from other replicas (default 200; 0 fetches at once).")
+    String sessionWaitMs;
+
+    @Option(
+        names = "--conflict-log-max",
+        paramLabel = "N",
+        description = "Most entries the persistent conflict log keeps (default 100000).")
+    String conflictLogMax;
+
+    @Option(
+        names = "--conflict-log-max-age-hours",
+        paramLabel = "H",
+        description = "How long the conflict log keeps an entry (default 168).")
+    String conflictLogMaxAgeHours;
+
+    @Option(
+        names = "--gc-interval-ms",
+        paramLabel = "MS",
+        description =
+            "How often causally stable tombstones and epochs are collected (default 60000).")
+    String gcIntervalMs;
+
+    @Option(
         names = "--anti-entropy-interval-ms",
         paramLabel = "MS",
         description =

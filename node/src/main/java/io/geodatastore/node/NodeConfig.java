@@ -30,6 +30,13 @@ import java.util.regex.Pattern;
  * @param maxElementsPerRequest the most set elements one request may carry
  * @param writeTimeoutMs how long a write at local_quorum, quorum or all waits for acknowledgements
  *     before it answers 503
+ * @param readTimeoutMs how long a read beyond eventual may take in all before it answers 503
+ * @param sessionWaitMs how long a session or causal read waits for replication to bring this node
+ *     up to the session's token before it fetches the key from other replicas (0: fetch at once;
+ *     never longer than {@code readTimeoutMs})
+ * @param conflictLogMax the most entries the persistent conflict log keeps
+ * @param conflictLogMaxAgeHours how long the conflict log keeps an entry
+ * @param gcIntervalMs how often tombstones and epochs that became causally stable are collected
  * @param antiEntropyIntervalMs how often anti-entropy compares trees with a random alive replica of
  *     this region (0: never; start-up, catch-up and quarantine repairs and jobs still run)
  * @param antiEntropyCrossRegionIntervalMs the same with a replica of another region (0: never)
@@ -54,14 +61,34 @@ public record NodeConfig(
     int maxKeyBytes,
     int maxElementsPerRequest,
     long writeTimeoutMs,
+    long readTimeoutMs,
+    long sessionWaitMs,
+    int conflictLogMax,
+    int conflictLogMaxAgeHours,
+    long gcIntervalMs,
     long antiEntropyIntervalMs,
     long antiEntropyCrossRegionIntervalMs,
     long antiEntropyBytesPerSec,
     long antiEntropyJobBytesPerSec,
     long antiEntropyCausalWaitMs) {
 
+  /** Default conflict-log bound: 100,000 entries. */
+  public static final int CONFLICT_LOG_MAX_DEFAULT = 100_000;
+
+  /** Default conflict-log age bound: 168 hours (a week). */
+  public static final int CONFLICT_LOG_MAX_AGE_HOURS_DEFAULT = 168;
+
+  /** Default garbage-collection interval: one minute. */
+  public static final int GC_INTERVAL_MS_DEFAULT = 60_000;
+
   /** Default write-level timeout: 5 s. */
   public static final int WRITE_TIMEOUT_MS_DEFAULT = 5_000;
+
+  /** Default read-level timeout: as the write-level one. */
+  public static final int READ_TIMEOUT_MS_DEFAULT = WRITE_TIMEOUT_MS_DEFAULT;
+
+  /** Default wait of a session read for replication before it fetches from replicas. */
+  public static final int SESSION_WAIT_MS_DEFAULT = 200;
 
   /** Default largest body: 1 MiB. */
   public static final int MAX_BODY_BYTES_DEFAULT = 1 << 20;
@@ -101,6 +128,11 @@ public record NodeConfig(
           "max-key-bytes",
           "max-elements-per-request",
           "write-timeout-ms",
+          "read-timeout-ms",
+          "session-wait-ms",
+          "conflict-log-max",
+          "conflict-log-max-age-hours",
+          "gc-interval-ms",
           "anti-entropy-interval-ms",
           "anti-entropy-cross-region-interval-ms",
           "anti-entropy-bytes-per-sec",
@@ -132,6 +164,23 @@ public record NodeConfig(
     }
     if (writeTimeoutMs < 1 || writeTimeoutMs > 600_000) {
       throw new IllegalArgumentException("write-timeout-ms is 1 to 600000, got " + writeTimeoutMs);
+    }
+    if (readTimeoutMs < 1 || readTimeoutMs > 600_000) {
+      throw new IllegalArgumentException("read-timeout-ms is 1 to 600000, got " + readTimeoutMs);
+    }
+    if (sessionWaitMs < 0 || sessionWaitMs > 600_000) {
+      throw new IllegalArgumentException("session-wait-ms is 0 to 600000, got " + sessionWaitMs);
+    }
+    if (conflictLogMax < 1) {
+      throw new IllegalArgumentException("conflict-log-max is at least 1, got " + conflictLogMax);
+    }
+    if (conflictLogMaxAgeHours < 1) {
+      throw new IllegalArgumentException(
+          "conflict-log-max-age-hours is at least 1, got " + conflictLogMaxAgeHours);
+    }
+    if (gcIntervalMs < 100 || gcIntervalMs > 86_400_000) {
+      throw new IllegalArgumentException(
+          "gc-interval-ms is 100 to 86400000 (a day), got " + gcIntervalMs);
     }
     requireRange("anti-entropy-interval-ms", antiEntropyIntervalMs, 0, DAY_MS);
     requireRange(
@@ -178,6 +227,11 @@ public record NodeConfig(
         integer(s, "max-key-bytes", KeyRef.NAME_BYTES_MAX),
         integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT),
         integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT),
+        integer(s, "read-timeout-ms", READ_TIMEOUT_MS_DEFAULT),
+        integer(s, "session-wait-ms", SESSION_WAIT_MS_DEFAULT),
+        integer(s, "conflict-log-max", CONFLICT_LOG_MAX_DEFAULT),
+        integer(s, "conflict-log-max-age-hours", CONFLICT_LOG_MAX_AGE_HOURS_DEFAULT),
+        integer(s, "gc-interval-ms", GC_INTERVAL_MS_DEFAULT),
         whole(s, "anti-entropy-interval-ms", ANTI_ENTROPY_INTERVAL_MS_DEFAULT),
         whole(
             s,

@@ -1,6 +1,7 @@
 package io.geodatastore.node;
 
 import io.geodatastore.cluster.MemberState;
+import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.cluster.repair.AntiEntropy;
 import io.geodatastore.cluster.repair.ExchangeReport;
 import io.geodatastore.core.crdt.Conflict;
@@ -40,6 +41,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final String region;
   private final Map<String, Counter> operations = new ConcurrentHashMap<>();
   private final Map<String, Counter> conflicts = new ConcurrentHashMap<>();
+  private final Map<String, Counter> sessionWaits = new ConcurrentHashMap<>();
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
   public NodeMetrics(String region) {
@@ -50,10 +52,38 @@ public final class NodeMetrics implements AutoCloseable {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    // Pre-register the conflict counter of every reason so dashboards see zeros.
+    // Pre-register the conflict counter of every reason with every type it can carry, so
+    // dashboards see zeros.
     for (Conflict.Kind k : Conflict.Kind.values()) {
-      conflictCounter(typeOf(k), k.reason());
+      for (CrdtType t : typesOf(k)) {
+        conflictCounter(t.apiName(), k.reason());
+      }
     }
+    for (String outcome : SESSION_WAIT_OUTCOMES) {
+      sessionWaits.put(
+          outcome,
+          Counter.builder("geodatastore.session.waits")
+              .description(
+                  "Session and causal reads this node could not serve at once: covered (after"
+                      + " waiting for replication), fetched (from replicas), failed (503)")
+              .tag("outcome", outcome)
+              .register(registry));
+    }
+  }
+
+  /** The outcomes of {@link #sessionWait}. */
+  static final List<String> SESSION_WAIT_OUTCOMES = List.of("covered", "fetched", "failed");
+
+  /**
+   * Counts a session or causal read (or listing) that had to wait: {@code covered}, {@code fetched}
+   * or {@code failed}.
+   */
+  public void sessionWait(String outcome) {
+    Counter c = sessionWaits.get(outcome);
+    if (c == null) {
+      throw new IllegalArgumentException("unknown session wait outcome " + outcome);
+    }
+    c.increment();
   }
 
   public PrometheusMeterRegistry registry() {
@@ -62,6 +92,15 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** Binds the store's figures: vector clock size, storage stats, RocksDB tickers, quarantine. */
   public void bindStore(RocksStore store) {
+    FunctionCounter.builder(
+            "geodatastore.merkle.leaves.fixed", store, RocksStore::merkleLeavesFixed)
+        .description("Anti-entropy tree leaves found wrong by verification and corrected")
+        .tag("region", region)
+        .register(registry);
+    FunctionCounter.builder("geodatastore.merkle.rebuilds", store, RocksStore::merkleRebuilds)
+        .description("Background rebuilds of the anti-entropy tree (a data directory without one)")
+        .tag("region", region)
+        .register(registry);
     for (CrdtType t : CrdtType.values()) {
       typeGauge(store, t, "geodatastore.storage.keys", "Live keys", s -> s.liveKeys());
       typeGauge(store, t, "geodatastore.storage.tombstones", "Tombstones", s -> s.tombstones());
@@ -88,6 +127,24 @@ public final class NodeMetrics implements AutoCloseable {
         .register(registry);
     FunctionCounter.builder("geodatastore.hlc.clamps", store, s -> s.hlcClamps())
         .description("Received timestamps clamped by the HLC max-offset guard")
+        .register(registry);
+    FunctionCounter.builder("geodatastore.gc.runs", store, s -> s.stats().gcRuns())
+        .description("Garbage collections of causally stable tombstones and epochs")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.tombstones.reclaimed", store, s -> s.stats().tombstonesReclaimed())
+        .description("Tombstones dropped because every replica has their delete")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.epochs.forgotten", store, s -> s.stats().epochsForgotten())
+        .description("Live records whose causally stable epoch was reset to zero")
+        .register(registry);
+    FunctionCounter.builder(
+            "geodatastore.gc.bytes.reclaimed", store, s -> s.stats().bytesReclaimed())
+        .description("Stored bytes (keys and values) freed by garbage collection")
+        .register(registry);
+    Gauge.builder("geodatastore.conflict.log.entries", store, RocksStore::conflictLogSize)
+        .description("Entries in the persistent conflict log")
         .register(registry);
     Statistics stats = store.rocksStatistics();
     for (TickerType t :
@@ -132,8 +189,9 @@ public final class NodeMetrics implements AutoCloseable {
 
   /**
    * Binds the cluster's figures: replication lag per peer (and {@code peer="all"}, the largest),
-   * deltas, messages and bytes per peer, members by state, the vector clock's size. Peers are
-   * registered as they appear ({@link #refreshPeers}, called before every scrape).
+   * deltas, messages and bytes per peer, entries held for their dependencies (causal delivery),
+   * members by state, the vector clock's size. Peers are registered as they appear ({@link
+   * #refreshPeers}, called before every scrape).
    */
   public void bindCluster(ClusterNode cluster) {
     this.cluster = cluster;
@@ -159,6 +217,24 @@ public final class NodeMetrics implements AutoCloseable {
           .tag("state", st.label())
           .register(registry);
     }
+    Gauge.builder(
+            "geodatastore.stability.stable.sequence",
+            cluster,
+            c -> c.stabilitySnapshot().stableSequence())
+        .description("Highest sequence of this node's log merged at every replica it knows")
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.stability.collectable.sequence",
+            cluster,
+            c -> c.stabilitySnapshot().collectableSequence())
+        .description("Highest sequence of this node's log whose deletes may be collected")
+        .register(registry);
+    Gauge.builder(
+            "geodatastore.stability.holes",
+            cluster,
+            c -> c.stabilitySnapshot().holes().values().stream().mapToInt(List::size).sum())
+        .description("Ranges of other origins' logs skipped here, awaiting anti-entropy")
+        .register(registry);
     FunctionCounter.builder("geodatastore.replication.deltas.sent", cluster, c -> c.deltasSent())
         .description("Deltas (log entries) sent to peers, retransmissions included")
         .tag("peer", "all")
@@ -169,6 +245,19 @@ public final class NodeMetrics implements AutoCloseable {
         .description("Deltas (log entries) received and merged")
         .tag("peer", "all")
         .tag("region", "all")
+        .register(registry);
+    for (ReadLevel level : ReadLevel.values()) {
+      FunctionCounter.builder("geodatastore.read.repairs", cluster, c -> c.readRepairs(level))
+          .description(
+              "Replicas whose record a read found behind and repaired (their state changed), by"
+                  + " read level; this node included")
+          .tag("level", level.label())
+          .register(registry);
+    }
+    FunctionCounter.builder(
+            "geodatastore.replication.deps.waits", cluster, c -> c.entriesHeldForDeps())
+        .description(
+            "Replicated entries held until the entries of other origins they depend on were merged")
         .register(registry);
     bindAntiEntropy(cluster);
   }
@@ -316,9 +405,17 @@ public final class NodeMetrics implements AutoCloseable {
     c.increment();
   }
 
-  /** Counts the conflicts a write resolved. */
+  /**
+   * Counts a conflict a write or merge of a key of {@code type} resolved. A type mismatch is
+   * counted under the type that was kept (the first of its values), as the conflict log shows it.
+   */
   public void conflict(CrdtType type, Conflict c) {
-    conflictCounter(type.apiName(), c.kind().reason()).increment();
+    CrdtType t = type;
+    if (c.kind() == Conflict.Kind.TYPE_MISMATCH && !c.values().isEmpty()) {
+      CrdtType kept = CrdtType.fromApiName(c.values().getFirst());
+      t = kept != null ? kept : type;
+    }
+    conflictCounter(t.apiName(), c.kind().reason()).increment();
   }
 
   private Counter conflictCounter(String type, String reason) {
@@ -332,12 +429,12 @@ public final class NodeMetrics implements AutoCloseable {
                 .register(registry));
   }
 
-  private static String typeOf(Conflict.Kind k) {
+  private static List<CrdtType> typesOf(Conflict.Kind k) {
     return switch (k) {
-      case LWW_CONCURRENT_OVERWRITE, LWW_WRITE_LOST -> CrdtType.LWW_REGISTER.apiName();
-      case TWO_PHASE_SET_READD_REFUSED -> CrdtType.TWO_PHASE_SET.apiName();
-      case MV_REGISTER_SIBLINGS -> CrdtType.MV_REGISTER.apiName();
-      case TYPE_MISMATCH -> "any";
+      case LWW_CONCURRENT_OVERWRITE, LWW_WRITE_LOST -> List.of(CrdtType.LWW_REGISTER);
+      case TWO_PHASE_SET_READD_REFUSED -> List.of(CrdtType.TWO_PHASE_SET);
+      case MV_REGISTER_SIBLINGS -> List.of(CrdtType.MV_REGISTER);
+      case TYPE_MISMATCH -> List.of(CrdtType.values());
     };
   }
 

@@ -14,9 +14,18 @@ final class Responses {
   private Responses() {}
 
   static HttpResponse json(HttpStatus status, JsonNode body, String sessionToken) {
+    return json(status, body, sessionToken, null, null);
+  }
+
+  /** A JSON answer with one more header ({@code header} null: none). */
+  static HttpResponse json(
+      HttpStatus status, JsonNode body, String sessionToken, String header, String value) {
     ResponseHeadersBuilder h = ResponseHeaders.builder(status).contentType(MediaType.JSON_UTF_8);
     if (sessionToken != null) {
       h.set(SessionToken.HEADER, sessionToken);
+    }
+    if (header != null) {
+      h.set(header, value);
     }
     return HttpResponse.of(h.build(), com.linecorp.armeria.common.HttpData.wrap(bytes(body)));
   }

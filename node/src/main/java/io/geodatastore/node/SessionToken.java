@@ -3,6 +3,7 @@ package io.geodatastore.node;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -46,6 +47,30 @@ public record SessionToken(Map<String, Long> vector) {
     Map<String, Long> m = new TreeMap<>(vector);
     m.put(replica.value(), sequence);
     return new SessionToken(m);
+  }
+
+  /** This token joined with {@code seen} (entry-wise maximum). */
+  public SessionToken join(VersionVector seen) {
+    if (seen.isEmpty()) {
+      return this;
+    }
+    Map<String, Long> m = new TreeMap<>(vector);
+    seen.forEach((replica, seq) -> m.merge(replica.value(), seq, Math::max));
+    if (m.size() > ORIGINS_MAX) {
+      // Never issue a token this node would refuse. Leaving entries out weakens the session's
+      // guarantee for those origins only; a cluster accumulates far fewer replica ids than this.
+      while (m.size() > ORIGINS_MAX) {
+        m.remove(((TreeMap<String, Long>) m).lastKey());
+      }
+    }
+    return m.equals(vector) ? this : new SessionToken(m);
+  }
+
+  /** The token as a version vector over replica ids. */
+  public VersionVector toVersionVector() {
+    Map<ReplicaId, Long> m = new TreeMap<>();
+    vector.forEach((replica, seq) -> m.put(ReplicaId.of(replica), seq));
+    return VersionVector.of(m);
   }
 
   public String encode() {

@@ -77,7 +77,47 @@ class AdminApiTest {
           .isEqualTo("two_phase_set_readd_refused");
       assertThat(http.get("/metrics").text())
           .contains(
-              "geodatastore_conflicts_resolved_total{reason=\"two_phase_set_readd_refused\",type=\"two_phase_set\"} 1.0");
+              "geodatastore_conflicts_resolved_total{reason=\"two_phase_set_readd_refused\",type=\"two_phase_set\"} 1.0",
+              "geodatastore_merkle_rebuilds_total{",
+              "geodatastore_merkle_leaves_fixed_total{");
+    }
+  }
+
+  @Test
+  void theConflictLogSurvivesARestartNewestFirstWithinItsBound() {
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("conflict-log-max", "20");
+    try (GeodsNode node = TestNodes.start(s)) {
+      TestHttp http = new TestHttp(node.httpPort());
+      http.post("/crdt/sets/tp", "{\"type\":\"two_phase_set\"}");
+      for (int i = 0; i < 30; i++) {
+        http.post("/crdt/sets/tp/add", "{\"element\":" + i + "}");
+        http.post("/crdt/sets/tp/remove", "{\"element\":" + i + "}");
+        http.post("/crdt/sets/tp/add", "{\"element\":" + i + "}");
+      }
+      http.post("/crdt/registers/tp", "{\"type\":\"mv_register\"}");
+    }
+    try (GeodsNode node = TestNodes.start(s)) {
+      TestHttp http = new TestHttp(node.httpPort());
+      var all = http.get("/admin/conflicts?limit=1000").json().get("conflicts");
+      assertThat(all).as("bounded by --conflict-log-max after the restart").hasSize(20);
+      var newest = all.get(0);
+      assertThat(newest.get("family").asText()).isEqualTo("sets");
+      assertThat(newest.get("key").asText()).isEqualTo("tp");
+      assertThat(newest.get("type").asText()).isEqualTo("two_phase_set");
+      assertThat(newest.get("reason").asText()).isEqualTo("two_phase_set_readd_refused");
+      assertThat(newest.get("values").get(0).asInt()).isEqualTo(29);
+      assertThat(newest.get("time").asText()).endsWith("Z");
+      assertThat(all.get(19).get("values").get(0).asInt()).isEqualTo(10);
+      assertThat(http.get("/admin/conflicts?key=tp&limit=3").json().get("conflicts")).hasSize(3);
+      assertThat(http.get("/admin/conflicts?key=tp&family=sets").json().get("conflicts"))
+          .hasSize(20);
+      assertThat(http.get("/admin/conflicts?key=tp&family=registers").json().get("conflicts"))
+          .isEmpty();
+      assertThat(http.get("/admin/conflicts?key=other").json().get("conflicts")).isEmpty();
+      var bad = http.get("/admin/conflicts?family=tables");
+      assertThat(bad.status()).isEqualTo(400);
+      assertThat(bad.json().get("error").asText()).isEqualTo("unknown_family");
     }
   }
 

@@ -3,6 +3,7 @@ package io.geodatastore.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.geodatastore.client.GeoClient;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.Family;
@@ -60,6 +61,7 @@ class ClusterTest {
       s.put("seeds", seeds);
       s.put("enable-fault-injection", "true");
       s.put("write-timeout-ms", "1500");
+      s.put("read-timeout-ms", "1500");
       GeodsNode n = TestNodes.start(s);
       nodes.add(n);
       http.add(new TestHttp(n.httpPort()));
@@ -149,6 +151,7 @@ class ClusterTest {
     String metrics = http.get(0).get("/metrics").text();
     assertThat(metrics).contains("geodatastore_replication_lag_seconds{peer=\"eu-west-1\"");
     assertThat(metrics).contains("geodatastore_vector_clock_size");
+    assertThat(metrics).contains("geodatastore_replication_deps_waits_total");
     assertThat(metrics).contains("geodatastore_cluster_members{state=\"alive\"} 3.0");
   }
 
@@ -208,7 +211,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(6)
+  @Order(11)
   void aFullSyncJobBringsARecordOnlyOneNodeHasAndReportsItsProgress() {
     // A full record merged into one store only: no log entry, so no stream will ever carry it.
     KeyRef key = KeyRef.of(Family.COUNTERS, "ae-only");
@@ -270,5 +273,214 @@ class ClusterTest {
                       TestHttp.Resp r = h.get("/crdt/sets/island");
                       return r.status() == 200 && r.json().get("size").asInt() == 2;
                     }));
+  }
+
+  private static TestHttp.Resp getWith(TestHttp h, String path, String token) {
+    return h.send(
+        "GET", path, null, null, token == null ? Map.of() : Map.of(SessionToken.HEADER, token));
+  }
+
+  private static long setSize(TestHttp.Resp r) {
+    return r.status() == 200 ? r.json().get("size").asLong() : -1;
+  }
+
+  /** The value of one Prometheus sample, 0 when absent. */
+  private static double sample(TestHttp h, String nameAndLabels) {
+    for (String line : h.get("/metrics").text().split("\n")) {
+      if (line.startsWith(nameAndLabels + " ")) {
+        return Double.parseDouble(line.substring(nameAndLabels.length() + 1).trim());
+      }
+    }
+    return 0;
+  }
+
+  @Test
+  @Order(7)
+  void allReadsAnswer503WhileAReplicaIsCutOffAndSucceedAfterHealing() {
+    assertThat(http.get(0).post("/crdt/counters/reads/increment?consistency=all", "{}").status())
+        .isEqualTo(200);
+    assertThat(http.get(0).post("/admin/faults/partition", "{\"nodes\":[\"eu-west-1\"]}").status())
+        .isEqualTo(200);
+    try {
+      TestHttp.Resp all = http.get(0).get("/crdt/counters/reads?consistency=all");
+      assertThat(all.status()).as(all.text()).isEqualTo(503);
+      assertThat(all.json().get("error").asText()).isEqualTo("consistency_unavailable");
+      assertThat(all.json().get("message").asText())
+          .contains("'all'")
+          .contains("reached 2 of 3 needed replicas");
+      // A majority of all, and of us-east, is still reachable.
+      for (String level : new String[] {"quorum", "local_quorum"}) {
+        TestHttp.Resp r = http.get(0).get("/crdt/counters/reads?consistency=" + level);
+        assertThat(r.status()).as(level + ": " + r.text()).isEqualTo(200);
+        assertThat(r.json().get("value").asLong()).isEqualTo(1);
+      }
+    } finally {
+      assertThat(http.get(0).delete("/admin/faults").status()).isEqualTo(200);
+    }
+    await(
+        "an all read succeeds again after healing",
+        15_000,
+        () -> http.get(0).get("/crdt/counters/reads?consistency=all").status() == 200);
+  }
+
+  @Test
+  @Order(8)
+  void aQuorumReadRepairsAReplicaThatWasBehind() {
+    TestHttp east2 = http.get(1);
+    double before = sample(east2, "geodatastore_read_repairs_total{level=\"quorum\"}");
+    // us-east-2 hears nothing from us-east-1: its write reaches eu-west-1 only.
+    assertThat(east2.post("/admin/faults/partition", "{\"nodes\":[\"us-east-1\"]}").status())
+        .isEqualTo(200);
+    try {
+      assertThat(http.get(0).post("/crdt/sets/repair/add", "{\"element\":\"x\"}").status())
+          .isEqualTo(200);
+      await(
+          "eu-west-1 has the write",
+          10_000,
+          () -> setSize(http.get(2).get("/crdt/sets/repair")) == 1);
+      assertThat(east2.get("/crdt/sets/repair").status()).isEqualTo(404); // behind
+
+      TestHttp.Resp q = east2.get("/crdt/sets/repair?consistency=quorum");
+      assertThat(q.status()).as(q.text()).isEqualTo(200);
+      assertThat(q.json().get("elements").get(0).asText()).isEqualTo("x");
+      assertThat(q.header("x-geo-read-repairs")).isEqualTo("1");
+      // Repaired before the answer: its own records now hold the merge.
+      assertThat(setSize(east2.get("/crdt/sets/repair"))).isEqualTo(1);
+      assertThat(sample(east2, "geodatastore_read_repairs_total{level=\"quorum\"}"))
+          .isGreaterThanOrEqualTo(before + 1);
+    } finally {
+      assertThat(east2.delete("/admin/faults").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  @Order(9)
+  void aSessionTokenFromOneNodeGetsItsWriteFromAnotherEvenWhenReplicationToItIsCut() {
+    TestHttp east1 = http.get(0);
+    TestHttp east2 = http.get(1);
+    TestHttp eu = http.get(2);
+    assertThat(east2.post("/admin/faults/partition", "{\"nodes\":[\"us-east-1\"]}").status())
+        .isEqualTo(200);
+    try {
+      TestHttp.Resp w = east1.post("/crdt/sets/ryw/add", "{\"element\":\"first\"}");
+      String token = w.header(SessionToken.HEADER);
+      await("eu-west-1 has the write", 10_000, () -> setSize(eu.get("/crdt/sets/ryw")) == 1);
+      double fetchedBefore = sample(east2, "geodatastore_session_waits_total{outcome=\"fetched\"}");
+
+      // us-east-2 never gets it by replication; it waits, then fetches it from eu-west-1.
+      TestHttp.Resp r = getWith(east2, "/crdt/sets/ryw?consistency=session", token);
+      assertThat(r.status()).as(r.text()).isEqualTo(200);
+      assertThat(setSize(r)).isEqualTo(1);
+      assertThat(sample(east2, "geodatastore_session_waits_total{outcome=\"fetched\"}"))
+          .isEqualTo(fetchedBefore + 1);
+      TestHttp.Resp causal = getWith(east2, "/crdt/sets/ryw?consistency=causal", token);
+      assertThat(setSize(causal)).isEqualTo(1);
+      String token2 = r.header(SessionToken.HEADER);
+
+      // A second write no other replica can have: eu-west-1 is cut from us-east-1 too.
+      assertThat(eu.post("/admin/faults/partition", "{\"nodes\":[\"us-east-1\"]}").status())
+          .isEqualTo(200);
+      TestHttp.Resp w2 =
+          east1.send(
+              "POST",
+              "/crdt/sets/ryw/add",
+              "{\"element\":\"second\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              "application/json",
+              Map.of(SessionToken.HEADER, token2));
+      TestHttp.Resp stale =
+          getWith(east2, "/crdt/sets/ryw?consistency=session", w2.header(SessionToken.HEADER));
+      assertThat(stale.status()).as(stale.text()).isEqualTo(503);
+      assertThat(stale.json().get("error").asText()).isEqualTo("consistency_unavailable");
+      assertThat(stale.json().get("message").asText()).contains("'session'");
+      // Eventual still answers at once, stale as it is.
+      assertThat(setSize(east2.get("/crdt/sets/ryw"))).isEqualTo(1);
+    } finally {
+      assertThat(east2.delete("/admin/faults").status()).isEqualTo(200);
+      assertThat(eu.delete("/admin/faults").status()).isEqualTo(200);
+    }
+    await(
+        "every node holds both elements",
+        20_000,
+        () -> http.stream().allMatch(h -> setSize(h.get("/crdt/sets/ryw")) == 2));
+  }
+
+  @Test
+  @Order(10)
+  void aClientSessionReadsItsWritesOnEveryNode() {
+    try (GeoClient c = GeoClient.connect("http://127.0.0.1:" + nodes.get(0).httpPort())) {
+      List<GeoClient> at = new ArrayList<>();
+      for (GeodsNode n : nodes) {
+        at.add(c.withBaseUrl("http://127.0.0.1:" + n.httpPort()));
+      }
+      for (int i = 0; i < 30; i++) {
+        GeoClient writer = at.get(i % at.size());
+        GeoClient reader = at.get((i + 1) % at.size());
+        writer.counters().increment("ryw-client", 1);
+        long seen =
+            reader
+                .counters()
+                .get("ryw-client", io.geodatastore.client.Consistency.SESSION)
+                .orElseThrow()
+                .value();
+        assertThat(seen).as("read %d", i).isEqualTo(i + 1);
+      }
+    }
+  }
+
+  private static double depsWaits(TestHttp h) {
+    for (String line : h.get("/metrics").text().split("\n")) {
+      if (line.startsWith("geodatastore_replication_deps_waits_total")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no geodatastore_replication_deps_waits_total in /metrics");
+  }
+
+  private static boolean setHas(TestHttp h, String key, String element) {
+    TestHttp.Resp r = h.get("/crdt/sets/" + key);
+    if (r.status() != 200) {
+      return false;
+    }
+    for (JsonNode e : r.json().get("elements")) {
+      if (e.asText().equals(element)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * us-east-2 writes "effect" after it shows us-east-1's "cause" (another key). eu-west-1 cannot
+   * hear us-east-1: it receives us-east-2's entry and holds it (its deps-waits counter moves) until
+   * the partition heals and "cause" arrives; it never shows the effect without the cause.
+   */
+  @Test
+  @Order(6)
+  void aNodeNeverShowsAWriteBeforeTheWriteOfAnotherNodeItDependsOn() {
+    TestHttp us1 = http.get(0);
+    TestHttp us2 = http.get(1);
+    TestHttp eu = http.get(2);
+    assertThat(us1.post("/admin/faults/partition", "{\"nodes\":[\"eu-west-1\"]}").status())
+        .isEqualTo(200);
+    try {
+      assertThat(us1.post("/crdt/sets/causal-a/add", "{\"element\":\"cause\"}").status())
+          .isEqualTo(200);
+      await("us-east-2 shows the cause", 10_000, () -> setHas(us2, "causal-a", "cause"));
+      double waitsBefore = depsWaits(eu);
+      assertThat(us2.post("/crdt/sets/causal-b/add", "{\"element\":\"effect\"}").status())
+          .isEqualTo(200);
+      await(
+          "eu-west-1 received the effect (holds or shows it)",
+          10_000,
+          () -> depsWaits(eu) > waitsBefore || setHas(eu, "causal-b", "effect"));
+      assertThat(setHas(eu, "causal-b", "effect")).as("the effect without its cause").isFalse();
+      assertThat(setHas(eu, "causal-a", "cause")).isFalse();
+    } finally {
+      assertThat(us1.delete("/admin/faults").status()).isEqualTo(200);
+    }
+    await(
+        "eu-west-1 shows the cause and the effect",
+        20_000,
+        () -> setHas(eu, "causal-a", "cause") && setHas(eu, "causal-b", "effect"));
   }
 }

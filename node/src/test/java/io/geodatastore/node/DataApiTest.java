@@ -291,6 +291,44 @@ class DataApiTest {
   }
 
   @Test
+  void aNodeAloneServesEveryReadLevel() {
+    http.post("/crdt/counters/levels/increment", "{\"value\":3}");
+    for (String level : new String[] {"session", "causal", "local_quorum", "quorum", "all"}) {
+      var r = http.get("/crdt/counters/levels?consistency=" + level);
+      assertThat(r.status()).as(level + ": " + r.text()).isEqualTo(200);
+      assertThat(r.json().get("value").asLong()).isEqualTo(3);
+      assertThat(r.header(SessionToken.HEADER)).isNotBlank();
+      assertThat(http.get("/crdt/counters/nope?consistency=" + level).status()).isEqualTo(404);
+    }
+    assertThat(http.get("/crdt/counters?consistency=session").status()).isEqualTo(200);
+    assertThat(http.get("/crdt/counters?consistency=causal").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aSessionReadWhoseTokenNamesWritesNoReplicaHasAnswers503AndEchoesTheToken() {
+    http.post("/crdt/counters/gone/increment", "{}");
+    String token = new SessionToken(Map.of("elsewhere-1.0a0b0c0d", 5L)).encode();
+    var r =
+        http.send(
+            "GET",
+            "/crdt/counters/gone?consistency=session",
+            null,
+            null,
+            Map.of(SessionToken.HEADER, token));
+    assertThat(r.status()).as(r.text()).isEqualTo(503);
+    assertThat(r.json().get("error").asText()).isEqualTo("consistency_unavailable");
+    assertThat(r.json().get("message").asText())
+        .contains("'session'")
+        .contains("elsewhere-1.0a0b0c0d through 5");
+    assertThat(r.header(SessionToken.HEADER)).isEqualTo(token);
+    // The same token at eventual is served at once, and the token only grows.
+    var e = http.send("GET", "/crdt/counters/gone", null, null, Map.of(SessionToken.HEADER, token));
+    assertThat(e.status()).isEqualTo(200);
+    assertThat(SessionToken.decode(e.header(SessionToken.HEADER)).vector())
+        .containsEntry("elsewhere-1.0a0b0c0d", 5L);
+  }
+
+  @Test
   void servesHttp2CleartextToo() {
     TestHttp h2 = new TestHttp(node.httpPort(), HttpClient.Version.HTTP_2);
     assertThat(h2.post("/crdt/counters/h2/increment", "{\"value\":2}").status()).isEqualTo(200);

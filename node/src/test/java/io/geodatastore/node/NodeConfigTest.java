@@ -35,6 +35,30 @@ class NodeConfigTest {
     assertThat(c.durability()).isEqualTo(Durability.OS);
     assertThat(c.maxBodyBytes()).isEqualTo(2048);
     assertThat(c.maxElementsPerRequest()).isEqualTo(10_000);
+    assertThat(c.conflictLogMax()).isEqualTo(100_000);
+    assertThat(c.conflictLogMaxAgeHours()).isEqualTo(168);
+    assertThat(c.gcIntervalMs()).isEqualTo(60_000);
+  }
+
+  @Test
+  void conflictLogAndGcSettingsComeFromTheFileOrTheFlags() throws Exception {
+    Path f = dir.resolve("node.yaml");
+    Files.writeString(
+        f,
+        "node-id: n1\nregion: r\nhttp: 127.0.0.1:0\npeer: 127.0.0.1:0\ndata-dir: /tmp/x\n"
+            + "conflict-log-max: 500\nconflict-log-max-age-hours: 2\n");
+    Main.NodeCommand cmd = new Main.NodeCommand();
+    new CommandLine(cmd).parseArgs("--config", f.toString(), "--gc-interval-ms", "1500");
+    NodeConfig c = NodeConfig.from(cmd.settings());
+    assertThat(c.conflictLogMax()).isEqualTo(500);
+    assertThat(c.conflictLogMaxAgeHours()).isEqualTo(2);
+    assertThat(c.gcIntervalMs()).isEqualTo(1_500);
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("conflict-log-max", "0");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("conflict-log-max");
+    s.remove("conflict-log-max");
+    s.put("gc-interval-ms", "10");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("gc-interval-ms");
   }
 
   @Test
@@ -91,6 +115,43 @@ class NodeConfigTest {
     s.remove("colour");
     s.remove("node-id");
     assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("--node-id is required");
+  }
+
+  @Test
+  void readTimeoutAndSessionWaitHaveDefaultsFlagsAndBounds() throws Exception {
+    NodeConfig d = NodeConfig.from(TestNodes.settings(dir));
+    assertThat(d.readTimeoutMs()).isEqualTo(5_000);
+    assertThat(d.sessionWaitMs()).isEqualTo(200);
+
+    Path f = dir.resolve("node.yaml");
+    Files.writeString(f, "read-timeout-ms: 800\n");
+    Main.NodeCommand cmd = new Main.NodeCommand();
+    new CommandLine(cmd)
+        .parseArgs(
+            "--config",
+            f.toString(),
+            "--node-id",
+            "n",
+            "--region",
+            "r",
+            "--http",
+            "127.0.0.1:0",
+            "--peer",
+            "127.0.0.1:0",
+            "--data-dir",
+            dir.toString(),
+            "--session-wait-ms",
+            "0");
+    NodeConfig c = NodeConfig.from(cmd.settings());
+    assertThat(c.readTimeoutMs()).isEqualTo(800);
+    assertThat(c.sessionWaitMs()).isZero();
+
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("read-timeout-ms", "0");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("read-timeout-ms");
+    s.remove("read-timeout-ms");
+    s.put("session-wait-ms", "-1");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("session-wait-ms");
   }
 
   @Test

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Every client operation the workload issued, with what its node answered and what that node had
@@ -32,10 +31,10 @@ public final class History {
    * @param epoch the epoch of the key's record at the node right after the operation: the epoch a
    *     logged write went into, or the one a logged delete began
    * @param seen per node index, how far that origin's log was merged at the issuing node just
-   *     before the operation (its own log included), for reading a failure
-   * @param seenOps the operations on this key whose effects the issuing node's record reflected
-   *     just before the operation, however they arrived (its own writes, merged entries, merged
-   *     full records): the operation's causal past on this key
+   *     before the operation (its own log included): the operation's causal past, as prefixes
+   * @param seenEntries per node index, exactly which of that origin's entries were in the issuing
+   *     node's state (a full-state pull can bring an entry without those before it, which a prefix
+   *     cannot say)
    */
   public record Op(
       int number,
@@ -48,11 +47,7 @@ public final class History {
       boolean acknowledged,
       Epoch epoch,
       long[] seen,
-      Set<Dot> seenOps) {
-
-    public Op {
-      seenOps = Set.copyOf(seenOps);
-    }
+      java.util.BitSet[] seenEntries) {
 
     public boolean isDelete() {
       return op == null;
@@ -69,14 +64,15 @@ public final class History {
     }
 
     /**
-     * Whether {@code earlier} (a logged operation on the same key) had reached this operation's
-     * node before it was issued, i.e. its effect was in the state this operation saw: as an entry
-     * of its origin's stream, or inside a full record anti-entropy shipped. Without causal delivery
-     * this is narrower than happened-before: a node may merge an entry before the entries its
-     * writer had seen.
+     * Whether {@code earlier} (a logged operation) was merged at this operation's node before it
+     * was issued, i.e. its effect was in the state this operation saw. Without causal delivery
+     * (streams are FIFO per origin only) this is narrower than happened-before: a node may merge an
+     * entry before the entries its writer had seen.
      */
     public boolean saw(Op earlier) {
-      return seenOps.contains(earlier.logId());
+      long seq = earlier.logId().counter();
+      return seen[earlier.node] >= seq
+          || (seq <= Integer.MAX_VALUE && seenEntries[earlier.node].get((int) seq));
     }
 
     /** The operation under a create, or the operation itself. */

@@ -46,6 +46,14 @@ import java.util.TreeSet;
  *   <li>MV: every write in {@code S} no other write in {@code S} saw is among the values, and every
  *       value was written by a write in {@code S}.
  * </ul>
+ *
+ * <p>Garbage collection forgets epochs whose delete is causally stable: an operation's epoch is
+ * taken as if nothing had been forgotten (see {@code Simulation.epochAfter}), and a converged
+ * record is expected in the zero epoch when the horizon includes {@code Dmax}. Causal stability is
+ * checked while the cluster runs: no horizon passes an entry some replica lacks (a skipped range
+ * included), nor an entry issued without having seen what the horizon includes that some replica
+ * lacks; and once healed, every horizon reaches every origin's last entry and collection leaves no
+ * tombstone and no epoch behind.
  */
 final class Invariants {
 
@@ -151,7 +159,7 @@ final class Invariants {
 
   /**
    * The scenario {@code RegionCutOff} did what it says: some stream fell behind the logs' retention
-   * and skipped entries (which anti-entropy then had to bring).
+   * and skipped entries (which anti-entropy then had to bring, and cover).
    */
   static List<String> caughtUp(List<SimNode> nodes) {
     long skips = 0;
@@ -163,13 +171,214 @@ final class Invariants {
         : List.of("no stream skipped entries: the scenario tested nothing");
   }
 
-  /** The converged record of every key agrees with the model of its history. */
-  static List<String> history(History history, Map<KeyRef, KeyRecord> records) {
+  // ---- causal stability ----
+
+  /** Ranges skipped and not yet repaired, over every node. */
+  static int holes(List<SimNode> nodes) {
+    int n = 0;
+    for (SimNode y : nodes) {
+      for (List<long[]> ranges : y.replication().stability().holes().values()) {
+        n += ranges.size();
+      }
+    }
+    return n;
+  }
+
+  /** No node's horizon reaches into a range some replica skipped. */
+  static List<String> horizonBelowHoles(List<SimNode> nodes) {
+    List<String> out = new ArrayList<>();
+    for (SimNode y : nodes) {
+      y.replication()
+          .stability()
+          .holes()
+          .forEach(
+              (origin, ranges) -> {
+                for (SimNode x : nodes) {
+                  long g = x.replica().horizon().get(origin);
+                  if (g >= ranges.getFirst()[0]) {
+                    out.add(
+                        x.id()
+                            + "'s horizon "
+                            + origin
+                            + ":"
+                            + g
+                            + " reaches into the range "
+                            + ranges.getFirst()[0]
+                            + ".."
+                            + ranges.getFirst()[1]
+                            + " "
+                            + y.id()
+                            + " skipped");
+                  }
+                }
+              });
+    }
+    return out;
+  }
+
+  /** Whatever a horizon includes, every replica has (merged, or brought by anti-entropy). */
+  static List<String> horizonSeenEverywhere(List<SimNode> nodes) {
+    List<String> out = new ArrayList<>();
+    for (SimNode x : nodes) {
+      x.replica()
+          .horizon()
+          .forEach(
+              (origin, g) -> {
+                for (SimNode y : nodes) {
+                  if (y.replica().seen(origin) < g) {
+                    out.add(
+                        x.id()
+                            + "'s horizon includes "
+                            + origin
+                            + ":"
+                            + g
+                            + " but "
+                            + y.id()
+                            + " has only up to "
+                            + y.replica().seen(origin));
+                  }
+                }
+              });
+    }
+    return out;
+  }
+
+  /**
+   * Every logged operation issued without having seen an entry some horizon includes is at every
+   * replica: otherwise it could still arrive after the tombstones it should lose to are gone.
+   */
+  static List<String> horizonFenced(History history, List<SimNode> nodes) {
+    List<String> out = new ArrayList<>();
+    long[] highest = new long[nodes.size()];
+    for (SimNode x : nodes) {
+      for (int i = 0; i < nodes.size(); i++) {
+        highest[i] =
+            Math.max(highest[i], x.replica().horizon().get(nodes.get(i).replica().replicaId()));
+      }
+    }
+    for (History.Op e : history.ops()) {
+      if (e.logId() == null) {
+        continue;
+      }
+      for (int i = 0; i < nodes.size(); i++) {
+        if (e.seen()[i] >= highest[i]) {
+          continue;
+        }
+        for (SimNode y : nodes) {
+          if (y.replica().seen(e.replica()) < e.logId().counter()) {
+            out.add(
+                e
+                    + " did not see "
+                    + nodes.get(i).replica().replicaId()
+                    + ":"
+                    + highest[i]
+                    + ", which a horizon includes, and is not at "
+                    + y.id());
+          }
+        }
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** A node's members and their {complete, fence} of its log, for failure reports. */
+  static String describeMembers(SimNode n) {
+    StringBuilder b = new StringBuilder("{");
+    n.replication()
+        .stability()
+        .members()
+        .forEach(
+            (id, m) -> b.append(id).append('=').append(m[0]).append('/').append(m[1]).append(' '));
+    return b.append('}').toString();
+  }
+
+  /** Every node's horizon reaches every origin's last entry. */
+  static List<String> horizonsSettled(List<SimNode> nodes) {
+    List<String> out = new ArrayList<>();
+    for (SimNode x : nodes) {
+      for (SimNode o : nodes) {
+        long g = x.replica().horizon().get(o.replica().replicaId());
+        if (g != o.replica().lastSequence()) {
+          out.add(
+              x.id()
+                  + "'s horizon of "
+                  + o.id()
+                  + " is "
+                  + g
+                  + ", its last entry "
+                  + o.replica().lastSequence());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** After the final collection no replica holds a tombstone or a non-zero epoch. */
+  static List<String> collected(List<SimNode> nodes) {
+    List<String> out = new ArrayList<>();
+    for (SimNode n : nodes) {
+      n.replica()
+          .records()
+          .forEach(
+              (k, r) -> {
+                if (!r.live() || !r.epoch().isZero()) {
+                  out.add(n.id() + " still holds " + k + " as " + r + " after collection");
+                }
+              });
+    }
+    return out;
+  }
+
+  /**
+   * A key whose last logged operation is a delete that saw every other logged operation on the key
+   * is absent at every replica: deleted keys never come back.
+   */
+  static List<String> deletedStayDeleted(History history, List<SimNode> nodes) {
     List<String> out = new ArrayList<>();
     Set<KeyRef> keys = new HashSet<>();
     history.ops().forEach(o -> keys.add(o.key()));
     for (KeyRef key : keys) {
-      List<String> v = checkKey(key, history.of(key), records.get(key));
+      History.Op last = null;
+      for (History.Op o : history.of(key)) {
+        if (o.logId() != null) {
+          last = o;
+        }
+      }
+      if (last == null || !last.isDelete()) {
+        continue;
+      }
+      boolean sawAll = true;
+      for (History.Op o : history.of(key)) {
+        if (o != last && o.logId() != null && !last.saw(o)) {
+          sawAll = false;
+          break;
+        }
+      }
+      if (!sawAll) {
+        continue;
+      }
+      for (SimNode n : nodes) {
+        KeyRecord r = n.replica().records().get(key);
+        if (r != null && r.live()) {
+          out.add(key + " came back at " + n.id() + " after its last delete " + last + ": " + r);
+        }
+      }
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  /** The converged record of every key agrees with the model of its history. */
+  static List<String> history(
+      History history,
+      Map<KeyRef, KeyRecord> records,
+      io.geodatastore.core.causal.VersionVector horizon) {
+    List<String> out = new ArrayList<>();
+    Set<KeyRef> keys = new HashSet<>();
+    history.ops().forEach(o -> keys.add(o.key()));
+    for (KeyRef key : keys) {
+      List<String> v = checkKey(key, history.of(key), records.get(key), horizon);
       for (String s : v) {
         out.add(key + ": " + s);
       }
@@ -178,8 +387,12 @@ final class Invariants {
     return out;
   }
 
-  private static List<String> checkKey(KeyRef key, List<History.Op> ops, KeyRecord rec) {
-    List<String> out = checkModel(key, ops, rec);
+  private static List<String> checkKey(
+      KeyRef key,
+      List<History.Op> ops,
+      KeyRecord rec,
+      io.geodatastore.core.causal.VersionVector horizon) {
+    List<String> out = checkModel(key, ops, rec, horizon);
     if (!out.isEmpty()) {
       // The key's history, to read the failure without replaying it.
       StringBuilder b = new StringBuilder("history:");
@@ -192,7 +405,11 @@ final class Invariants {
     return out;
   }
 
-  private static List<String> checkModel(KeyRef key, List<History.Op> ops, KeyRecord rec) {
+  private static List<String> checkModel(
+      KeyRef key,
+      List<History.Op> ops,
+      KeyRecord rec,
+      io.geodatastore.core.causal.VersionVector horizon) {
     List<String> out = new ArrayList<>();
     History.Op dmax = null;
     for (History.Op o : ops) {
@@ -227,8 +444,9 @@ final class Invariants {
               + rec);
       return out;
     }
-    if (rec != null && !rec.epoch().equals(epoch)) {
-      out.add("in " + rec.epoch() + ", expected " + epoch + " of " + dmax);
+    Epoch stored = dmax != null && horizon.contains(dmax.logId()) ? Epoch.ZERO : epoch;
+    if (rec != null && !rec.epoch().equals(stored)) {
+      out.add("in " + rec.epoch() + ", expected " + stored + " of " + dmax);
     }
     if (!live) {
       return out;

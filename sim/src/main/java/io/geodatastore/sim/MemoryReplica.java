@@ -9,6 +9,7 @@ import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.DependencyTracker;
 import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
@@ -46,17 +47,27 @@ import java.util.function.IntConsumer;
  * callback; a crash before that loses it (the callback never runs, exactly as a lost write batch),
  * so the watermark never runs ahead of the records.
  *
+ * <p><b>Dependencies.</b> As the RocksDB store does, the replica keeps a {@link DependencyTracker}:
+ * an entry handed to {@link #merge} is visible from that call on, and every logged write carries
+ * what became visible since the previous one. What the previous entries carried is process state: a
+ * restart ({@link #attach}) forgets it, so the first entry after it carries the whole vector.
+ *
  * <p>Besides the watermark that replication persists, the replica keeps what it actually merged per
  * origin ({@link #merged}): the two differ only when replication skipped a trimmed range ({@code
  * skipTo}), which {@link #skipped} reports.
+ *
+ * <p>It keeps the causal-stability horizon and replication's stability state as the RocksDB store
+ * does, merges under the horizon, and collects ({@link #gc}) exactly as {@code RocksStore.gc}:
+ * {@link KeyRecord#normalize} of every record.
  *
  * <p>The anti-entropy tree ({@link MemoryMerkleTree}) is kept current with every record it stores,
  * as the RocksDB store keeps its own in the write's batch.
  *
  * <p>For the simulator's model it also knows, per key, which client operations its record reflects
  * ({@link #knownOps}): its own writes, the entries it merged, and whatever the full records it
- * merged reflected where they were read ({@link RecordProvenance}). The model asks what an
- * operation saw from this, since full records may carry effects the delta streams have not.
+ * merged reflected where they were read ({@link RecordProvenance}); the entries a full record
+ * brings count as seen ({@link #seenEntries}), since full records may carry effects the delta
+ * streams have not.
  */
 public final class MemoryReplica implements LocalReplica {
 
@@ -74,9 +85,16 @@ public final class MemoryReplica implements LocalReplica {
   private final Map<Long, Long> entryBytes = new TreeMap<>();
   private final Map<ReplicaId, Long> applied = new TreeMap<>();
   private final Map<ReplicaId, Long> merged = new TreeMap<>();
-  private final Map<ReplicaId, Long> handed = new TreeMap<>();
   private final List<String> skipped = new ArrayList<>();
   private final Map<NodeId, Long> peerAcks = new TreeMap<>();
+  private final DependencyTracker dependencies;
+  private Runnable mergeObserver = () -> {};
+  private final Map<ReplicaId, java.util.BitSet> seen = new TreeMap<>();
+  private VersionVector horizon = VersionVector.EMPTY;
+  private byte[] stabilityState;
+  private long tombstonesDropped;
+  private long epochsForgotten;
+  private long bytesReclaimed;
   private long lastSequence;
   private long trimmedThrough;
   private Hlc hlc;
@@ -116,6 +134,7 @@ public final class MemoryReplica implements LocalReplica {
     this.hlcMaxOffsetMs = hlcMaxOffsetMs;
     this.mergeDelayMs = mergeDelayMs;
     this.hlc = Hlc.create(hlcMaxOffsetMs);
+    this.dependencies = new DependencyTracker(id, VersionVector.EMPTY);
   }
 
   /** Binds the replica to the Env of the node process that runs now (again after a restart). */
@@ -123,6 +142,7 @@ public final class MemoryReplica implements LocalReplica {
     this.env = processEnv;
     // The HLC high-water mark is persisted, as the RocksDB store keeps it in its meta column.
     this.hlc = Hlc.resume(hlcMaxOffsetMs, hlc.timestamp());
+    dependencies.forgetCarried();
   }
 
   // ---- client operations ----
@@ -139,7 +159,10 @@ public final class MemoryReplica implements LocalReplica {
 
   private WriteResult commit(KeyRef key, KeyOps.Plan plan) {
     long seq = lastSequence + 1;
-    KeyOps.Committed c = plan.commit(plan.logs() ? new Dot(id, seq) : null);
+    KeyOps.Committed c =
+        plan.logs()
+            ? plan.commit(new Dot(id, seq), dependencies.carry())
+            : plan.commit(null, VersionVector.EMPTY);
     if (plan.logs()) {
       lastSequence = seq;
       log.put(seq, c.entry());
@@ -209,7 +232,8 @@ public final class MemoryReplica implements LocalReplica {
   public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
     List<LogEntry> batch = List.copyOf(entries);
     if (!batch.isEmpty()) {
-      handed.merge(batch.getFirst().id().replica(), batch.getLast().id().counter(), Math::max);
+      // Visible before it can be applied: a write that could see its effect depends on it.
+      dependencies.raise(batch.getLast().id().replica(), batch.getLast().id().counter());
     }
     env.schedule(
         mergeDelayMs,
@@ -217,19 +241,20 @@ public final class MemoryReplica implements LocalReplica {
           for (LogEntry e : batch) {
             mergeOne(e);
           }
+          mergeObserver.run();
           done.accept(true);
         });
   }
 
   private void mergeOne(LogEntry e) {
-    KeyOps.MergePlan plan =
-        KeyOps.merge(records.get(e.key()), e.toRecord(), VersionVector.EMPTY, false, clock);
+    KeyOps.MergePlan plan = KeyOps.merge(records.get(e.key()), e.toRecord(), horizon, false, clock);
     if (plan.record() != null) {
       store(e.key(), plan.record());
     }
     known(e.key()).add(e.id());
     ReplicaId origin = e.id().replica();
     long seq = e.id().counter();
+    seen.computeIfAbsent(origin, o -> new java.util.BitSet()).set((int) seq);
     long have = merged.getOrDefault(origin, 0L);
     if (seq == have + 1) {
       merged.put(origin, seq);
@@ -248,15 +273,10 @@ public final class MemoryReplica implements LocalReplica {
     return v;
   }
 
+  /** What merges and merged records made visible, with the applied watermarks. */
   @Override
   public VersionVector coverage() {
-    VersionVector v = appliedVector();
-    for (Map.Entry<ReplicaId, Long> e : handed.entrySet()) {
-      if (!e.getKey().equals(id)) {
-        v = v.with(e.getKey(), Math.max(v.get(e.getKey()), e.getValue()));
-      }
-    }
-    return v;
+    return appliedVector().merge(dependencies.visible());
   }
 
   @Override
@@ -279,24 +299,21 @@ public final class MemoryReplica implements LocalReplica {
 
   @Override
   public void mergeRecords(List<KeyedRecord> incoming, VersionVector covers, IntConsumer done) {
-    covers.forEach(
-        (origin, seq) -> {
-          if (!origin.equals(id)) {
-            handed.merge(origin, seq, Math::max);
-          }
-        });
+    // Before the merge: every later write here depends on what the records may show.
+    dependencies.note(covers);
     List<KeyedRecord> batch = List.copyOf(incoming);
     env.schedule(
         mergeDelayMs,
         () -> {
           int changed = 0;
           for (KeyedRecord r : batch) {
+            // Under the horizon, as the RocksDB store merges a full record.
             KeyOps.MergePlan plan =
-                KeyOps.merge(records.get(r.key()), r.record(), VersionVector.EMPTY, false, clock);
+                KeyOps.merge(records.get(r.key()), r.record(), horizon, false, clock);
             if (plan.record() != null) {
               store(r.key(), plan.record());
             }
-            known(r.key()).addAll(provenance.of(r));
+            learn(r.key(), provenance.of(r));
             if (plan.result().changed()) {
               changed++;
             }
@@ -312,6 +329,16 @@ public final class MemoryReplica implements LocalReplica {
 
   private Set<Dot> known(KeyRef key) {
     return knownOps.computeIfAbsent(key, k -> new HashSet<>());
+  }
+
+  /** A full record brought the effects of {@code ops} on {@code key}: they are seen here now. */
+  private void learn(KeyRef key, Set<Dot> ops) {
+    known(key).addAll(ops);
+    for (Dot d : ops) {
+      if (!d.replica().equals(id)) {
+        seen.computeIfAbsent(d.replica(), o -> new java.util.BitSet()).set((int) d.counter());
+      }
+    }
   }
 
   @Override
@@ -368,7 +395,149 @@ public final class MemoryReplica implements LocalReplica {
     peerAcks.putAll(acks);
   }
 
+  @Override
+  public VersionVector horizon() {
+    return horizon;
+  }
+
+  @Override
+  public void raiseHorizon(VersionVector h) {
+    horizon = horizon.merge(h);
+  }
+
+  @Override
+  public byte[] stabilityState() {
+    return stabilityState == null ? null : stabilityState.clone();
+  }
+
+  @Override
+  public void recordStabilityState(byte[] state) {
+    stabilityState = state.clone();
+  }
+
+  // ---- anti-entropy and garbage collection ----
+
+  /**
+   * Merges a full record, as an anti-entropy exchange does (under this replica's horizon, which the
+   * exchange raised to the peer's first).
+   */
+  public void mergeRecord(KeyRef key, KeyRecord record) {
+    KeyOps.MergePlan plan = KeyOps.merge(records.get(key), record, horizon, false, clock);
+    if (plan.record() != null) {
+      store(key, plan.record());
+    }
+  }
+
+  /**
+   * Collects under the horizon, as {@code RocksStore.gc}: drops stable tombstones and forgets
+   * stable epochs. Returns how many records changed.
+   */
+  public int gc() {
+    int changed = 0;
+    for (var it = records.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<KeyRef, KeyRecord> e = it.next();
+      KeyRecord r = e.getValue();
+      KeyRecord n = r.normalize(horizon);
+      if (n == r) {
+        continue;
+      }
+      long before = io.geodatastore.storage.RecordCodec.encode(r).length;
+      changed++;
+      if (n == null) {
+        it.remove();
+        tree.put(e.getKey(), null);
+        tombstonesDropped++;
+        bytesReclaimed += before;
+      } else {
+        e.setValue(n);
+        tree.put(e.getKey(), n);
+        epochsForgotten++;
+        bytesReclaimed += before - io.geodatastore.storage.RecordCodec.encode(n).length;
+      }
+    }
+    return changed;
+  }
+
   // ---- inspection, for the simulator's checks ----
+
+  /** Runs {@code observer} after every merge, once the merged records are in place. */
+  public void observeMerges(Runnable observer) {
+    this.mergeObserver = observer;
+  }
+
+  /**
+   * Per origin, the highest sequence such that the effect of every entry up to it is in this
+   * replica's state: merged by replication, or brought by anti-entropy ({@link #importSeen}).
+   * Unlike {@link #merged}, never counts a range skipped and not yet repaired.
+   */
+  public long seen(ReplicaId origin) {
+    if (origin.equals(id)) {
+      return lastSequence;
+    }
+    java.util.BitSet b = seen.get(origin);
+    return b == null ? 0 : b.nextClearBit(1) - 1;
+  }
+
+  /** A copy of exactly which of {@code origin}'s entries are in this replica's state. */
+  public java.util.BitSet seenEntries(ReplicaId origin) {
+    if (origin.equals(id)) {
+      java.util.BitSet own = new java.util.BitSet();
+      own.set(1, (int) lastSequence + 1);
+      return own;
+    }
+    java.util.BitSet b = seen.get(origin);
+    return b == null ? new java.util.BitSet() : (java.util.BitSet) b.clone();
+  }
+
+  /**
+   * After an anti-entropy exchange with {@code peer} converged: the entries the peer's state
+   * reflected up to its complete watermarks {@code upTo} (as it claimed them when the exchange
+   * began) are in this one's too. Taken from what the peer's state actually reflects, so that a
+   * claim the peer could not honour still shows as missing.
+   */
+  public void importSeen(MemoryReplica peer, Map<ReplicaId, Long> upTo) {
+    upTo.forEach(
+        (origin, through) -> {
+          if (origin.equals(id) || through <= 0) {
+            return;
+          }
+          java.util.BitSet theirs = peer.seenEntries(origin);
+          java.util.BitSet capped = theirs.get(0, (int) Math.min(through + 1, Integer.MAX_VALUE));
+          seen.computeIfAbsent(origin, x -> new java.util.BitSet()).or(capped);
+        });
+    peer.knownOps.forEach(
+        (k, ops) -> {
+          for (Dot d : ops) {
+            if (d.counter() <= upTo.getOrDefault(d.replica(), 0L)) {
+              known(k).add(d);
+            }
+          }
+        });
+  }
+
+  /** After a full-state pull from {@code peer}: its state's entries are in this one's too. */
+  public void importSeen(MemoryReplica peer) {
+    peer.knownOps.forEach((k, ops) -> known(k).addAll(ops));
+    peer.seen.forEach(
+        (o, b) ->
+            seen.computeIfAbsent(o, x -> new java.util.BitSet()).or((java.util.BitSet) b.clone()));
+    if (peer.lastSequence > 0) {
+      seen.computeIfAbsent(peer.id, x -> new java.util.BitSet())
+          .set(1, (int) peer.lastSequence + 1);
+    }
+  }
+
+  public long tombstonesDropped() {
+    return tombstonesDropped;
+  }
+
+  public long epochsForgotten() {
+    return epochsForgotten;
+  }
+
+  public long bytesReclaimed() {
+    return bytesReclaimed;
+  }
 
   /** Every record, by key. */
   public SortedMap<KeyRef, KeyRecord> records() {

@@ -71,6 +71,9 @@ public final class SimCluster {
               replicationOptions,
               antiEntropyOptions));
     }
+    java.util.Map<NodeId, SimNode> byId = new java.util.HashMap<>();
+    nodes.forEach(n -> byId.put(n.id(), n));
+    nodes.forEach(n -> n.peerLookup(byId::get));
   }
 
   private NodeId id(int i) {
@@ -119,9 +122,19 @@ public final class SimCluster {
     MemoryReplica r = nodes.get(at).replica();
     long[] seen = new long[nodes.size()];
     for (int i = 0; i < nodes.size(); i++) {
-      seen[i] = r.merged(nodes.get(i).replica().replicaId());
+      seen[i] = r.seen(nodes.get(i).replica().replicaId());
     }
     return seen;
+  }
+
+  /** Per node index, exactly which of that origin's entries node {@code at}'s state holds. */
+  public java.util.BitSet[] seenEntriesAt(int at) {
+    MemoryReplica r = nodes.get(at).replica();
+    java.util.BitSet[] out = new java.util.BitSet[nodes.size()];
+    for (int i = 0; i < nodes.size(); i++) {
+      out[i] = r.seenEntries(nodes.get(i).replica().replicaId());
+    }
+    return out;
   }
 
   /** Every replica has merged every entry of every origin. */

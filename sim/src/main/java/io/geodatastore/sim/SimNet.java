@@ -215,6 +215,11 @@ public final class SimNet {
     trace("heal");
   }
 
+  /** Whether messages between the two can get through (same island; loss aside). */
+  public boolean reachable(NodeAddress a, NodeAddress b) {
+    return isUp(a) && isUp(b) && connected(a, b);
+  }
+
   private boolean connected(NodeAddress a, NodeAddress b) {
     return island.getOrDefault(a, 0).equals(island.getOrDefault(b, 0));
   }
@@ -272,6 +277,8 @@ public final class SimNet {
           31L * b.origin().hashCode() + b.lastSequence() * 7 + b.skipTo() + b.entries().size();
       case ReplicationMessage.BatchAck a -> 37L * a.origin().hashCode() + a.appliedThrough();
       case ReplicationMessage.StreamProbe p -> 41L * p.origin().hashCode();
+      case ReplicationMessage.StabilityReport r ->
+          43L * r.replica().hashCode() + r.stable() * 11 + r.horizon().total();
       case MembershipMessage m -> m.toString().hashCode();
       case RecordMessage.FetchRecords f -> 43L * f.requestId() + f.keys().size();
       case RecordMessage.Records r -> 47L * r.requestId() + r.found().size();
@@ -285,6 +292,7 @@ public final class SimNet {
       case AntiEntropyMessage.KeysReply k -> 83L * k.requestId() + k.keys().size();
       case AntiEntropyMessage.LeafRecordsRequest l -> 89L * l.requestId() + l.leaves().hashCode();
       case AntiEntropyMessage.LeafRecords l -> 97L * l.requestId() + l.records().size();
+      case AntiEntropyMessage.ExchangeDone d -> 101L * d.requestId() + d.complete().size();
     };
   }
 

@@ -10,6 +10,8 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.coordination.ReadCoordinator;
+import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
@@ -57,14 +59,19 @@ public final class SimNode {
   private final ReplicationOptions replicationOptions;
   private final AntiEntropyOptions antiEntropyOptions;
   private final List<ExchangeReport> exchanges = new ArrayList<>();
+  private java.util.function.Function<NodeId, SimNode> peerLookup = id -> null;
   private Membership membership;
   private Replication replication;
   private RecordExchange records;
   private CausalGate gate;
   private AntiEntropy antiEntropy;
+  private ReadCoordinator reads;
+  private final long[] readRepairs = new long[ReadLevel.values().length];
   private boolean up;
   private long catchUpsBeforeRestarts;
+  private long heldBeforeRestarts;
   private int starts;
+  private long gcIntervalMs;
 
   SimNode(
       int index,
@@ -113,8 +120,25 @@ public final class SimNode {
             g);
     AntiEntropy ae =
         new AntiEntropy(
-            env, id, regionName, address, replica, x, g, antiEntropyOptions, SimNode::recordBytes);
+            env,
+            id,
+            regionName,
+            address,
+            replica,
+            r,
+            x,
+            g,
+            antiEntropyOptions,
+            SimNode::recordBytes);
     ae.onExchangeFinished(exchanges::add);
+    // For the model: what the exchange shipped, taken from the peer's actual state.
+    ae.onExchangeCompleted(
+        (peer, complete) -> {
+          SimNode p = peerLookup.apply(peer);
+          if (p != null) {
+            replica.importSeen(p.replica, complete);
+          }
+        });
     r.onCatchUpNeeded(ae::catchUp);
     Membership m =
         new Membership(
@@ -131,16 +155,56 @@ public final class SimNode {
     gate = g;
     records = x;
     antiEntropy = ae;
+    reads =
+        new ReadCoordinator(
+            env, id, replica, r, records, (level, n) -> readRepairs[level.ordinal()] += n);
     up = true;
     starts++;
     r.start();
     m.start();
     ae.start();
+    if (gcIntervalMs > 0) {
+      scheduleGc(env);
+    }
+  }
+
+  /** How this node finds another by id (for the model's record of what anti-entropy shipped). */
+  void peerLookup(java.util.function.Function<NodeId, SimNode> lookup) {
+    this.peerLookup = lookup;
+  }
+
+  /** From the next start on, the node collects under its horizon every {@code ms} (0: never). */
+  public void collectEvery(long ms) {
+    this.gcIntervalMs = ms;
+  }
+
+  private void scheduleGc(Env env) {
+    env.schedule(
+        gcIntervalMs,
+        () -> {
+          replica.gc();
+          scheduleGc(env); // a crashed process's timers never fire again
+        });
   }
 
   /** As the node's: a record's encoding and its key's name. */
   static long recordBytes(KeyedRecord kr) {
     return RecordCodec.encode(kr.record()).length + (long) kr.key().nameBytes().length;
+  }
+
+  /**
+   * A full-state pull from {@code peer}, as an anti-entropy exchange: take the peer's complete
+   * watermarks and horizon first, merge every record it holds (tombstones included), then report
+   * the exchange to replication, which covers the holes the peer was complete past. Done in one
+   * step of simulated time, so the peer's state cannot change in between.
+   */
+  public void antiEntropyFrom(SimNode peer) {
+    java.util.Map<io.geodatastore.core.causal.ReplicaId, Long> peerComplete =
+        peer.replication.completeVector();
+    replication.learnHorizon(peer.replication.horizon());
+    peer.replica.records().forEach(replica::mergeRecord);
+    replica.importSeen(peer.replica);
+    replication.antiEntropyCompleted(peer.id, peerComplete);
   }
 
   /** Crashes the node process: its protocol state is gone, its replica (disk) stays. */
@@ -150,6 +214,8 @@ public final class SimNode {
     }
     net.crash(address);
     catchUpsBeforeRestarts += replication.catchUpsNeeded();
+    heldBeforeRestarts += replication.entriesHeldForDeps();
+    reads.stop(); // its clients hear "unavailable": the process that was serving them is gone
     membership.stop();
     replication.stop();
     antiEntropy.stop();
@@ -223,6 +289,16 @@ public final class SimNode {
     return records;
   }
 
+  /** Reads beyond eventual (valid while the node is up). */
+  public ReadCoordinator reads() {
+    return reads;
+  }
+
+  /** Replicas that reads at {@code level} repaired through this node, over all starts. */
+  public long readRepairs(ReadLevel level) {
+    return readRepairs[level.ordinal()];
+  }
+
   /** The running replication (the last one, when down). */
   public Replication replication() {
     return replication;
@@ -241,6 +317,11 @@ public final class SimNode {
   /** How many times this node's streams marked a peer or itself for catch-up, over all starts. */
   public long catchUpsNeeded() {
     return catchUpsBeforeRestarts + (up ? replication.catchUpsNeeded() : 0);
+  }
+
+  /** Entries this node's streams held for their dependencies, over all starts. */
+  public long entriesHeldForDeps() {
+    return heldBeforeRestarts + (up ? replication.entriesHeldForDeps() : 0);
   }
 
   public int starts() {

@@ -2,6 +2,7 @@ package io.geodatastore.sim;
 
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.cluster.membership.MembershipOptions;
 import io.geodatastore.cluster.repair.AntiEntropyOptions;
 import io.geodatastore.cluster.repair.ExchangeReport;
@@ -26,8 +27,12 @@ import java.util.TreeMap;
  * One seeded run of a whole cluster: start it, issue a random workload over all seven types at
  * random up nodes while faults come and go (region partitions, crashes and restarts, loss bursts,
  * with background loss, duplication and reordering and skewed clocks throughout), then heal
- * everything, run to quiescence and check the {@link Invariants}. Anti-entropy runs all along, as
- * in a real node; a {@link Scenario} may make the replicas diverge in ways only it repairs.
+ * everything, run to quiescence and check the {@link Invariants}. Merkle-tree anti-entropy runs in
+ * every node all along, as in a real one; a {@link Scenario} may make the replicas diverge in ways
+ * only it repairs. Throughout the run, after every merge at every replica, the {@link
+ * CausalityCheck} checks that no replica shows a chain write without the chain writes its writer
+ * had seen (chain writes: a share of the workload that reads a few G-Set keys at a node and adds a
+ * unique element to one of them).
  *
  * <p>Everything random comes from the seed, so {@link #run} of the same options gives the same
  * trace hash, and a failing seed replays exactly.
@@ -43,6 +48,8 @@ public final class Simulation {
    * @param operations client operations in the workload
    * @param workloadMs simulated time the workload (and its faults) is spread over
    * @param keysPerType keys of each of the seven types
+   * @param chainKeys G-Set keys of the chain writes
+   * @param chainPercent the share of the operations that are chain writes, in percent
    * @param faults whether partitions, crashes and loss bursts are injected
    * @param loss background loss probability of every message
    * @param duplication background duplication probability
@@ -51,7 +58,17 @@ public final class Simulation {
    * @param hlcMaxOffsetMs the replicas' HLC clamp
    * @param quiescenceMaxMs how long the healed cluster may take to converge
    * @param replication the delta streams' options
-   * @param antiEntropy anti-entropy's options
+   * @param sessions client sessions that write and read at every level beside the workload (see
+   *     {@link SessionHistory})
+   * @param sessionGuarantees whether session and causal reads honour the session token; off, they
+   *     read the node's records at once (to show that the checks can fail)
+   * @param gcIntervalMs every node collects under its causal-stability horizon this often (0:
+   *     never)
+   * @param deletePercent share of operations that are deletes
+   * @param antiEntropy whether nodes with skipped ranges also pull a reachable peer's full state
+   *     now and then, at once (a stand-in that predates the Merkle exchange, which runs in every
+   *     node regardless); without it a skip in a random run is a violation
+   * @param merkle the Merkle-tree anti-entropy every node runs
    * @param scenario what the run does beyond the random workload
    */
   public record Options(
@@ -61,6 +78,8 @@ public final class Simulation {
       int operations,
       long workloadMs,
       int keysPerType,
+      int chainKeys,
+      int chainPercent,
       boolean faults,
       double loss,
       double duplication,
@@ -69,10 +88,15 @@ public final class Simulation {
       long hlcMaxOffsetMs,
       long quiescenceMaxMs,
       ReplicationOptions replication,
-      AntiEntropyOptions antiEntropy,
+      int sessions,
+      boolean sessionGuarantees,
+      long gcIntervalMs,
+      int deletePercent,
+      boolean antiEntropy,
+      AntiEntropyOptions merkle,
       Scenario scenario) {
 
-    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on, anti-entropy every 1.5 s. */
+    /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on, GC every 700 ms. */
     public static Options defaults(long seed) {
       return new Options(
           seed,
@@ -81,6 +105,8 @@ public final class Simulation {
           150,
           6_000,
           2,
+          3,
+          25,
           true,
           0.01,
           0.02,
@@ -89,10 +115,44 @@ public final class Simulation {
           1_000,
           120_000,
           new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50),
-          AntiEntropyOptions.defaults()
-              .withIntervals(1_500, 4_000)
-              .withCausalWaitMs(1_000)
-              .withTimeouts(1_000, 500),
+          4,
+          true,
+          700,
+          8,
+          false,
+          MERKLE,
+          new Scenario.Random());
+    }
+
+    /**
+     * Deletes and re-creates often, logs retained for only 10 entries (so a stream skips past a
+     * node that is down or cut off, leaving it a hole), GC every 150 ms, and anti-entropy pulls
+     * repairing the holes: deleted keys must never come back.
+     */
+    public static Options deletesAndSkips(long seed) {
+      return new Options(
+          seed,
+          3,
+          3,
+          400,
+          8_000,
+          2,
+          3,
+          0,
+          true,
+          0.01,
+          0.02,
+          0.05,
+          1_500,
+          1_000,
+          120_000,
+          new ReplicationOptions(4, 4_096, 2, 8, 400, 10, 50),
+          0,
+          true,
+          150,
+          30,
+          true,
+          MERKLE,
           new Scenario.Random());
     }
 
@@ -104,6 +164,8 @@ public final class Simulation {
           operations,
           workloadMs,
           keysPerType,
+          chainKeys,
+          chainPercent,
           faults,
           loss,
           duplication,
@@ -112,11 +174,47 @@ public final class Simulation {
           hlcMaxOffsetMs,
           quiescenceMaxMs,
           replication,
+          sessions,
+          sessionGuarantees,
+          gcIntervalMs,
+          deletePercent,
           antiEntropy,
+          merkle,
           scenario);
     }
 
-    /** These options for {@code s}, without random faults and with the logs' options {@code r}. */
+    /** These options with session reads that ignore the token (the checks must catch it). */
+    public Options withoutSessionGuarantees() {
+      return new Options(
+          seed,
+          regions,
+          nodesPerRegion,
+          operations,
+          workloadMs,
+          keysPerType,
+          chainKeys,
+          chainPercent,
+          faults,
+          loss,
+          duplication,
+          reordering,
+          clockSkewMaxMs,
+          hlcMaxOffsetMs,
+          quiescenceMaxMs,
+          replication,
+          sessions,
+          false,
+          gcIntervalMs,
+          deletePercent,
+          antiEntropy,
+          merkle,
+          scenario);
+    }
+
+    /**
+     * These options for {@code s}: no random faults, no stand-in pulls (only the Merkle exchange
+     * repairs), and the logs' options {@code r}.
+     */
     public Options withScenario(Scenario s, ReplicationOptions r) {
       return new Options(
           seed,
@@ -125,6 +223,8 @@ public final class Simulation {
           operations,
           workloadMs,
           keysPerType,
+          chainKeys,
+          chainPercent,
           false,
           loss,
           duplication,
@@ -133,18 +233,57 @@ public final class Simulation {
           hlcMaxOffsetMs,
           quiescenceMaxMs,
           r,
-          antiEntropy,
+          sessions,
+          sessionGuarantees,
+          gcIntervalMs,
+          deletePercent,
+          false,
+          merkle,
           s);
     }
+
+    /** These options with other delta-stream options. */
+    public Options withReplication(ReplicationOptions r) {
+      return new Options(
+          seed,
+          regions,
+          nodesPerRegion,
+          operations,
+          workloadMs,
+          keysPerType,
+          chainKeys,
+          chainPercent,
+          faults,
+          loss,
+          duplication,
+          reordering,
+          clockSkewMaxMs,
+          hlcMaxOffsetMs,
+          quiescenceMaxMs,
+          r,
+          sessions,
+          sessionGuarantees,
+          gcIntervalMs,
+          deletePercent,
+          antiEntropy,
+          merkle,
+          scenario);
+    }
   }
+
+  /** Merkle-tree anti-entropy in the simulator: rounds every 1.5 s in a region, 4 s across. */
+  static final AntiEntropyOptions MERKLE =
+      AntiEntropyOptions.defaults()
+          .withIntervals(1_500, 4_000)
+          // Longer than any fault of a run lasts: a forced merge (the wait ran out) may show an
+          // update before what it depends on, which the causality check would rightly report.
+          .withCausalWaitMs(20_000)
+          .withTimeouts(1_000, 500);
 
   /** What a run does to the replicas beyond its random workload and faults. */
   public sealed interface Scenario {
 
-    /**
-     * Only the random faults: the delta streams alone must deliver every entry (no peer falls
-     * behind the logs' retention), anti-entropy just runs beside them.
-     */
+    /** Only the random workload and faults. */
     record Random() implements Scenario {}
 
     /**
@@ -157,7 +296,7 @@ public final class Simulation {
     /**
      * Region {@code region} is cut off from the others for the whole workload, longer than the logs
      * keep entries: after healing, the streams skip what was trimmed, and anti-entropy must fill
-     * the holes on both sides.
+     * the holes on both sides (and cover them, so that horizons move again).
      */
     record RegionCutOff(int region) implements Scenario {}
   }
@@ -169,8 +308,15 @@ public final class Simulation {
    * @param traceHash a hash of every event: equal for two runs of one seed
    * @param violations every invariant violated (empty: the run is correct)
    * @param summary figures of the run, one line
+   * @param sessionReads the sessions' reads by level and how they were served ({@code
+   *     quorum.merged}, {@code session.fetched}, {@code all.failed}, …) and writes by level
    */
-  public record Report(long seed, long traceHash, List<String> violations, String summary) {
+  public record Report(
+      long seed,
+      long traceHash,
+      List<String> violations,
+      String summary,
+      Map<String, Long> sessionReads) {
     public boolean ok() {
       return violations.isEmpty();
     }
@@ -184,8 +330,12 @@ public final class Simulation {
   private final SimCluster cluster;
   private final SimNet net;
   private final History history = new History();
+  private final Sessions sessions;
+  private final CausalityCheck causality;
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
+  private final List<String> running = new ArrayList<>();
+  private int antiEntropyPulls;
   private int crashes;
   private int partitions;
   private int lossBursts;
@@ -202,8 +352,22 @@ public final class Simulation {
             options.hlcMaxOffsetMs(),
             MembershipOptions.defaults(),
             options.replication(),
-            options.antiEntropy());
+            options.merkle());
     this.net = cluster.net();
+    List<KeyRef> chain = new ArrayList<>();
+    for (int i = 0; i < options.chainKeys(); i++) {
+      chain.add(KeyRef.of(CrdtType.G_SET.family(), "chain-" + i));
+    }
+    this.causality = new CausalityCheck(chain, cluster.nodes());
+    for (SimNode n : cluster.nodes()) {
+      n.replica().observeMerges(() -> causality.check(n, net.nowMs()));
+    }
+    this.sessions =
+        new Sessions(
+            new Sessions.Options(
+                options.sessions(), 3, 1_000, 200, 1_000, options.sessionGuarantees()),
+            cluster,
+            random.split());
   }
 
   /** Runs one simulation and checks it. */
@@ -213,6 +377,7 @@ public final class Simulation {
 
   private Report execute() {
     net.background(options.loss(), options.duplication(), options.reordering(), 100);
+    cluster.nodes().forEach(n -> n.collectEvery(options.gcIntervalMs()));
     if (options.scenario() instanceof Scenario.DeltasLostTo d) {
       NodeAddress victim = cluster.node(d.node()).address();
       net.dropWhere(
@@ -230,8 +395,17 @@ public final class Simulation {
         fault();
       }
       operation(i);
+      sessions.step();
+      if (random.nextBoolean()) {
+        advance(random.nextLong(gapMs + 1));
+        sessions.step();
+      }
+      if (options.antiEntropy() && random.nextInt(100) < 10) {
+        repairHoles();
+      }
+      checkWhileRunning(i % 10 == 0);
     }
-    advance(500);
+    advance(2_000); // reads and acknowledgements in flight end, answered or timed out
     // Heal everything: partitions, loss, and every crashed node comes back.
     faultEnds.values().forEach(l -> l.forEach(Runnable::run));
     faultEnds.clear();
@@ -242,32 +416,84 @@ public final class Simulation {
       }
     }
     long healedAtMs = net.nowMs();
-    boolean quiet = net.runUntil(this::quiescent, 100, options.quiescenceMaxMs());
-    List<String> violations = new ArrayList<>();
+    boolean quiet = false;
+    while (net.nowMs() - healedAtMs < options.quiescenceMaxMs()) {
+      if (options.antiEntropy()) {
+        repairHoles();
+      }
+      if (quiescent()) {
+        quiet = true;
+        break;
+      }
+      net.runFor(100);
+      checkWhileRunning(false);
+    }
+    checkWhileRunning(true);
+    for (SimNode n : cluster.nodes()) {
+      causality.check(n, net.nowMs());
+    }
+    List<String> violations = new ArrayList<>(running);
+    violations.addAll(causality.violations());
     if (!quiet) {
       violations.add(
           "no quiescence within "
               + options.quiescenceMaxMs()
               + " ms of healing: replicated="
               + cluster.replicated()
-              + ", replicas equal="
-              + Invariants.replicasEqual(cluster.nodes()).isEmpty());
+              + ", holes="
+              + Invariants.holes(cluster.nodes())
+              + ", horizons settled="
+              + Invariants.horizonsSettled(cluster.nodes()).isEmpty());
+      violations.add("  replicas equal=" + Invariants.replicasEqual(cluster.nodes()).isEmpty());
+      for (SimNode n : cluster.nodes()) {
+        violations.add(
+            "  "
+                + n.id()
+                + (n.isUp() ? " up" : " down")
+                + " last "
+                + n.replica().lastSequence()
+                + " "
+                + n.replication().stability()
+                + " members "
+                + Invariants.describeMembers(n));
+      }
     }
+    // The final collection: every tombstone and epoch is stable now.
+    cluster.nodes().forEach(n -> n.replica().gc());
     violations.addAll(Invariants.membershipConverged(cluster.nodes()));
     switch (options.scenario()) {
       case Scenario.Random r -> {
         violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
-        violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+        if (!options.antiEntropy()) {
+          violations.addAll(Invariants.noCatchUp(cluster.nodes()));
+        }
+        violations.addAll(Invariants.horizonsSettled(cluster.nodes()));
+        violations.addAll(Invariants.collected(cluster.nodes()));
       }
       case Scenario.DeltasLostTo d ->
+          // The victim's streams never complete: its watermarks, and with them the horizon, stay.
           violations.addAll(Invariants.noDeltasReached(cluster.nodes(), d.node()));
       case Scenario.RegionCutOff c -> {
         violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
         violations.addAll(Invariants.caughtUp(cluster.nodes()));
+        violations.addAll(Invariants.horizonsSettled(cluster.nodes()));
+        violations.addAll(Invariants.collected(cluster.nodes()));
       }
     }
     violations.addAll(Invariants.replicasEqual(cluster.nodes()));
-    violations.addAll(Invariants.history(history, cluster.node(0).replica().records()));
+    violations.addAll(Invariants.deletedStayDeleted(history, cluster.nodes()));
+    violations.addAll(
+        Invariants.history(
+            history, cluster.node(0).replica().records(), cluster.node(0).replica().horizon()));
+    violations.addAll(sessions.check(cluster.node(0)));
+    Map<String, Long> sessionReads = new TreeMap<>(sessions.history().figures());
+    for (SimNode n : cluster.nodes()) {
+      for (ReadLevel level : ReadLevel.values()) {
+        if (n.readRepairs(level) > 0) {
+          sessionReads.merge("repairs." + level.label(), n.readRepairs(level), Long::sum);
+        }
+      }
+    }
     long exchanges = 0;
     long repaired = 0;
     for (SimNode n : cluster.nodes()) {
@@ -278,22 +504,31 @@ public final class Simulation {
     }
     String summary =
         String.format(
-            "seed %d: %d ops, %d crashes, %d partitions, %d loss bursts; %d delivered, %d dropped,"
-                + " %d duplicated; %d anti-entropy exchanges repaired %d keys; quiet %d ms after"
-                + " healing at t=%d ms",
+            "seed %d: %d ops (%d chain writes) and %d session ops, %d crashes, %d partitions, %d"
+                + " loss bursts, %d anti-entropy exchanges repairing %d keys, %d stand-in pulls,"
+                + " %d tombstones collected; %d delivered, %d dropped, %d duplicated; %d entries"
+                + " held for dependencies; quiet %d ms after healing at t=%d ms; session reads and"
+                + " writes %s",
             options.seed(),
             history.size(),
+            causality.writes(),
+            sessions.history().size(),
             crashes,
             partitions,
             lossBursts,
+            exchanges,
+            repaired,
+            antiEntropyPulls,
+            cluster.nodes().stream().mapToLong(n -> n.replica().tombstonesDropped()).sum(),
             net.delivered(),
             net.dropped(),
             net.duplicated(),
-            exchanges,
-            repaired,
+            cluster.nodes().stream().mapToLong(SimNode::entriesHeldForDeps).sum(),
             net.nowMs() - healedAtMs,
-            healedAtMs);
-    return new Report(options.seed(), net.traceHash(), List.copyOf(violations), summary);
+            healedAtMs,
+            sessionReads);
+    return new Report(
+        options.seed(), net.traceHash(), List.copyOf(violations), summary, sessionReads);
   }
 
   /** Whether the healed cluster has settled as far as the scenario lets it. */
@@ -302,14 +537,52 @@ public final class Simulation {
       return false;
     }
     return switch (options.scenario()) {
-      case Scenario.Random r ->
-          cluster.replicated() && Invariants.logsTrimmed(cluster.nodes()).isEmpty();
+      case Scenario.Random r -> settled();
       case Scenario.DeltasLostTo d -> Invariants.replicasEqual(cluster.nodes()).isEmpty();
       case Scenario.RegionCutOff c ->
-          cluster.replicated()
-              && Invariants.logsTrimmed(cluster.nodes()).isEmpty()
-              && Invariants.replicasEqual(cluster.nodes()).isEmpty();
+          settled() && Invariants.replicasEqual(cluster.nodes()).isEmpty();
     };
+  }
+
+  private boolean settled() {
+    return cluster.replicated()
+        && Invariants.logsTrimmed(cluster.nodes()).isEmpty()
+        && Invariants.holes(cluster.nodes()) == 0
+        && Invariants.horizonsSettled(cluster.nodes()).isEmpty();
+  }
+
+  /** Every up node with a skipped range pulls the full state of a random peer it can reach. */
+  private void repairHoles() {
+    for (SimNode n : cluster.nodes()) {
+      if (!n.isUp() || n.replication().stability().holes().isEmpty()) {
+        continue;
+      }
+      List<SimNode> reachable =
+          cluster.nodes().stream()
+              .filter(p -> p != n && net.reachable(n.address(), p.address()))
+              .toList();
+      if (!reachable.isEmpty()) {
+        SimNode peer = reachable.get(random.nextInt(reachable.size()));
+        n.antiEntropyFrom(peer);
+        antiEntropyPulls++;
+        net.trace("anti-entropy " + n.id() + " <- " + peer.id());
+      }
+    }
+  }
+
+  /** The safety checks that hold at every moment, not only after healing; at most a few kept. */
+  private void checkWhileRunning(boolean withFences) {
+    if (running.size() >= 10) {
+      return;
+    }
+    List<String> v = new ArrayList<>(Invariants.horizonBelowHoles(cluster.nodes()));
+    v.addAll(Invariants.horizonSeenEverywhere(cluster.nodes()));
+    if (withFences) {
+      v.addAll(Invariants.horizonFenced(history, cluster.nodes()));
+    }
+    for (String s : v) {
+      running.add("t=" + net.nowMs() + "ms: " + s);
+    }
   }
 
   /** Runs the network for {@code ms}, ending faults whose time has come on the way. */
@@ -365,12 +638,17 @@ public final class Simulation {
   private void operation(int number) {
     List<SimNode> up = cluster.nodes().stream().filter(SimNode::isUp).toList();
     SimNode node = up.get(random.nextInt(up.size()));
+    if (random.nextInt(100) < options.chainPercent()) {
+      chainWrite(node, number);
+      return;
+    }
     CrdtType type = TYPES[random.nextInt(TYPES.length)];
     KeyRef key =
         KeyRef.of(type.family(), type.apiName() + "-" + random.nextInt(options.keysPerType()));
     long[] seen = cluster.seenAt(node.index());
-    java.util.Set<io.geodatastore.core.causal.Dot> seenOps = node.replica().knownOps(key);
-    Operation op = random.nextInt(100) < 8 ? null : operationOn(node, key, type, number);
+    java.util.BitSet[] seenEntries = cluster.seenEntriesAt(node.index());
+    Operation op =
+        random.nextInt(100) < options.deletePercent() ? null : operationOn(node, key, type, number);
     WriteResult result = op == null ? node.delete(key) : node.write(key, op);
     boolean acknowledged = result instanceof WriteResult.Written;
     if (!acknowledged && !(op == null && result instanceof WriteResult.NotFound)) {
@@ -388,14 +666,60 @@ public final class Simulation {
             acknowledged,
             epochAfter(node, key),
             seen,
-            seenOps);
+            seenEntries);
     history.add(h);
     net.trace(h.toString());
   }
 
-  private static Epoch epochAfter(SimNode node, KeyRef key) {
+  /** Reads every chain key at {@code node}, then adds a unique element to one of them. */
+  private void chainWrite(SimNode node, int number) {
+    KeyRef key = causality.keys().get(random.nextInt(causality.keys().size()));
+    String element = "c" + number;
+    causality.writing(node, key, element, net.nowMs());
+    long[] seen = cluster.seenAt(node.index());
+    java.util.BitSet[] seenEntries = cluster.seenEntriesAt(node.index());
+    Operation op = new Operation.Create(CrdtType.G_SET, new Operation.Add(List.of(element)));
+    WriteResult result = node.write(key, op);
+    if (!(result instanceof WriteResult.Written)) {
+      throw new IllegalStateException("chain write " + op + " on " + key + " failed: " + result);
+    }
+    History.Op h =
+        new History.Op(
+            number,
+            net.nowMs(),
+            node.index(),
+            node.replica().replicaId(),
+            key,
+            op,
+            result,
+            true,
+            epochAfter(node, key),
+            seen,
+            seenEntries);
+    history.add(h);
+    net.trace(h.toString());
+  }
+
+  /**
+   * The epoch the key is in at {@code node} after an operation, as if no epoch had ever been
+   * forgotten: a record in the zero epoch whose deletes were collected is in the epoch of the
+   * greatest of them the node's horizon includes (every replica merged them, this one too).
+   */
+  private Epoch epochAfter(SimNode node, KeyRef key) {
     KeyRecord r = node.replica().records().get(key);
-    return r == null ? Epoch.ZERO : r.epoch();
+    if (r != null && !r.epoch().isZero()) {
+      return r.epoch();
+    }
+    Epoch logical = Epoch.ZERO;
+    for (History.Op o : history.of(key)) {
+      if (o.isDelete()
+          && o.logId() != null
+          && node.replica().horizon().contains(o.logId())
+          && o.deleteEpoch().compareTo(logical) > 0) {
+        logical = o.deleteEpoch();
+      }
+    }
+    return logical;
   }
 
   private Operation operationOn(SimNode node, KeyRef key, CrdtType type, int number) {

@@ -15,9 +15,9 @@ import java.util.List;
  * RocksDB shards and the simulator's in-memory store both apply exactly these rules.
  *
  * <p>A write or delete is planned first and committed second: {@link Plan#commit} receives the id
- * of the replication-log entry (allocated by the caller only when {@link Plan#logs()}), and returns
- * the new record, the entry and the result together, so a store can write the record and its entry
- * in one atomic step.
+ * of the replication-log entry and its dependencies (allocated and captured by the caller only when
+ * {@link Plan#logs()}: see {@link DependencyTracker#carry}), and returns the new record, the entry
+ * and the result together, so a store can write the record and its entry in one atomic step.
  */
 public final class KeyOps {
 
@@ -37,8 +37,11 @@ public final class KeyOps {
     /** Whether committing appends a replication-log entry (and so needs its id). */
     boolean logs();
 
-    /** The change, given the log entry's id (null when {@link #logs()} is false). */
-    Committed commit(Dot id);
+    /**
+     * The change, given the log entry's id and dependencies (null and empty when {@link #logs()} is
+     * false).
+     */
+    Committed commit(Dot id, VersionVector deps);
   }
 
   /**
@@ -58,13 +61,13 @@ public final class KeyOps {
       }
 
       @Override
-      public Committed commit(Dot id) {
+      public Committed commit(Dot id, VersionVector deps) {
         return new Committed(null, null, result);
       }
     };
   }
 
-  private static Plan logged(java.util.function.Function<Dot, Committed> f) {
+  private static Plan logged(java.util.function.BiFunction<Dot, VersionVector, Committed> f) {
     return new Plan() {
       @Override
       public boolean logs() {
@@ -72,8 +75,8 @@ public final class KeyOps {
       }
 
       @Override
-      public Committed commit(Dot id) {
-        return f.apply(id);
+      public Committed commit(Dot id, VersionVector deps) {
+        return f.apply(id, deps);
       }
     };
   }
@@ -120,11 +123,19 @@ public final class KeyOps {
                   key, next.type(), next.state(), false, null, now, a.conflicts()));
         }
         yield logged(
-            id ->
+            (id, deps) ->
                 new Committed(
                     next,
                     new LogEntry(
-                        id, key, next.type(), next.epoch(), true, a.delta(), next.epochDot(), now),
+                        id,
+                        key,
+                        next.type(),
+                        next.epoch(),
+                        true,
+                        a.delta(),
+                        next.epochDot(),
+                        now,
+                        deps),
                     new WriteResult.Written(
                         key, next.type(), next.state(), created, id, now, a.conflicts())));
       }
@@ -147,10 +158,10 @@ public final class KeyOps {
     HlcTimestamp now = ticked.isAfter(ended) ? ticked : successor(ended);
     Epoch epoch = new Epoch(now, self);
     return logged(
-        id ->
+        (id, deps) ->
             new Committed(
                 KeyRecord.tombstone(type, epoch, id),
-                new LogEntry(id, key, type, epoch, false, type.empty(), id, now),
+                new LogEntry(id, key, type, epoch, false, type.empty(), id, now, deps),
                 new WriteResult.Written(key, type, type.empty(), false, id, now, List.of())));
   }
 

@@ -85,7 +85,9 @@ public record KeyRecord(CrdtType type, Epoch epoch, boolean live, Crdt<?> state,
     boolean live = local.live || incoming.live;
     Dot dot = local.epochDot != null ? local.epochDot : incoming.epochDot;
     if (state.equals(local.state) && live == local.live) {
-      return new Merged(local, List.of());
+      // Unchanged, but an incoming write may still have lost here (an older concurrent LWW
+      // write): that is a conflict at this replica too.
+      return new Merged(local, m.conflicts());
     }
     return new Merged(new KeyRecord(local.type, local.epoch, live, state, dot), m.conflicts());
   }

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param logBytes their stored bytes
  * @param lastSequence the highest durable sequence number this replica originated
  * @param quarantined keys currently quarantined
+ * @param epochsForgotten live records whose stable epoch GC reset to zero since open
+ * @param gcRuns garbage collections since open
  */
 public record StorageStats(
     Map<CrdtType, TypeStats> types,
@@ -21,7 +23,9 @@ public record StorageStats(
     long logEntries,
     long logBytes,
     long lastSequence,
-    int quarantined) {
+    int quarantined,
+    long epochsForgotten,
+    long gcRuns) {
 
   /**
    * Per type. Payload is what a plain, unreplicated store would need (the key name, 8 bytes for a

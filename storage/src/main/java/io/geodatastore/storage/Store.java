@@ -31,11 +31,33 @@ public interface Store extends AutoCloseable {
   /** Deletes a key, leaving a tombstone that begins a new epoch. */
   CompletableFuture<WriteResult> delete(KeyRef key);
 
-  /** Merges a replicated entry from another origin. Idempotent. */
+  /**
+   * Merges a replicated entry from another origin. Idempotent. The entry counts as visible (see
+   * {@link #visible()}) from the call on: writes made after it depend on it.
+   */
   CompletableFuture<MergeResult> merge(LogEntry entry);
 
-  /** Merges a full record (anti-entropy, read repair). Repairs a quarantined key. Idempotent. */
+  /**
+   * Merges a full record (anti-entropy, read repair). Repairs a quarantined key. Idempotent. Call
+   * {@link #noteVisible} with what the sender's records covered first.
+   */
   CompletableFuture<MergeResult> mergeRecord(KeyRef key, KeyRecord record);
+
+  /**
+   * Records that records about to be merged (by {@link #mergeRecord}) may show the effects of the
+   * entries {@code covers} names: every later write here depends on them. Call it before merging,
+   * with the sender's {@link #visible()} taken after it read the records it ships. Persisted before
+   * any merge that follows it; entries of this replica's own origin in {@code covers} are ignored.
+   */
+  void noteVisible(VersionVector covers);
+
+  /**
+   * Per origin, the highest sequence whose effect this replica's records may show: other origins'
+   * entries handed to merges or noted by {@link #noteVisible}, and this replica's own writes up to
+   * the last sequence it allocated. What a sender of full records passes to the receiver's {@link
+   * #noteVisible}.
+   */
+  VersionVector visible();
 
   /** The key's live state. */
   ReadResult read(KeyRef key);
@@ -82,7 +104,10 @@ public interface Store extends AutoCloseable {
   /** Removes {@code origin}'s entries up to and including {@code throughSeq}; returns how many. */
   long trimLog(ReplicaId origin, long throughSeq);
 
-  /** Drops what is causally stable under {@code horizon} (per-origin sequence numbers). */
+  /**
+   * Drops what is causally stable under {@code horizon} (per-origin sequence numbers), after
+   * raising the store's horizon to include it ({@link #raiseHorizon}).
+   */
   GcResult gc(VersionVector horizon);
 
   // ---- the anti-entropy tree (Merkle), kept current by every write ----
@@ -104,6 +129,50 @@ public interface Store extends AutoCloseable {
    * Recomputes every leaf from the key index, fixes those that were wrong, and returns how many.
    */
   int verifyMerkle();
+
+  /**
+   * The causal-stability horizon this store applies: merges and reads treat an epoch whose delete
+   * it includes as the zero epoch, and {@link #gc} collects under it. Persisted; never shrinks.
+   */
+  VersionVector horizon();
+
+  /**
+   * Raises {@link #horizon()} to include {@code horizon}, durably before any record written under
+   * it (write-ahead-log order). The horizon must be causally stable: every replica has each delete
+   * it includes and every write concurrent with that delete. Replication raises it before merging
+   * entries that a replica with that horizon may have written.
+   */
+  void raiseHorizon(VersionVector horizon);
+
+  /**
+   * The opaque state the cluster layer keeps with this replica (causal-stability bookkeeping: the
+   * ranges skipped in other origins' logs, peers' progress), as last recorded; null when never.
+   */
+  byte[] clusterState();
+
+  /**
+   * Records the cluster layer's state. Written in write-ahead-log order with everything after it (a
+   * crash never keeps a later applied mark and loses the state recorded before it).
+   */
+  void recordClusterState(byte[] state);
+
+  /**
+   * The conflicts this replica resolved, newest first, within the conflict log's bounds (count and
+   * age, {@link StoreConfig}). Every write and merge that hides, drops or refuses a write logs its
+   * {@link io.geodatastore.core.crdt.Conflict}s in the same atomic batch as its record, so the log
+   * survives restarts and a crash never keeps one without the other.
+   *
+   * @param family only keys of this family, or any when null
+   * @param name only keys with this name, or any when null
+   * @param limit the most entries returned
+   */
+  List<ConflictRecord> conflicts(Family family, String name, int limit);
+
+  /**
+   * Deletes conflict-log entries past the age bound or over the count bound (the store also trims
+   * by count on its own as entries are added); returns how many it deleted.
+   */
+  long expireConflicts();
 
   /** Writes a consistent snapshot of the running store to {@code dir} (which must not exist). */
   void checkpoint(Path dir);

@@ -20,6 +20,8 @@ import java.util.function.LongSupplier;
  * @param hlcMaxOffsetMs how far ahead of local time a received timestamp may be before it is
  *     clamped
  * @param wallClockMs the wall clock (milliseconds since the epoch); fault injection skews it
+ * @param conflictLogMax the most entries the conflict log keeps (the oldest go first)
+ * @param conflictLogMaxAgeMs how long the conflict log keeps an entry
  */
 public record StoreConfig(
     Path dataDir,
@@ -30,7 +32,15 @@ public record StoreConfig(
     long groupCommitWindowMicros,
     int cacheEntriesPerShard,
     long hlcMaxOffsetMs,
-    LongSupplier wallClockMs) {
+    LongSupplier wallClockMs,
+    int conflictLogMax,
+    long conflictLogMaxAgeMs) {
+
+  /** The default bound of the conflict log: 100,000 entries. */
+  public static final int CONFLICT_LOG_MAX_DEFAULT = 100_000;
+
+  /** The default age bound of the conflict log: 7 days. */
+  public static final long CONFLICT_LOG_MAX_AGE_MS_DEFAULT = 168L * 3_600_000;
 
   public StoreConfig {
     Objects.requireNonNull(dataDir, "dataDir");
@@ -40,6 +50,10 @@ public record StoreConfig(
     requirePositive("shards", shards);
     requirePositive("groupCommitMax", groupCommitMax);
     requirePositive("cacheEntriesPerShard", cacheEntriesPerShard);
+    requirePositive("conflictLogMax", conflictLogMax);
+    if (conflictLogMaxAgeMs < 1) {
+      throw new IllegalArgumentException("conflictLogMaxAgeMs must be 1 or more");
+    }
     if (groupCommitWindowMicros < 0 || hlcMaxOffsetMs < 0) {
       throw new IllegalArgumentException("groupCommitWindowMicros and hlcMaxOffsetMs are >= 0");
     }
@@ -56,7 +70,9 @@ public record StoreConfig(
         0,
         10_000,
         60_000,
-        System::currentTimeMillis);
+        System::currentTimeMillis,
+        CONFLICT_LOG_MAX_DEFAULT,
+        CONFLICT_LOG_MAX_AGE_MS_DEFAULT);
   }
 
   public StoreConfig withDurability(Durability d) {
@@ -69,7 +85,9 @@ public record StoreConfig(
         groupCommitWindowMicros,
         cacheEntriesPerShard,
         hlcMaxOffsetMs,
-        wallClockMs);
+        wallClockMs,
+        conflictLogMax,
+        conflictLogMaxAgeMs);
   }
 
   public StoreConfig withShards(int n) {
@@ -82,7 +100,9 @@ public record StoreConfig(
         groupCommitWindowMicros,
         cacheEntriesPerShard,
         hlcMaxOffsetMs,
-        wallClockMs);
+        wallClockMs,
+        conflictLogMax,
+        conflictLogMaxAgeMs);
   }
 
   public StoreConfig withWallClock(LongSupplier clock) {
@@ -95,7 +115,25 @@ public record StoreConfig(
         groupCommitWindowMicros,
         cacheEntriesPerShard,
         hlcMaxOffsetMs,
-        clock);
+        clock,
+        conflictLogMax,
+        conflictLogMaxAgeMs);
+  }
+
+  /** These bounds of the conflict log. */
+  public StoreConfig withConflictLog(int maxEntries, long maxAgeMs) {
+    return new StoreConfig(
+        dataDir,
+        nodeId,
+        durability,
+        shards,
+        groupCommitMax,
+        groupCommitWindowMicros,
+        cacheEntriesPerShard,
+        hlcMaxOffsetMs,
+        wallClockMs,
+        maxEntries,
+        maxAgeMs);
   }
 
   private static void requirePositive(String name, int v) {

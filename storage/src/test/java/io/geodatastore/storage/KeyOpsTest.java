@@ -51,17 +51,19 @@ class KeyOpsTest {
     FixedClock ahead = new FixedClock(10_000, 100);
     KeyRecord live =
         KeyOps.write(null, KEY, new Operation.Add(java.util.List.of("1")), A, ahead)
-            .commit(new Dot(A, 1))
+            .commit(new Dot(A, 1), VersionVector.EMPTY)
             .record();
-    KeyRecord tomb = KeyOps.delete(live, KEY, A, ahead).commit(new Dot(A, 2)).record();
+    KeyRecord tomb =
+        KeyOps.delete(live, KEY, A, ahead).commit(new Dot(A, 2), VersionVector.EMPTY).record();
     KeyRecord reborn =
         KeyOps.write(tomb, KEY, new Operation.Add(java.util.List.of("2")), A, ahead)
-            .commit(new Dot(A, 3))
+            .commit(new Dot(A, 3), VersionVector.EMPTY)
             .record();
     assertThat(reborn.epoch()).isEqualTo(tomb.epoch());
 
     FixedClock behind = new FixedClock(5_000, 100); // 5 s behind, clamps at 100 ms
-    KeyOps.Committed c = KeyOps.delete(reborn, KEY, B, behind).commit(new Dot(B, 1));
+    KeyOps.Committed c =
+        KeyOps.delete(reborn, KEY, B, behind).commit(new Dot(B, 1), VersionVector.EMPTY);
 
     assertThat(c.record().epoch()).isGreaterThan(reborn.epoch());
     assertThat(c.entry().epoch()).isEqualTo(c.record().epoch());
@@ -83,12 +85,12 @@ class KeyOpsTest {
     FixedClock ahead = new FixedClock(10_000, 100);
     KeyRecord first =
         KeyOps.write(null, reg, new Operation.Write("\"ahead\"", null), A, ahead)
-            .commit(new Dot(A, 1))
+            .commit(new Dot(A, 1), VersionVector.EMPTY)
             .record();
     FixedClock behind = new FixedClock(5_000, 100);
     KeyOps.Plan plan = KeyOps.write(first, reg, new Operation.Write("\"later\"", null), B, behind);
     assertThat(plan.logs()).as("the write changes the register").isTrue();
-    KeyOps.Committed c = plan.commit(new Dot(B, 1));
+    KeyOps.Committed c = plan.commit(new Dot(B, 1), VersionVector.EMPTY);
     var lww = (io.geodatastore.core.crdt.LwwRegister) c.record().state();
     assertThat(lww.value()).isEqualTo("\"later\"");
     assertThat(lww.timestamp())

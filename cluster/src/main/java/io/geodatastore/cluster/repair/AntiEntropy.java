@@ -9,6 +9,7 @@ import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.TreeSums;
 import io.geodatastore.cluster.replication.LocalReplica;
+import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.KeyHash;
@@ -70,20 +71,18 @@ public final class AntiEntropy {
   static final long LEAF_RECORDS_BYTES_MAX = 4L << 20;
 
   /**
-   * Told when an exchange completed: every difference with the peer was shipped both ways (meant
-   * for {@code Replication.antiEntropyCompleted}, which clears the holes {@code skipTo} left).
+   * Told when an exchange converged, this node's or the peer's ({@link
+   * AntiEntropyMessage.ExchangeDone}): every difference was shipped both ways, and nothing was left
+   * out for being corrupt (after {@link Replication#antiEntropyCompleted} heard of it).
    */
   @FunctionalInterface
   public interface CompletionListener {
     /**
      * @param peer the peer
-     * @param peerApplied the peer's {@link LocalReplica#appliedVector} as it answered the tree
-     *     request: this replica now holds everything the peer's records reflected then. Where the
-     *     peer's own stream of an origin skipped a trimmed range, that vector counts the skipped
-     *     entries too (they are a hole there as well), so a consumer clearing holes must not trust
-     *     it beyond what the peer itself holds without holes.
+     * @param peerComplete the peer's complete watermarks when the exchange began: this replica now
+     *     holds everything they name
      */
-    void completed(NodeId peer, Map<ReplicaId, Long> peerApplied);
+    void completed(NodeId peer, Map<ReplicaId, Long> peerComplete);
   }
 
   /** The answer to {@link #startJob}. */
@@ -120,6 +119,7 @@ public final class AntiEntropy {
   private final NodeId self;
   private final String region;
   private final LocalReplica local;
+  private final Replication replication;
   private final AntiEntropyOptions options;
   private final Exchange.Context context;
   private final Requests requests;
@@ -167,6 +167,8 @@ public final class AntiEntropy {
       };
 
   /**
+   * @param replication this node's delta streams: anti-entropy adopts peers' horizons into it and
+   *     reports converged exchanges to it ({@link Replication#antiEntropyCompleted})
    * @param records the record exchange of this node, whose pushes pass {@code gate}
    * @param gate the causal gate fetched records pass before they are merged
    * @param recordBytes the size a record takes on the wire with its key (for the rate, the figures
@@ -178,6 +180,7 @@ public final class AntiEntropy {
       String region,
       NodeAddress selfAddress,
       LocalReplica local,
+      Replication replication,
       RecordExchange records,
       CausalGate gate,
       AntiEntropyOptions options,
@@ -186,6 +189,7 @@ public final class AntiEntropy {
     this.self = self;
     this.region = region;
     this.local = local;
+    this.replication = replication;
     this.options = options;
     this.records = records;
     this.gate = gate;
@@ -193,7 +197,16 @@ public final class AntiEntropy {
     this.requests = new Requests(env, REQUESTS_PENDING_MAX);
     this.context =
         new Exchange.Context(
-            env, self, selfAddress, local, records, gate, requests, options, recordBytes);
+            env,
+            self,
+            selfAddress,
+            local,
+            replication,
+            records,
+            gate,
+            requests,
+            options,
+            recordBytes);
     this.bucket = new TokenBucket(options.bytesPerSec(), env.nowMs());
     this.jobBucket = new TokenBucket(options.jobBytesPerSec(), env.nowMs());
     this.jobPrefix = Long.toString(env.wallClockMs(), 36);
@@ -428,9 +441,18 @@ public final class AntiEntropy {
     ExchangeReport r = x.report();
     syncs.get(r.scope()).merge(r.outcome(), 1L, Long::sum);
     keysRepaired += r.keysRepaired();
-    if (!x.failed() && x.peerApplied() != null) {
-      Map<ReplicaId, Long> applied = x.peerApplied().toMap();
-      completionListeners.forEach(l -> l.completed(x.peer(), applied));
+    if (x.converged() && !stopped) {
+      // This replica holds everything the peer's complete watermarks named at the start, and the
+      // peer everything this one's did: both may cover the holes their streams skipped.
+      Map<ReplicaId, Long> peerComplete = x.peerComplete().toMap();
+      replication.antiEntropyCompleted(x.peer(), peerComplete);
+      completionListeners.forEach(l -> l.completed(x.peer(), peerComplete));
+      Peer p = peers.get(x.peer());
+      if (p != null && p.address != null) {
+        env.send(
+            p.address,
+            new AntiEntropyMessage.ExchangeDone(self, x.treeRequestId(), x.myComplete()));
+      }
     }
     reportListeners.forEach(l -> l.accept(r));
   }
@@ -628,17 +650,26 @@ public final class AntiEntropy {
       case AntiEntropyMessage.LeavesReply r -> requests.answered(r);
       case AntiEntropyMessage.KeysReply r -> requests.answered(r);
       case AntiEntropyMessage.LeafRecords r -> requests.answered(r);
+      case AntiEntropyMessage.ExchangeDone d -> {
+        Map<ReplicaId, Long> complete = d.complete().toMap();
+        replication.antiEntropyCompleted(d.from(), complete);
+        completionListeners.forEach(l -> l.completed(d.from(), complete));
+      }
     }
   }
 
   private void serveTree(AntiEntropyMessage.TreeRequest r) {
-    // The applied vector first: the tree read after it reflects at least that much.
-    VersionVector applied = local.appliedVector();
+    // The asker's horizon before anything it pushes is merged here.
+    replication.learnHorizon(r.horizon());
+    // The complete watermarks first: the tree read after them reflects at least that much.
+    VersionVector complete = VersionVector.of(replication.completeVector());
     long[] branches = local.merkleBranches();
     long root = Merkle.root(branches);
     TreeSums sums = root == r.root() ? TreeSums.EMPTY : TreeSums.of(branches);
     env.send(
-        r.replyTo(), new AntiEntropyMessage.TreeReply(self, r.requestId(), root, sums, applied));
+        r.replyTo(),
+        new AntiEntropyMessage.TreeReply(
+            self, r.requestId(), root, sums, complete, replication.horizon()));
   }
 
   private void serveLeaves(AntiEntropyMessage.LeavesRequest r) {
@@ -704,14 +735,17 @@ public final class AntiEntropy {
               read -> {
                 serving--;
                 if (!stopped) {
-                  answerLeafRecords(r, page.leavesRead(), read.found());
+                  answerLeafRecords(r, page.leavesRead(), read.found(), read.unreadable());
                 }
               });
         });
   }
 
   private void answerLeafRecords(
-      AntiEntropyMessage.LeafRecordsRequest r, int leavesRead, List<KeyedRecord> found) {
+      AntiEntropyMessage.LeafRecordsRequest r,
+      int leavesRead,
+      List<KeyedRecord> found,
+      List<KeyRef> unreadable) {
     Map<Integer, List<KeyedRecord>> byLeaf = new TreeMap<>();
     for (KeyedRecord kr : found) {
       byLeaf.computeIfAbsent(Merkle.leaf(kr.key()), l -> new ArrayList<>()).add(kr);
@@ -736,11 +770,20 @@ public final class AntiEntropy {
       bytes += size;
       answered++;
     }
+    int unreadableAnswered = 0;
+    java.util.Set<Integer> leavesAnswered =
+        new java.util.HashSet<>(r.leaves().subList(0, answered));
+    for (KeyRef k : unreadable) {
+      if (leavesAnswered.contains(Merkle.leaf(k))) {
+        unreadableAnswered++;
+      }
+    }
     // Taken after the read: everything the records show is below it.
     VersionVector covers = local.coverage();
     env.send(
         r.replyTo(),
-        new AntiEntropyMessage.LeafRecords(self, r.requestId(), out, answered, covers));
+        new AntiEntropyMessage.LeafRecords(
+            self, r.requestId(), out, answered, unreadableAnswered, covers));
   }
 
   // ---- figures ----

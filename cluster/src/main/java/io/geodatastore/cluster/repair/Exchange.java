@@ -7,6 +7,7 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.replication.LocalReplica;
+import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.KeyHash;
 import io.geodatastore.storage.KeyRef;
@@ -85,6 +86,7 @@ final class Exchange {
       NodeId self,
       NodeAddress selfAddress,
       LocalReplica local,
+      Replication replication,
       RecordExchange records,
       CausalGate gate,
       Requests requests,
@@ -122,7 +124,10 @@ final class Exchange {
   private Cancellable wake;
   private boolean done;
   private String failure = "";
-  private VersionVector peerApplied;
+  private VersionVector myComplete;
+  private VersionVector peerComplete;
+  private long treeRequestId;
+  private boolean incomplete;
 
   private final long startedMs;
   private long localRoot;
@@ -163,8 +168,13 @@ final class Exchange {
     this.startedMs = cx.env().nowMs();
   }
 
-  /** Starts the exchange: the quarantined keys are queued, the tree's top is asked for. */
+  /**
+   * Starts the exchange: this replica's complete watermarks are noted (what the peer will hold of
+   * it once every difference is shipped), the quarantined keys are queued, the tree's top is asked
+   * for.
+   */
   void start() {
+    myComplete = VersionVector.of(cx.replication().completeVector());
     List<KeyRef> quarantined = cx.local().quarantined();
     for (int i = 0; i < quarantined.size() && i < RecordMessage.KEYS_MAX; i++) {
       fetchQueue.add(quarantined.get(i));
@@ -193,9 +203,28 @@ final class Exchange {
     return !failure.isEmpty();
   }
 
-  /** The peer's applied vector as it answered the tree request; null before. */
-  VersionVector peerApplied() {
-    return peerApplied;
+  /**
+   * Whether the exchange shipped every difference both ways and nothing was left out for being
+   * corrupt on either side: then each side holds everything the other's complete watermarks at the
+   * start name.
+   */
+  boolean converged() {
+    return done && !failed() && !incomplete && peerComplete != null;
+  }
+
+  /** The peer's complete watermarks as it answered the tree request; null before. */
+  VersionVector peerComplete() {
+    return peerComplete;
+  }
+
+  /** This replica's complete watermarks when the exchange started. */
+  VersionVector myComplete() {
+    return myComplete;
+  }
+
+  /** The id of the exchange's (last) tree request. */
+  long treeRequestId() {
+    return treeRequestId;
   }
 
   long rangesCompared() {
@@ -387,19 +416,29 @@ final class Exchange {
   private void askTree(int attempt) {
     localRoot = Merkle.root(cx.local().merkleBranches());
     sent(MESSAGE_BYTES);
+    VersionVector horizon = cx.replication().horizon();
     cx.requests()
         .send(
             peerAddress,
-            id -> new AntiEntropyMessage.TreeRequest(cx.self(), cx.selfAddress(), id, localRoot),
+            id -> {
+              treeRequestId = id;
+              return new AntiEntropyMessage.TreeRequest(
+                  cx.self(), cx.selfAddress(), id, localRoot, horizon);
+            },
             AntiEntropyMessage.TreeReply.class,
             cx.options().requestTimeoutMs(),
             answer(attempt, "the tree request", this::onTree, () -> askTree(attempt + 1)));
   }
 
   private void onTree(AntiEntropyMessage.TreeReply r) {
-    received(MESSAGE_BYTES + 8L * r.branches().size() + 16L * r.applied().size());
+    received(
+        MESSAGE_BYTES
+            + 8L * r.branches().size()
+            + 16L * (r.complete().size() + r.horizon().size()));
     treeAnswered = true;
-    peerApplied = r.applied();
+    peerComplete = r.complete();
+    // Before anything of the peer's is merged: its records were collected under its horizon.
+    cx.replication().learnHorizon(r.horizon());
     rangesCompared++;
     if (r.branches().size() == 0 || r.root() == localRoot) {
       return; // equal trees
@@ -589,6 +628,9 @@ final class Exchange {
     }
     received(bytes);
     fetchQueue.addAll(r.deferred());
+    if (!r.unreadable().isEmpty()) {
+      incomplete = true; // corrupt at the peer: it still has them, this replica does not
+    }
     mergeFetched(r.found(), r.covers());
   }
 
@@ -630,6 +672,9 @@ final class Exchange {
     }
     for (int i = leaves.size() - 1; i >= read; i--) {
       pullLeafQueue.addFirst(leaves.get(i)); // not answered: ask again
+    }
+    if (r.unreadable() > 0) {
+      incomplete = true;
     }
     mergeFetched(r.records(), r.covers());
   }
@@ -676,7 +721,10 @@ final class Exchange {
                 return;
               }
               // Absent: deleted and collected meanwhile; unreadable: corrupt here (fetched
-              // instead).
+              // instead), so the peer may lack it.
+              if (!read.unreadable().isEmpty()) {
+                incomplete = true;
+              }
               List<KeyedRecord> chunk = new ArrayList<>();
               long bytes = 0;
               for (KeyedRecord kr : read.found()) {

@@ -6,6 +6,7 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.replication.LocalReplica;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import java.util.ArrayList;
@@ -96,9 +97,23 @@ public final class RecordExchange {
       List<KeyedRecord> records,
       long timeoutMs,
       Consumer<Optional<RecordMessage.PushAck>> done) {
+    push(to, records, local.coverage(), timeoutMs, done);
+  }
+
+  /**
+   * As {@link #push(NodeAddress, List, long, Consumer)}, for records that may reflect more than
+   * this replica's coverage (a join of several replicas' records, as read repair pushes): {@code
+   * covers} must bound everything they may show.
+   */
+  public void push(
+      NodeAddress to,
+      List<KeyedRecord> records,
+      VersionVector covers,
+      long timeoutMs,
+      Consumer<Optional<RecordMessage.PushAck>> done) {
     long id = register(RecordMessage.PushAck.class, timeoutMs, done);
     if (id > 0) {
-      env.send(to, new RecordMessage.PushRecords(self, selfAddress, id, records, local.coverage()));
+      env.send(to, new RecordMessage.PushRecords(self, selfAddress, id, records, covers));
     }
   }
 
@@ -136,6 +151,8 @@ public final class RecordExchange {
     if (stopped) {
       return;
     }
+    // Taken before the read: the records show at least what it names.
+    VersionVector applied = local.appliedVector();
     local.readRecords(
         f.keys(),
         read -> {
@@ -162,7 +179,8 @@ public final class RecordExchange {
                   read.absent(),
                   read.unreadable(),
                   deferred,
-                  local.coverage()));
+                  local.coverage(),
+                  applied));
         });
   }
 

@@ -67,9 +67,10 @@ public interface LocalReplica {
   VersionVector appliedVector();
 
   /**
-   * What the local records may reflect at most: this replica's last sequence, and for every other
-   * origin the highest sequence handed to a merge (durable or not yet) or covered by merged full
-   * records. A read served now shows nothing beyond it.
+   * What the local records may reflect at most: this replica's last sequence (allocated, durable or
+   * not yet), and for every other origin the highest sequence handed to a merge (durable or not
+   * yet) or covered by merged full records. A read served now shows nothing beyond it. It survives
+   * a restart, and every write made here depends on it ({@code Store.visible}, causal delivery).
    */
   VersionVector coverage();
 
@@ -96,11 +97,34 @@ public interface LocalReplica {
 
   /**
    * Merges full records of another replica (anti-entropy, read repair; a record replaces a
-   * quarantined one), after noting that they reflect at most {@code covers}, and calls {@code done}
-   * on the logical thread with how many changed the local state once all are durable, or with -1
-   * when the store failed.
+   * quarantined one), after noting that they reflect at most {@code covers} (the sender's {@link
+   * #coverage()} taken after it read them: every later write here depends on it), and calls {@code
+   * done} on the logical thread with how many changed the local state once all are durable, or with
+   * -1 when the store failed.
    */
   void mergeRecords(List<KeyedRecord> records, VersionVector covers, IntConsumer done);
+
+  /**
+   * The causal-stability horizon this replica applies to merges, reads and garbage collection, as
+   * persisted; it only grows.
+   */
+  VersionVector horizon();
+
+  /**
+   * Raises the horizon to include {@code horizon}, durably before anything merged or collected
+   * after this call (write-ahead-log order suffices).
+   */
+  void raiseHorizon(VersionVector horizon);
+
+  /** Replication's causal-stability state as {@link #recordStabilityState} last persisted it. */
+  byte[] stabilityState();
+
+  /**
+   * Persists replication's causal-stability state (among it the skipped ranges of other origins),
+   * in order before every applied mark recorded after it: a crash must never keep a watermark that
+   * jumped over a range and lose the record of that range.
+   */
+  void recordStabilityState(byte[] state);
 
   // ---- the anti-entropy tree (storage's Merkle), kept current by every write and merge ----
 

@@ -7,10 +7,10 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.LogEntry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +35,29 @@ import java.util.function.Consumer;
  * idempotent, so duplicates are harmless); the watermark advances only over consecutive entries
  * that are durable here, is persisted, and is acknowledged to the sender.
  *
+ * <p><b>Causal delivery.</b> An entry is merged only once every entry it depends on ({@link
+ * LogEntry#deps()}) is merged here: its origin's watermark here has reached the dependency (this
+ * replica's own entries always have). The consecutive entries of an origin wait in order, and the
+ * longest prefix whose dependencies are met is merged; a blocked origin is looked at again whenever
+ * another origin's watermark advances. So no replica ever shows an update without the updates it
+ * causally depends on, across keys. It cannot deadlock: an entry depends only on entries its origin
+ * had received before writing it, so "waits for" follows real time and has no cycle (see {@code
+ * DependencyTracker}). A range skipped over ({@code skipTo}) counts as merged: the watermark moved,
+ * and the gap is anti-entropy's.
+ *
  * <p><b>Write levels.</b> {@link #awaitAcks} completes when enough replicas acknowledged a sequence
  * number, or reports what was reached when time runs out.
+ *
+ * <p><b>Causal stability.</b> A {@link Stability} keeps the ranges of other origins skipped by a
+ * {@code skipTo} (holes, until anti-entropy covers them: {@link #antiEntropyCompleted}), every
+ * member's progress on this node's log, and the fence. Every {@code stabilityIntervalMs} the node
+ * reports its complete watermarks, stable sequence, fence and horizon to every peer; the horizon is
+ * {collectable sequence of each origin}, raised in the replica (which collects under it) and
+ * carried by every batch, so that a receiver merges an entry under at least the horizon it was
+ * written under. A stream never sends a peer entries at or below this node's stable sequence (they
+ * are merged at every member, so a peer behind them is new or lost its data): it skips them,
+ * leaving the peer a hole for anti-entropy, so that no entry concurrent with a collected delete is
+ * ever merged after the delete's tombstone is gone.
  */
 public final class Replication {
 
@@ -46,15 +67,22 @@ public final class Replication {
   private final LocalReplica local;
   private final ReplicationOptions options;
   private final Map<NodeId, PeerStream> peers = new TreeMap<>();
-  private final Map<ReplicaId, Inbound> inbound = new HashMap<>();
+  private final Map<ReplicaId, Inbound> inbound = new TreeMap<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final List<Consumer<NodeId>> catchUpListeners = new ArrayList<>();
+  private final List<Runnable> appliedListeners = new ArrayList<>();
+  private final Stability stability;
+  private VersionVector horizon = VersionVector.EMPTY;
+  private long lastReportMs = Long.MIN_VALUE / 2;
   private Set<NodeId> persistedPeers = Set.of();
   private boolean pumpScheduled;
   private Cancellable ticker;
   private long deltasSent;
   private long deltasReceived;
   private long catchUpsNeeded;
+  private long entriesHeldForDeps;
+  private boolean retrying;
+  private boolean retryAgain;
 
   public Replication(
       Env env, NodeId self, String region, LocalReplica local, ReplicationOptions options) {
@@ -63,6 +91,7 @@ public final class Replication {
     this.region = region;
     this.local = local;
     this.options = options;
+    this.stability = new Stability(local.replicaId());
   }
 
   /**
@@ -71,6 +100,18 @@ public final class Replication {
    * trim entries a peer it has not heard of yet still needs.
    */
   public void start() {
+    horizon = local.horizon();
+    byte[] state = local.stabilityState();
+    if (state != null) {
+      try {
+        stability.decode(state);
+      } catch (IllegalArgumentException e) {
+        // Its holes cannot be known any more; trusting the applied marks without them could
+        // collect a delete this replica never merged. Refuse rather than guess.
+        throw new IllegalStateException(
+            "the replica's causal-stability state is unreadable (" + e.getMessage() + ")", e);
+      }
+    }
     Map<NodeId, Long> persisted = local.peerAcks();
     persistedPeers = persisted.keySet();
     persisted.forEach(
@@ -79,8 +120,19 @@ public final class Replication {
             PeerStream p = peers.computeIfAbsent(id, PeerStream::new);
             p.acked = Math.max(p.acked, acked);
             p.sent = Math.max(p.sent, p.acked);
+            stability.member(id);
           }
         });
+    stability
+        .members()
+        .forEach(
+            (id, progress) -> {
+              PeerStream p = peers.get(id);
+              if (p != null) {
+                p.acked = Math.max(p.acked, progress[0]);
+                p.sent = Math.max(p.sent, p.acked);
+              }
+            });
     ticker = env.schedule(options.tickMs(), this::tick);
   }
 
@@ -103,10 +155,13 @@ public final class Replication {
       return;
     }
     if (state == MemberState.LEFT) {
+      // The stream goes, but not its place in causal stability: a node leaves on every clean
+      // stop and may come back with its data (see forgetMember).
       peers.remove(id);
       checkWaiters();
       return;
     }
+    stability.member(id);
     PeerStream p = peers.computeIfAbsent(id, PeerStream::new);
     p.region = memberRegion;
     p.address = address;
@@ -143,12 +198,25 @@ public final class Replication {
         long applied = inbound(p.origin()).applied;
         reply(p.from(), new ReplicationMessage.BatchAck(self, p.origin(), applied));
       }
+      case ReplicationMessage.StabilityReport r -> onReport(r);
     }
   }
 
   /** Calls {@code listener} with a peer that fell behind the log's retention. */
   public void onCatchUpNeeded(Consumer<NodeId> listener) {
     catchUpListeners.add(listener);
+  }
+
+  /**
+   * Calls {@code listener} whenever the applied watermark of another origin moved (the local
+   * replica's {@link LocalReplica#appliedVector()} grew), e.g. to serve reads waiting for it.
+   */
+  public void onApplied(Runnable listener) {
+    appliedListeners.add(listener);
+  }
+
+  private void appliedMoved() {
+    appliedListeners.forEach(Runnable::run);
   }
 
   // ---- sending ----
@@ -166,10 +234,10 @@ public final class Replication {
     while (p.sent < last && p.sent - p.acked < options.windowEntriesMax()) {
       long from = p.sent + 1;
       long skipTo = 0;
-      long first = local.firstRetainedSequence();
-      if (from < first) {
-        skipTo = first;
-        from = first;
+      long floor = Math.max(local.firstRetainedSequence(), stability.stable() + 1);
+      if (from < floor) {
+        skipTo = floor;
+        from = floor;
         markCatchUp(p);
       }
       int room =
@@ -180,7 +248,7 @@ public final class Replication {
         return;
       }
       ReplicationMessage.DeltaBatch b =
-          new ReplicationMessage.DeltaBatch(self, local.replicaId(), skipTo, entries);
+          new ReplicationMessage.DeltaBatch(self, local.replicaId(), skipTo, entries, horizon);
       env.send(p.address, b);
       if (p.sent == p.acked) {
         p.outstandingSinceMs = env.nowMs();
@@ -203,6 +271,12 @@ public final class Replication {
     PeerStream p = peers.get(a.from());
     if (p == null || !a.origin().equals(local.replicaId())) {
       return;
+    }
+    if (!p.known) {
+      // The answer to a probe is where the receiver is now, even below what it acknowledged
+      // before: it may have lost its watermark or its data (a new replica under the same node id).
+      // Resending from an acknowledgement it no longer has would stall the stream at a gap.
+      p.acked = Math.min(p.acked, a.appliedThrough());
     }
     boolean progressed = a.appliedThrough() > p.acked;
     if (progressed) {
@@ -235,8 +309,9 @@ public final class Replication {
   }
 
   private void onBatch(ReplicationMessage.DeltaBatch b) {
+    learnHorizon(b.horizon()); // before merging anything its sender wrote under it
     Inbound in = inbound(b.origin());
-    if (in.queuedEntries + b.entries().size() > options.windowEntriesMax()) {
+    if (in.queuedEntries + in.held.size() + b.entries().size() > options.windowEntriesMax()) {
       return; // over the bound: the sender resends after its retransmit timeout
     }
     in.queue.add(b);
@@ -245,62 +320,153 @@ public final class Replication {
   }
 
   /**
-   * Merges everything queued for an origin in one step (while one merge is durable-bound, the
-   * batches that arrive meanwhile are coalesced into the next, so merges keep up with any rate, as
-   * group commit does for local writes). Only consecutive entries after the watermark are taken.
+   * Merges everything of an origin that can be merged, in one step (while one merge is
+   * durable-bound, the batches that arrive meanwhile are coalesced into the next, so merges keep up
+   * with any rate, as group commit does for local writes). Queued batches are first taken in: their
+   * consecutive entries after the watermark are held in order. Then the longest prefix of the held
+   * entries whose dependencies are met is merged.
    */
   private void drain(Inbound in) {
-    if (in.merging || in.queue.isEmpty()) {
+    if (in.merging) {
       return;
     }
-    List<LogEntry> fresh = new ArrayList<>();
-    NodeId sender = null;
+    long before = in.applied;
+    boolean took = admit(in);
+    boolean skipped = in.applied > before;
+    int ready = readyPrefix(in);
+    if (ready > 0) {
+      merge(in, ready);
+    } else if (took) {
+      reply(in.sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+    }
+    if (skipped) {
+      watermarkAdvanced();
+    }
+  }
+
+  private void merge(Inbound in, int ready) {
+    List<LogEntry> fresh = new ArrayList<>(ready);
+    for (int i = 0; i < ready; i++) {
+      fresh.add(in.held.poll());
+    }
+    in.merging = true;
+    long through = fresh.getLast().id().counter();
+    local.merge(
+        fresh,
+        ok -> {
+          in.merging = false;
+          boolean advanced = ok && through > in.applied;
+          if (advanced) {
+            in.applied = through;
+            deltasReceived += fresh.size();
+            local.recordApplied(in.origin, through);
+          } else if (!ok) {
+            in.held.clear(); // no longer consecutive with the watermark: the sender resends
+          }
+          reply(in.sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+          drain(in);
+          if (advanced) {
+            watermarkAdvanced();
+          }
+        });
+  }
+
+  /**
+   * Moves the queued batches' entries that follow the watermark (and those already held) into the
+   * held entries, jumping over a skipped range when nothing is held before it. Returns whether it
+   * took any batch.
+   */
+  private boolean admit(Inbound in) {
+    boolean took = false;
     while (!in.queue.isEmpty()) {
       ReplicationMessage.DeltaBatch b = in.queue.peek();
-      if (b.skipTo() > in.applied + 1 + fresh.size()) {
-        if (!fresh.isEmpty()) {
+      if (b.skipTo() > in.applied + 1 + in.held.size()) {
+        if (!in.held.isEmpty()) {
           break; // merge what precedes the gap first
         }
+        stability.skipped(in.origin, in.applied + 1, b.skipTo() - 1);
+        saveStability(); // before the watermark jumps over the hole
         in.applied = b.skipTo() - 1;
         local.recordApplied(in.origin, in.applied);
         catchUpsNeeded++;
       }
       in.queue.poll();
       in.queuedEntries -= b.entries().size();
-      sender = b.from();
+      took = true;
+      in.sender = b.from();
       for (LogEntry e : b.entries()) {
         long seq = e.id().counter();
-        long expected = in.applied + 1 + fresh.size();
+        long expected = in.applied + 1 + in.held.size();
         if (seq == expected) {
-          fresh.add(e);
+          in.held.add(e);
         } else if (seq > expected) {
           break; // a gap: the sender resends from our acknowledgement
         }
       }
     }
-    if (fresh.isEmpty()) {
-      reply(sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+    return took;
+  }
+
+  /**
+   * How many of the held entries, from the first, have their dependencies merged here. Counts the
+   * entries that wait (once each) in {@link #entriesHeldForDeps}.
+   */
+  private int readyPrefix(Inbound in) {
+    if (!options.causalDelivery()) {
+      return in.held.size();
+    }
+    int ready = 0;
+    for (LogEntry e : in.held) {
+      if (!satisfied(e.deps())) {
+        break;
+      }
+      ready++;
+    }
+    if (ready < in.held.size()) {
+      long last = in.held.peekLast().id().counter();
+      long from = Math.max(last - (in.held.size() - ready) + 1, in.countedHeldThrough + 1);
+      if (last >= from) {
+        entriesHeldForDeps += last - from + 1;
+        in.countedHeldThrough = last;
+      }
+    }
+    return ready;
+  }
+
+  private boolean satisfied(VersionVector deps) {
+    for (int i = 0; i < deps.size(); i++) {
+      ReplicaId origin = deps.replicaAt(i);
+      if (!origin.equals(local.replicaId()) && inbound(origin).applied < deps.counterAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Looks again at every origin with held entries, now that some watermark advanced. */
+  private void watermarkAdvanced() {
+    appliedMoved();
+    if (retrying) {
+      retryAgain = true; // the loop below goes round once more
       return;
     }
-    in.merging = true;
-    long through = fresh.getLast().id().counter();
-    NodeId ackTo = sender;
-    local.merge(
-        fresh,
-        ok -> {
-          in.merging = false;
-          if (ok && through > in.applied) {
-            in.applied = through;
-            deltasReceived += fresh.size();
-            local.recordApplied(in.origin, through);
+    retrying = true;
+    try {
+      do {
+        retryAgain = false;
+        for (Inbound other : List.copyOf(inbound.values())) {
+          if (!other.merging && !other.held.isEmpty()) {
+            drain(other);
           }
-          reply(ackTo, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
-          drain(in);
-        });
+        }
+      } while (retryAgain);
+    } finally {
+      retrying = false;
+    }
   }
 
   private void reply(NodeId to, ReplicationMessage m) {
-    PeerStream p = peers.get(to);
+    PeerStream p = to == null ? null : peers.get(to);
     if (p != null && p.address != null) {
       env.send(p.address, m);
     }
@@ -337,6 +503,7 @@ public final class Replication {
       }
     }
     trim();
+    stabilityTick(now);
     expireWaiters(now);
     ticker = env.schedule(options.tickMs(), this::tick);
   }
@@ -369,6 +536,122 @@ public final class Replication {
       local.recordPeerAcks(acks);
       persistedPeers = acks.keySet();
     }
+  }
+
+  // ---- causal stability ----
+
+  private void stabilityTick(long now) {
+    stability.advance(local.lastSequence());
+    ReplicaId me = local.replicaId();
+    if (stability.collectable() > horizon.get(me)) {
+      learnHorizon(horizon.with(me, stability.collectable()));
+    }
+    if (now - lastReportMs >= options.stabilityIntervalMs()) {
+      lastReportMs = now;
+      ReplicationMessage.StabilityReport r =
+          new ReplicationMessage.StabilityReport(
+              self,
+              me,
+              VersionVector.of(completeVector()),
+              stability.stable(),
+              stability.fence(),
+              horizon);
+      for (PeerStream p : peers.values()) {
+        if (p.up && p.address != null) {
+          env.send(p.address, r);
+        }
+      }
+    }
+    if (stability.dirty()) {
+      saveStability();
+    }
+  }
+
+  private void onReport(ReplicationMessage.StabilityReport r) {
+    if (r.from().equals(self)) {
+      return;
+    }
+    ReplicaId me = local.replicaId();
+    long complete =
+        stability.reported(r.from(), r.replica(), r.complete().get(me), r.fence().get(me));
+    stability.announced(r.replica(), r.stable());
+    learnHorizon(r.horizon());
+    PeerStream p = peers.get(r.from());
+    if (p != null && p.known && complete > p.acked) {
+      // Everything up to a complete watermark is durable there: as good as an acknowledgement.
+      onAck(new ReplicationMessage.BatchAck(r.from(), me, complete));
+    }
+  }
+
+  /**
+   * Adopts what {@code h} says is causally stable (a fact wherever it was computed): raised in the
+   * replica before anything else is merged.
+   */
+  public void learnHorizon(VersionVector h) {
+    VersionVector next = horizon.merge(h);
+    if (!next.equals(horizon)) {
+      local.raiseHorizon(next);
+      horizon = next;
+    }
+  }
+
+  /**
+   * Called by anti-entropy once a full exchange with {@code peer} converged: this replica now has
+   * everything the peer had when the exchange began, so every skipped range at or below the peer's
+   * complete watermarks of that moment ({@code peerComplete}, the peer's {@link #completeVector}
+   * taken before the exchange started) is covered. The exchange must adopt the peer's horizon
+   * ({@link #learnHorizon}) before merging its records.
+   */
+  public void antiEntropyCompleted(NodeId peer, Map<ReplicaId, Long> peerComplete) {
+    if (stability.covered(peerComplete)) {
+      saveStability();
+    }
+  }
+
+  /**
+   * Removes {@code id} from causal stability for good (an operator decommissioned it): the horizon
+   * stops waiting for it. A node removed this way must never come back with its data.
+   */
+  public void forgetMember(NodeId id) {
+    stability.forget(id);
+    saveStability();
+  }
+
+  /**
+   * Per origin, the complete watermark here; this replica's own entry is its last sequence. Every
+   * member's origin is included, not only those heard from since the start: after a restart an idle
+   * origin sends nothing, yet must learn how far this replica has its log.
+   */
+  public Map<ReplicaId, Long> completeVector() {
+    Map<ReplicaId, Long> out = new TreeMap<>();
+    for (ReplicaId origin : stability.holes().keySet()) {
+      inbound(origin);
+    }
+    for (ReplicaId origin : stability.memberReplicas()) {
+      if (!origin.equals(local.replicaId())) {
+        inbound(origin);
+      }
+    }
+    for (Inbound in : inbound.values()) {
+      out.put(in.origin, stability.complete(in.origin, in.applied));
+    }
+    out.put(local.replicaId(), local.lastSequence());
+    return out;
+  }
+
+  /** The causal-stability horizon this node applies. */
+  public VersionVector horizon() {
+    return horizon;
+  }
+
+  /** The causal-stability state, for figures and checks. */
+  public Stability stability() {
+    return stability;
+  }
+
+  private void saveStability() {
+    local.recordStabilityState(stability.encode());
+    stability.clean();
   }
 
   // ---- write levels ----
@@ -442,22 +725,66 @@ public final class Replication {
       int replicas = 1;
       int acked = 1;
       for (PeerStream p : peers.values()) {
-        if (level == WriteLevel.LOCAL_QUORUM && !region.equals(p.region)) {
+        if (!counts(level, p)) {
           continue;
         }
         replicas++;
-        if (p.acked >= seq) {
+        if (p.acked >= seq && (level != WriteLevel.LOCAL_QUORUM || p.region != null)) {
           acked++;
         }
       }
-      int needed =
-          switch (level) {
-            case LOCAL -> 1;
-            case LOCAL_QUORUM, QUORUM -> replicas / 2 + 1;
-            case ALL -> replicas;
-          };
-      return new int[] {acked, needed, replicas};
+      return new int[] {acked, needed(level, replicas), replicas};
     }
+  }
+
+  /**
+   * Whether {@code level} counts peer {@code p}. A peer whose region is not known yet (one known
+   * only from the acknowledgements persisted before a restart, until membership reports it) counts
+   * for {@code local_quorum} too, and never acknowledges for it: the majority is then taken of at
+   * least this region's true replicas and met only by replicas known to be in it, so it overlaps
+   * every other majority of the region. (Counting only the peers known to be here would let a node
+   * that just restarted meet {@code local_quorum} alone.)
+   */
+  private boolean counts(WriteLevel level, PeerStream p) {
+    return level != WriteLevel.LOCAL_QUORUM || p.region == null || region.equals(p.region);
+  }
+
+  /** How many of {@code replicas} (this node included) {@code level} needs. */
+  public static int needed(WriteLevel level, int replicas) {
+    return switch (level) {
+      case LOCAL -> 1;
+      case LOCAL_QUORUM, QUORUM -> replicas / 2 + 1;
+      case ALL -> replicas;
+    };
+  }
+
+  /**
+   * A replica other than this node, as the levels count it.
+   *
+   * @param address where it listens; null while membership has not reported it (a peer known only
+   *     from the persisted acknowledgements of an earlier life)
+   * @param up whether membership holds it alive or suspect
+   */
+  public record Replica(NodeId id, String region, NodeAddress address, boolean up) {}
+
+  /**
+   * The replicas besides this node that {@code level} counts, exactly as the write levels count
+   * them: every peer that has not left, down ones included (so that {@code all} fails while one is
+   * unreachable), and for {@code local_quorum} those of this node's region and those whose region
+   * is not known yet (see {@link #counts}; they have no address either, so cannot answer). {@code
+   * LOCAL} counts none.
+   */
+  public List<Replica> replicas(WriteLevel level) {
+    List<Replica> out = new ArrayList<>();
+    if (level == WriteLevel.LOCAL) {
+      return out;
+    }
+    for (PeerStream p : peers.values()) {
+      if (counts(level, p)) {
+        out.add(new Replica(p.id, p.region, p.address, p.up));
+      }
+    }
+    return out;
   }
 
   // ---- figures ----
@@ -502,6 +829,14 @@ public final class Replication {
     return catchUpsNeeded;
   }
 
+  /**
+   * Entries received in order that waited for an entry of another origin they depend on (or behind
+   * one that did), each counted once.
+   */
+  public long entriesHeldForDeps() {
+    return entriesHeldForDeps;
+  }
+
   private static final class PeerStream {
     final NodeId id;
     String region;
@@ -527,6 +862,15 @@ public final class Replication {
     boolean merging;
     int queuedEntries;
     final ArrayDeque<ReplicationMessage.DeltaBatch> queue = new ArrayDeque<>();
+
+    /** Consecutive entries after the watermark, not yet merged (waiting for dependencies). */
+    final ArrayDeque<LogEntry> held = new ArrayDeque<>();
+
+    /** The sender of the last batch taken in: where acknowledgements go. */
+    NodeId sender;
+
+    /** The highest sequence counted in {@code entriesHeldForDeps}. */
+    long countedHeldThrough;
 
     Inbound(ReplicaId origin, long applied) {
       this.origin = origin;

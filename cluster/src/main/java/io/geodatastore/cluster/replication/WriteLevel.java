@@ -1,6 +1,9 @@
 package io.geodatastore.cluster.replication;
 
-/** How many replicas must hold a write before it is acknowledged to the client. */
+/**
+ * How many replicas an operation involves: those that must hold a write before it is acknowledged
+ * to the client, or those a read merges (see {@link Replication#replicas}).
+ */
 public enum WriteLevel {
   /** This node only (the {@code eventual}, {@code session} and {@code causal} levels). */
   LOCAL,

@@ -9,6 +9,7 @@ import io.geodatastore.cluster.MemberState;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
+import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.repair.AntiEntropy;
 import io.geodatastore.cluster.repair.AntiEntropyOptions;
 import io.geodatastore.cluster.repair.CausalGate;
@@ -50,6 +51,7 @@ class AntiEntropyTest {
     final List<ExchangeReport> reports = new ArrayList<>();
     final List<Map<ReplicaId, Long>> completions = new ArrayList<>();
     Env env;
+    Replication replication;
     CausalGate gate;
     RecordExchange records;
     AntiEntropy ae;
@@ -71,6 +73,7 @@ class AntiEntropyTest {
           records.onMessage(r);
         }
         case AntiEntropyMessage a -> ae.onMessage(a);
+        case ReplicationMessage r -> replication.onMessage(r);
         default -> throw new IllegalStateException("unexpected " + m);
       }
     }
@@ -94,12 +97,23 @@ class AntiEntropyTest {
   Node node(String name, String region, AntiEntropyOptions options) {
     Node n = new Node(name, region, 7000 + nodes.size());
     n.env = net.attach(n.address, region, n::dispatch);
+    n.replication = new Replication(n.env, n.id, region, n.replica, ReplicationOptions.defaults());
+    n.replication.start();
     n.gate = new CausalGate(n.env, n.replica, options.causalWaitMs(), 64);
     n.records =
         new RecordExchange(n.env, n.id, n.address, n.replica, 4L << 20, 64, r -> 40, n.gate);
     n.ae =
         new AntiEntropy(
-            n.env, n.id, region, n.address, n.replica, n.records, n.gate, options, r -> 40);
+            n.env,
+            n.id,
+            region,
+            n.address,
+            n.replica,
+            n.replication,
+            n.records,
+            n.gate,
+            options,
+            r -> 40);
     n.ae.onExchangeFinished(n.reports::add);
     n.ae.onExchangeCompleted((peer, applied) -> n.completions.add(applied));
     for (Node o : nodes) {
@@ -160,7 +174,13 @@ class AntiEntropyTest {
     assertThat(s.state()).isEqualTo("done");
     assertThat(s.outcomes()).containsEntry("b", "in_sync");
     assertThat(s.rangesCompared()).isEqualTo(1);
-    assertThat(b.received).hasSize(1).first().isInstanceOf(AntiEntropyMessage.TreeRequest.class);
+    net.runFor(50);
+    // The tree request and, the exchange having converged, the word that it did.
+    assertThat(b.received)
+        .hasSize(2)
+        .satisfiesExactly(
+            m -> assertThat(m).isInstanceOf(AntiEntropyMessage.TreeRequest.class),
+            m -> assertThat(m).isInstanceOf(AntiEntropyMessage.ExchangeDone.class));
     assertThat(a.received).hasSize(1).first().isInstanceOf(AntiEntropyMessage.TreeReply.class);
     assertThat(a.completions).hasSize(1);
   }
@@ -331,17 +351,53 @@ class AntiEntropyTest {
   }
 
   @Test
-  void aCompletedExchangeReportsWhatThePeerHadApplied() {
+  void aConvergedExchangeReportsEachSidesCompleteWatermarksToTheOther() {
     Node a = node("a", "r1", quiet());
     Node b = node("b", "r1", quiet());
+    a.replica.last = 3;
     b.replica.last = 12;
-    b.replica.applied.put(new ReplicaId("z"), 40L);
+    b.replica.put(key(1), counter("b", 1));
+    Map<ReplicaId, Long> bComplete = b.replication.completeVector();
+    Map<ReplicaId, Long> aComplete = a.replication.completeVector();
+
+    sync(a, b);
+    net.runFor(50);
+
+    assertThat(bComplete).containsEntry(new ReplicaId("b"), 12L);
+    assertThat(a.completions).containsExactly(bComplete);
+    assertThat(b.received(AntiEntropyMessage.ExchangeDone.class))
+        .singleElement()
+        .satisfies(d -> assertThat(d.complete().toMap()).isEqualTo(aComplete));
+  }
+
+  @Test
+  void bothSidesAdoptTheOthersHorizonBeforeMerging() {
+    Node a = node("a", "r1", quiet());
+    Node b = node("b", "r1", quiet());
+    a.replication.learnHorizon(VersionVector.of(new ReplicaId("x"), 5));
+    b.replication.learnHorizon(VersionVector.of(new ReplicaId("y"), 7));
     b.replica.put(key(1), counter("b", 1));
 
     sync(a, b);
 
-    assertThat(a.completions)
-        .containsExactly(Map.of(new ReplicaId("b"), 12L, new ReplicaId("z"), 40L));
+    assertThat(a.replica.horizon().get(new ReplicaId("y"))).isEqualTo(7);
+    assertThat(b.replica.horizon().get(new ReplicaId("x"))).isEqualTo(5);
+  }
+
+  @Test
+  void anExchangeThatLeftACorruptKeyOutReportsNoCompletion() {
+    Node a = node("a", "r1", quiet());
+    Node b = node("b", "r1", quiet());
+    b.replica.put(key(1), counter("b", 1));
+    b.replica.put(key(2), counter("b", 2));
+    b.replica.quarantined.add(key(2)); // unreadable at b: a cannot get it from b
+
+    sync(a, b);
+
+    assertThat(a.replica.records).containsKey(key(1)).doesNotContainKey(key(2));
+    assertThat(a.reports.getFirst().outcome()).isNotEqualTo(ExchangeReport.Outcome.FAILED);
+    assertThat(a.completions).isEmpty();
+    assertThat(b.received(AntiEntropyMessage.ExchangeDone.class)).isEmpty();
   }
 
   @Test

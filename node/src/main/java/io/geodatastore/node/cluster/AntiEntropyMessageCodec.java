@@ -10,7 +10,7 @@ import io.geodatastore.storage.KeyHash;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.Merkle;
 import io.geodatastore.wire.VersionVectorCodec;
-import io.geodatastore.wire.WireFormatException;
+import io.geodatastore.wire.proto.ExchangeDone;
 import io.geodatastore.wire.proto.KeysReply;
 import io.geodatastore.wire.proto.KeysRequest;
 import io.geodatastore.wire.proto.LeafRecords;
@@ -45,14 +45,16 @@ final class AntiEntropyMessageCodec {
                   .setFrom(r.from().value())
                   .setReplyTo(r.replyTo().toString())
                   .setRequestId(r.requestId())
-                  .setRoot(r.root()));
+                  .setRoot(r.root())
+                  .setHorizon(vv(r.horizon())));
       case AntiEntropyMessage.TreeReply r -> {
         TreeReply.Builder t =
             TreeReply.newBuilder()
                 .setFrom(r.from().value())
                 .setRequestId(r.requestId())
                 .setRoot(r.root())
-                .setApplied(ByteString.copyFrom(VersionVectorCodec.encode(r.applied())));
+                .setComplete(vv(r.complete()))
+                .setHorizon(vv(r.horizon()));
         for (int i = 0; i < r.branches().size(); i++) {
           t.addBranches(r.branches().get(i));
         }
@@ -100,7 +102,14 @@ final class AntiEntropyMessageCodec {
                   .setRequestId(r.requestId())
                   .addAllRecords(RecordMessageCodec.toProto(r.records()))
                   .setLeavesRead(r.leavesRead())
-                  .setCovers(ByteString.copyFrom(VersionVectorCodec.encode(r.covers()))));
+                  .setUnreadable(r.unreadable())
+                  .setCovers(vv(r.covers())));
+      case AntiEntropyMessage.ExchangeDone d ->
+          b.setExchangeDone(
+              ExchangeDone.newBuilder()
+                  .setFrom(d.from().value())
+                  .setRequestId(d.requestId())
+                  .setComplete(vv(d.complete())));
     }
   }
 
@@ -120,9 +129,25 @@ final class AntiEntropyMessageCodec {
     return k.setFamilies(ByteString.copyFrom(families));
   }
 
-  static AntiEntropyMessage decodeTreeRequest(TreeRequest r) {
+  static AntiEntropyMessage decodeTreeRequest(TreeRequest r) throws PeerCodec.PeerFormatException {
     return new AntiEntropyMessage.TreeRequest(
-        NodeId.of(r.getFrom()), NodeAddress.parse(r.getReplyTo()), r.getRequestId(), r.getRoot());
+        NodeId.of(r.getFrom()),
+        NodeAddress.parse(r.getReplyTo()),
+        r.getRequestId(),
+        r.getRoot(),
+        RecordMessageCodec.vector("horizon", r.getHorizon()));
+  }
+
+  static AntiEntropyMessage decodeExchangeDone(ExchangeDone d)
+      throws PeerCodec.PeerFormatException {
+    return new AntiEntropyMessage.ExchangeDone(
+        NodeId.of(d.getFrom()),
+        d.getRequestId(),
+        RecordMessageCodec.vector("complete", d.getComplete()));
+  }
+
+  private static ByteString vv(io.geodatastore.core.causal.VersionVector v) {
+    return ByteString.copyFrom(VersionVectorCodec.encode(v));
   }
 
   static AntiEntropyMessage decodeTreeReply(TreeReply r) throws PeerCodec.PeerFormatException {
@@ -130,16 +155,13 @@ final class AntiEntropyMessageCodec {
     for (int i = 0; i < branches.length; i++) {
       branches[i] = r.getBranches(i);
     }
-    try {
-      return new AntiEntropyMessage.TreeReply(
-          NodeId.of(r.getFrom()),
-          r.getRequestId(),
-          r.getRoot(),
-          TreeSums.of(branches),
-          VersionVectorCodec.decodeVersionVector(r.getApplied().toByteArray()));
-    } catch (WireFormatException e) {
-      throw new PeerCodec.PeerFormatException("applied is not a version vector", e);
-    }
+    return new AntiEntropyMessage.TreeReply(
+        NodeId.of(r.getFrom()),
+        r.getRequestId(),
+        r.getRoot(),
+        TreeSums.of(branches),
+        RecordMessageCodec.vector("complete", r.getComplete()),
+        RecordMessageCodec.vector("horizon", r.getHorizon()));
   }
 
   static AntiEntropyMessage decodeLeavesRequest(LeavesRequest r)
@@ -222,7 +244,8 @@ final class AntiEntropyMessageCodec {
         r.getRequestId(),
         RecordMessageCodec.records(r.getRecordsList(), AntiEntropyMessage.KEYS_REPLY_MAX),
         r.getLeavesRead(),
-        RecordMessageCodec.covers(r.getCovers()));
+        r.getUnreadable(),
+        RecordMessageCodec.vector("covers", r.getCovers()));
   }
 
   // ---- parts ----

@@ -9,6 +9,9 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
+import io.geodatastore.cluster.coordination.ReadCoordinator;
+import io.geodatastore.cluster.coordination.ReadLevel;
+import io.geodatastore.cluster.coordination.ReadOutcome;
 import io.geodatastore.cluster.membership.Membership;
 import io.geodatastore.cluster.membership.MembershipListener;
 import io.geodatastore.cluster.membership.MembershipOptions;
@@ -21,6 +24,8 @@ import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.cluster.replication.WriteLevel;
+import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.RecordCodec;
@@ -36,6 +41,7 @@ import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -96,6 +102,26 @@ public final class ClusterNode implements AutoCloseable {
       long messagesReceived,
       boolean needsCatchUp) {}
 
+  /**
+   * Causal-stability figures, as {@code /admin/replication/lag} and the metrics show them.
+   *
+   * @param stableSequence every entry this node originated up to it is merged at every replica it
+   *     knows
+   * @param collectableSequence every delete this node originated up to it may be collected
+   * @param horizon per origin replica, the collectable sequence it announced
+   * @param holes per origin replica, the ranges skipped here and not yet covered by anti-entropy
+   * @param members per member, {complete watermark, fence} of this node's log as last reported
+   */
+  public record StabilityFigures(
+      long stableSequence,
+      long collectableSequence,
+      Map<String, Long> horizon,
+      Map<String, List<long[]>> holes,
+      Map<String, long[]> members) {
+
+    static final StabilityFigures NONE = new StabilityFigures(0, 0, Map.of(), Map.of(), Map.of());
+  }
+
   private final Settings settings;
   private final NodeEnv env;
   private final StoreReplica replica;
@@ -106,11 +132,15 @@ public final class ClusterNode implements AutoCloseable {
   private final RecordExchange records;
   private final CausalGate gate;
   private final AntiEntropy antiEntropy;
+  private final ReadCoordinator reads;
+  private final AtomicLongArray readRepairs = new AtomicLongArray(ReadLevel.values().length);
   private volatile List<MemberInfo> viewSnapshot = List.of();
   private volatile AntiEntropy.Totals antiEntropyTotals;
   private volatile List<PeerLag> lagSnapshot = List.of();
   private volatile long deltasSent;
   private volatile long deltasReceived;
+  private volatile long entriesHeldForDeps;
+  private volatile StabilityFigures stabilitySnapshot = StabilityFigures.NONE;
 
   private ClusterNode(
       Settings s,
@@ -155,6 +185,7 @@ public final class ClusterNode implements AutoCloseable {
             s.region(),
             advertise,
             replica,
+            replication,
             records,
             gate,
             s.antiEntropy(),
@@ -162,6 +193,14 @@ public final class ClusterNode implements AutoCloseable {
     antiEntropy.onExchangeFinished(ClusterNode::logExchange);
     replication.onCatchUpNeeded(antiEntropy::catchUp);
     this.antiEntropyTotals = antiEntropy.totals();
+    this.reads =
+        new ReadCoordinator(
+            env,
+            s.self(),
+            replica,
+            replication,
+            records,
+            (level, n) -> readRepairs.addAndGet(level.ordinal(), n));
     this.membership =
         new Membership(
             env,
@@ -310,6 +349,46 @@ public final class ClusterNode implements AutoCloseable {
     return out;
   }
 
+  // ---- reads beyond eventual ----
+
+  /** Reads {@code key} at a merging level (local_quorum, quorum, all). */
+  public CompletableFuture<ReadOutcome> read(KeyRef key, ReadLevel level, long timeoutMs) {
+    CompletableFuture<ReadOutcome> out = new CompletableFuture<>();
+    env.post(() -> reads.read(key, level, timeoutMs, out::complete));
+    return out;
+  }
+
+  /** Reads {@code key} for a session that saw {@code token} (session, causal). */
+  public CompletableFuture<ReadOutcome> readSession(
+      KeyRef key, ReadLevel level, VersionVector token, long waitMs, long timeoutMs) {
+    CompletableFuture<ReadOutcome> out = new CompletableFuture<>();
+    env.post(() -> reads.readSession(key, level, token, waitMs, timeoutMs, out::complete));
+    return out;
+  }
+
+  /** Completes once this node's records show everything {@code token} names, or after the wait. */
+  public CompletableFuture<ReadCoordinator.Coverage> awaitCovered(
+      VersionVector token, long waitMs) {
+    CompletableFuture<ReadCoordinator.Coverage> out = new CompletableFuture<>();
+    env.post(() -> reads.awaitCovered(token, waitMs, out::complete));
+    return out;
+  }
+
+  /** Whether this node's records already show everything {@code token} names; any thread. */
+  public boolean covers(VersionVector token) {
+    return ReadCoordinator.covers(replica, token);
+  }
+
+  /** What this node's records may show at most (a session token joins it); any thread. */
+  public VersionVector coverage() {
+    return replica.coverage();
+  }
+
+  /** Replicas that reads at {@code level} repaired (their state changed), since start. */
+  public long readRepairs(ReadLevel level) {
+    return readRepairs.get(level.ordinal());
+  }
+
   /** The membership view (this node included), fresh from the logical thread. */
   public CompletableFuture<List<MemberInfo>> view() {
     return env.call(membership::view);
@@ -377,6 +456,26 @@ public final class ClusterNode implements AutoCloseable {
     return lagSnapshot;
   }
 
+  /** Causal-stability figures, fresh. */
+  public CompletableFuture<StabilityFigures> stability() {
+    return env.call(this::computeStability);
+  }
+
+  public StabilityFigures stabilitySnapshot() {
+    return stabilitySnapshot;
+  }
+
+  private StabilityFigures computeStability() {
+    var st = replication.stability();
+    Map<String, Long> horizon = new java.util.TreeMap<>();
+    replication.horizon().forEach((r, c) -> horizon.put(r.value(), c));
+    Map<String, List<long[]>> holes = new java.util.TreeMap<>();
+    st.holes().forEach((r, h) -> holes.put(r.value(), h));
+    Map<String, long[]> members = new java.util.TreeMap<>();
+    st.members().forEach((id, m) -> members.put(id.value(), m));
+    return new StabilityFigures(st.stable(), st.collectable(), horizon, holes, members);
+  }
+
   public Map<MemberState, Integer> membersByState() {
     Map<MemberState, Integer> out = new EnumMap<>(MemberState.class);
     for (MemberState s : MemberState.values()) {
@@ -398,6 +497,11 @@ public final class ClusterNode implements AutoCloseable {
 
   public long deltasReceived() {
     return deltasReceived;
+  }
+
+  /** Replicated entries held until the entries they depend on were merged. */
+  public long entriesHeldForDeps() {
+    return entriesHeldForDeps;
   }
 
   public Optional<MemberInfo> member(String nodeId) {
@@ -439,6 +543,8 @@ public final class ClusterNode implements AutoCloseable {
     deltasSent = replication.deltasSent();
     deltasReceived = replication.deltasReceived();
     antiEntropyTotals = antiEntropy.totals();
+    entriesHeldForDeps = replication.entriesHeldForDeps();
+    stabilitySnapshot = computeStability();
   }
 
   private void refreshPeriodically() {
@@ -485,6 +591,7 @@ public final class ClusterNode implements AutoCloseable {
       env.call(
               () -> {
                 membership.stop();
+                reads.stop();
                 replication.stop();
                 antiEntropy.stop();
                 records.stop();

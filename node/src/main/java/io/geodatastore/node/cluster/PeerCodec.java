@@ -12,9 +12,12 @@ import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.CorruptRecordException;
 import io.geodatastore.storage.LogEntry;
 import io.geodatastore.storage.LogEntryCodec;
+import io.geodatastore.wire.VersionVectorCodec;
+import io.geodatastore.wire.WireFormatException;
 import io.geodatastore.wire.proto.Ack;
 import io.geodatastore.wire.proto.BatchAck;
 import io.geodatastore.wire.proto.DeltaBatch;
@@ -25,6 +28,7 @@ import io.geodatastore.wire.proto.MemberStatus;
 import io.geodatastore.wire.proto.PeerEnvelope;
 import io.geodatastore.wire.proto.Ping;
 import io.geodatastore.wire.proto.PingReq;
+import io.geodatastore.wire.proto.StabilityReport;
 import io.geodatastore.wire.proto.StreamProbe;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,6 +106,9 @@ public final class PeerCodec {
         for (LogEntry e : d.entries()) {
           db.addEntries(ByteString.copyFrom(LogEntryCodec.encode(e)));
         }
+        if (!d.horizon().isEmpty()) {
+          db.setHorizon(vector(d.horizon()));
+        }
         b.setDeltaBatch(db);
       }
       case ReplicationMessage.BatchAck a ->
@@ -114,9 +121,33 @@ public final class PeerCodec {
           b.setStreamProbe(
               StreamProbe.newBuilder().setFrom(p.from().value()).setOrigin(p.origin().value()));
       case RecordMessage r -> RecordMessageCodec.encode(r, b);
+      case ReplicationMessage.StabilityReport r ->
+          b.setStabilityReport(
+              StabilityReport.newBuilder()
+                  .setFrom(r.from().value())
+                  .setReplica(r.replica().value())
+                  .setComplete(vector(r.complete()))
+                  .setStable(r.stable())
+                  .setFence(vector(r.fence()))
+                  .setHorizon(vector(r.horizon())));
       case AntiEntropyMessage a -> AntiEntropyMessageCodec.encode(a, b);
     }
     return b.build();
+  }
+
+  private static ByteString vector(VersionVector v) {
+    return ByteString.copyFrom(VersionVectorCodec.encode(v));
+  }
+
+  private static VersionVector vector(String field, ByteString bytes) {
+    if (bytes.isEmpty()) {
+      return VersionVector.EMPTY;
+    }
+    try {
+      return VersionVectorCodec.decodeVersionVector(bytes.toByteArray());
+    } catch (WireFormatException e) {
+      throw new IllegalArgumentException(field + " is not a version vector: " + e.getMessage(), e);
+    }
   }
 
   private static Member member(MemberUpdate u) {
@@ -215,6 +246,16 @@ public final class PeerCodec {
             case RECORDS -> RecordMessageCodec.decodeRecords(env.getRecords());
             case PUSH_RECORDS -> RecordMessageCodec.decodePush(env.getPushRecords());
             case PUSH_ACK -> RecordMessageCodec.decodeAck(env.getPushAck());
+            case STABILITY_REPORT -> {
+              StabilityReport r = env.getStabilityReport();
+              yield new ReplicationMessage.StabilityReport(
+                  NodeId.of(r.getFrom()),
+                  new ReplicaId(r.getReplica()),
+                  vector("complete", r.getComplete()),
+                  nonNegative("stable", r.getStable()),
+                  vector("fence", r.getFence()),
+                  vector("horizon", r.getHorizon()));
+            }
             case TREE_REQUEST -> AntiEntropyMessageCodec.decodeTreeRequest(env.getTreeRequest());
             case TREE_REPLY -> AntiEntropyMessageCodec.decodeTreeReply(env.getTreeReply());
             case LEAVES_REQUEST ->
@@ -225,6 +266,7 @@ public final class PeerCodec {
             case LEAF_RECORDS_REQUEST ->
                 AntiEntropyMessageCodec.decodeLeafRecordsRequest(env.getLeafRecordsRequest());
             case LEAF_RECORDS -> AntiEntropyMessageCodec.decodeLeafRecords(env.getLeafRecords());
+            case EXCHANGE_DONE -> AntiEntropyMessageCodec.decodeExchangeDone(env.getExchangeDone());
             case BODY_NOT_SET -> throw new IllegalArgumentException("the envelope has no body");
           };
       return new Decoded(sender, region, m);
@@ -255,7 +297,11 @@ public final class PeerCodec {
       }
     }
     return new ReplicationMessage.DeltaBatch(
-        NodeId.of(d.getFrom()), origin, nonNegative("skip_to", d.getSkipTo()), entries);
+        NodeId.of(d.getFrom()),
+        origin,
+        nonNegative("skip_to", d.getSkipTo()),
+        entries,
+        vector("horizon", d.getHorizon()));
   }
 
   private static long nonNegative(String field, long v) {

@@ -52,7 +52,11 @@ final class RecordMessageCodec {
                   .addAllAbsent(toProtoKeys(r.absent()))
                   .addAllUnreadable(toProtoKeys(r.unreadable()))
                   .addAllDeferred(toProtoKeys(r.deferred()))
-                  .setCovers(ByteString.copyFrom(VersionVectorCodec.encode(r.covers()))));
+                  .setCovers(ByteString.copyFrom(VersionVectorCodec.encode(r.covers())))
+                  .setApplied(
+                      r.applied().isEmpty()
+                          ? ByteString.EMPTY
+                          : ByteString.copyFrom(VersionVectorCodec.encode(r.applied()))));
       case RecordMessage.PushRecords p ->
           b.setPushRecords(
               PushRecords.newBuilder()
@@ -87,7 +91,8 @@ final class RecordMessageCodec {
         keys("absent", r.getAbsentList()),
         keys("unreadable", r.getUnreadableList()),
         keys("deferred", r.getDeferredList()),
-        covers(r.getCovers()));
+        vector("covers", r.getCovers()),
+        r.getApplied().isEmpty() ? VersionVector.EMPTY : vector("applied", r.getApplied()));
   }
 
   static RecordMessage decodePush(PushRecords p) throws PeerCodec.PeerFormatException {
@@ -96,7 +101,7 @@ final class RecordMessageCodec {
         NodeAddress.parse(p.getReplyTo()),
         p.getRequestId(),
         records(p.getRecordsList()),
-        covers(p.getCovers()));
+        vector("covers", p.getCovers()));
   }
 
   static RecordMessage decodeAck(PushAck a) {
@@ -188,11 +193,11 @@ final class RecordMessageCodec {
     return out;
   }
 
-  static VersionVector covers(ByteString b) throws PeerCodec.PeerFormatException {
+  static VersionVector vector(String field, ByteString b) throws PeerCodec.PeerFormatException {
     try {
       return VersionVectorCodec.decodeVersionVector(b.toByteArray());
     } catch (WireFormatException e) {
-      throw new PeerCodec.PeerFormatException("covers is not a version vector", e);
+      throw new PeerCodec.PeerFormatException(field + " is not a version vector", e);
     }
   }
 }

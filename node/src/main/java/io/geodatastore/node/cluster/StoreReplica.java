@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -44,13 +45,32 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   private final MergeListener onMerged;
   private final Set<ReplicaId> origins = ConcurrentHashMap.newKeySet();
 
-  /** Per other origin, the highest sequence handed to a merge or covered by merged records. */
-  private final Map<ReplicaId, Long> handed = new ConcurrentHashMap<>();
+  /**
+   * The applied watermarks read or written so far, so that {@link #appliedVector} (asked by every
+   * session read, from any thread) reads no store.
+   */
+  private final Map<ReplicaId, Long> appliedMarks = new ConcurrentHashMap<>();
 
   private final ExecutorService reader =
       Executors.newSingleThreadExecutor(
           r -> {
             Thread t = new Thread(r, "geods-record-reader");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * Writes applied marks and the stability state, in the order they were recorded, off the logical
+   * thread: a RocksDB write, even an unsynced one, queues behind the write group that is syncing
+   * the write-ahead log, and the logical thread must not wait for a disk flush.
+   */
+  /** The stability state last recorded, while its write may still be queued. */
+  private volatile byte[] stabilityState;
+
+  private final ExecutorService marks =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "geods-replica-marks");
             t.setDaemon(true);
             return t;
           });
@@ -95,7 +115,6 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
     if (!entries.isEmpty()) {
       ReplicaId origin = entries.getFirst().id().replica();
       origins.add(origin);
-      handed.merge(origin, entries.getLast().id().counter(), Math::max);
     }
     CompletableFuture<?>[] fs = new CompletableFuture<?>[entries.size()];
     for (int i = 0; i < entries.size(); i++) {
@@ -120,21 +139,39 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public long applied(ReplicaId origin) {
+    Long known = appliedMarks.get(origin);
+    if (known != null) {
+      return known;
+    }
     long a = store.applied(origin);
     if (a > 0) {
       origins.add(origin);
     }
+    appliedMarks.merge(origin, a, Math::max);
     return a;
   }
 
   @Override
   public void recordApplied(ReplicaId origin, long seq) {
-    // Also when the stream only skipped a trimmed range and merged nothing: the applied vector
-    // must name the origin, or records that depend on it wait for nothing (the causal gate).
-    if (seq > 0) {
-      origins.add(origin);
+    appliedMarks.put(origin, seq);
+    origins.add(origin);
+    persist(() -> store.recordApplied(origin, seq), "the applied mark of " + origin);
+  }
+
+  /** Runs a mark's write on the marks thread, in order with the others. */
+  private void persist(Runnable write, String what) {
+    try {
+      marks.execute(
+          () -> {
+            try {
+              write.run();
+            } catch (RuntimeException e) {
+              log.warn("write of {} failed: {}", what, e.getMessage());
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      log.debug("write of {} refused: the node is stopping", what);
     }
-    store.recordApplied(origin, seq);
   }
 
   @Override
@@ -156,26 +193,20 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
     VersionVector v = VersionVector.of(store.replicaId(), store.lastSequence());
     for (ReplicaId o : origins) {
       if (!o.equals(store.replicaId())) {
-        v = v.with(o, store.applied(o));
+        v = v.with(o, applied(o));
       }
     }
     return v;
   }
 
+  /**
+   * The store's visible vector (raised before every merge reaches a shard and by the coverage of
+   * merged records, persisted across restarts; its own origin at the last allocated sequence), with
+   * the applied watermarks (a skip moves one past entries never merged).
+   */
   @Override
   public VersionVector coverage() {
-    VersionVector v = VersionVector.of(store.replicaId(), store.lastSequence());
-    for (Map.Entry<ReplicaId, Long> e : handed.entrySet()) {
-      if (!e.getKey().equals(store.replicaId())) {
-        v = v.with(e.getKey(), Math.max(e.getValue(), store.applied(e.getKey())));
-      }
-    }
-    for (ReplicaId o : origins) {
-      if (!o.equals(store.replicaId()) && v.get(o) == 0) {
-        v = v.with(o, store.applied(o));
-      }
-    }
-    return v;
+    return store.visible().merge(appliedVector());
   }
 
   @Override
@@ -213,9 +244,10 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
         (origin, seq) -> {
           if (!origin.equals(store.replicaId())) {
             origins.add(origin);
-            handed.merge(origin, seq, Math::max);
           }
         });
+    // Before the merges: every later write here depends on what the records may show.
+    store.noteVisible(covers);
     List<CompletableFuture<MergeResult>> fs = new ArrayList<>(records.size());
     for (KeyedRecord r : records) {
       try {
@@ -297,6 +329,38 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   @Override
   public void close() {
     reader.shutdownNow();
+    marks.shutdown(); // the marks recorded so far are still written, before the store closes
+    try {
+      if (!marks.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("applied marks still unwritten after 5 s; replication resends what they covered");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public VersionVector horizon() {
+    return store.horizon();
+  }
+
+  @Override
+  public void raiseHorizon(VersionVector horizon) {
+    store.raiseHorizon(horizon);
+  }
+
+  @Override
+  public byte[] stabilityState() {
+    byte[] recorded = stabilityState;
+    return recorded != null ? recorded.clone() : store.clusterState();
+  }
+
+  @Override
+  public void recordStabilityState(byte[] state) {
+    // Through the marks thread too: written before every applied mark recorded after it.
+    byte[] copy = state.clone();
+    stabilityState = copy;
+    persist(() -> store.recordClusterState(copy), "the stability state");
   }
 
   /** Entries of this node's version vector: itself plus every origin it merged from. */

@@ -109,6 +109,25 @@ class PeerCodecTest {
     assertThat(roundTrip(ack)).isEqualTo(ack);
     var probe = new ReplicationMessage.StreamProbe(A, origin);
     assertThat(roundTrip(probe)).isEqualTo(probe);
+
+    ReplicaId other = ReplicaId.of("eu-west-1.0a0b0c0d");
+    VersionVector horizon = VersionVector.of(origin, 3).with(other, 9);
+    var withHorizon = new ReplicationMessage.DeltaBatch(A, origin, 0, entries, horizon);
+    assertThat(((ReplicationMessage.DeltaBatch) roundTrip(withHorizon)).horizon())
+        .isEqualTo(horizon);
+    var report =
+        new ReplicationMessage.StabilityReport(
+            A,
+            origin,
+            VersionVector.of(origin, 4).with(other, 12),
+            4,
+            VersionVector.of(other, 10),
+            horizon);
+    assertThat(roundTrip(report)).isEqualTo(report);
+    var empty =
+        new ReplicationMessage.StabilityReport(
+            A, origin, VersionVector.EMPTY, 0, VersionVector.EMPTY, VersionVector.EMPTY);
+    assertThat(roundTrip(empty)).isEqualTo(empty);
   }
 
   @Test
@@ -166,6 +185,20 @@ class PeerCodecTest {
     assertThatThrownBy(() -> PeerCodec.decode(badEntry))
         .isInstanceOf(PeerCodec.PeerFormatException.class)
         .hasMessageContaining("corrupt");
+    PeerEnvelope badReport =
+        PeerEnvelope.newBuilder()
+            .setFormatVersion(1)
+            .setSender("x")
+            .setSenderRegion("r")
+            .setStabilityReport(
+                io.geodatastore.wire.proto.StabilityReport.newBuilder()
+                    .setFrom("x")
+                    .setReplica("x.1")
+                    .setHorizon(com.google.protobuf.ByteString.copyFromUtf8("garbage")))
+            .build();
+    assertThatThrownBy(() -> PeerCodec.decode(badReport))
+        .isInstanceOf(PeerCodec.PeerFormatException.class)
+        .hasMessageContaining("horizon");
   }
 
   @Test
@@ -194,6 +227,15 @@ class PeerCodecTest {
                 List.of(x),
                 List.of(s),
                 covers),
+            new RecordMessage.Records(
+                A,
+                5,
+                List.of(),
+                List.of(x),
+                List.of(),
+                List.of(),
+                covers,
+                VersionVector.of(new ReplicaId("eu-west-1.01020304"), 4)),
             new RecordMessage.PushRecords(
                 A, replyTo, 4, List.of(new KeyedRecord(x, counter)), covers),
             new RecordMessage.PushAck(A, 4, true, 1));
@@ -201,7 +243,7 @@ class PeerCodecTest {
       assertThat(roundTrip(m)).isEqualTo(m);
     }
 
-    PeerEnvelope push = PeerCodec.encode(A, "us-east", ms.get(2));
+    PeerEnvelope push = PeerCodec.encode(A, "us-east", ms.get(3));
     byte[] record = push.getPushRecords().getRecords(0).getRecord().toByteArray();
     record[record.length - 1] ^= 1;
     PeerEnvelope damaged =
@@ -252,9 +294,10 @@ class PeerCodecTest {
             .with(new ReplicaId("eu-west-1.01020304"), 5);
     List<ClusterMessage> ms =
         List.of(
-            new AntiEntropyMessage.TreeRequest(A, replyTo, 1, -42L),
-            new AntiEntropyMessage.TreeReply(A, 1, 7L, TreeSums.of(branches), applied),
-            new AntiEntropyMessage.TreeReply(A, 1, 7L, TreeSums.EMPTY, VersionVector.EMPTY),
+            new AntiEntropyMessage.TreeRequest(A, replyTo, 1, -42L, applied),
+            new AntiEntropyMessage.TreeReply(A, 1, 7L, TreeSums.of(branches), applied, applied),
+            new AntiEntropyMessage.TreeReply(
+                A, 1, 7L, TreeSums.EMPTY, VersionVector.EMPTY, VersionVector.EMPTY),
             new AntiEntropyMessage.LeavesRequest(A, replyTo, 2, List.of(3, 255)),
             new AntiEntropyMessage.LeavesReply(A, 2, List.of(3, 255), TreeSums.of(leaves)),
             new AntiEntropyMessage.KeysRequest(A, replyTo, 3, List.of(0, 17, 65_535), 4096),
@@ -277,7 +320,9 @@ class PeerCodecTest {
                             GCounter.of(
                                 VersionVector.of(new ReplicaId("us-east-1.0a0b0c0d"), 3))))),
                 1,
-                applied));
+                2,
+                applied),
+            new AntiEntropyMessage.ExchangeDone(A, 9, applied));
     for (ClusterMessage m : ms) {
       assertThat(roundTrip(m)).isEqualTo(m);
     }

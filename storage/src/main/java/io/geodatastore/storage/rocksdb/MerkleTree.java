@@ -8,7 +8,9 @@ import io.geodatastore.storage.MerklePage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
@@ -30,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * comment), and an in-memory copy of the leaves that {@link #branches} and {@link #leaves} read.
  *
  * <p>Every change of a key adds to the write's own batch its index entry (put or delete) and a
- * merge operand {@code newHash - oldHash} on its leaf, which RocksDB's {@code UInt64AddOperator}
- * adds to the leaf. So after any crash a leaf is the sum of its index entries, with no read on the
- * write path and no coordination between shards: sums commute, so the order in which shards'
- * batches reach the leaf does not matter.
+ * merge operand {@code newHash - oldHash} on its leaf (coalesced per batch, see {@link
+ * BatchChanges}), which RocksDB's {@code UInt64AddOperator} adds to the leaf. So after any crash a
+ * leaf is the sum of its index entries, with no read on the write path and no coordination between
+ * shards: sums commute, so the order in which shards' batches reach the leaf does not matter.
  *
  * <p>The in-memory copy receives exactly the deltas the column family receives, each once its batch
  * is written ({@link #applied}); it is loaded from the column family at open, before any shard
@@ -75,7 +77,7 @@ final class MerkleTree {
    * The leaf deltas of one batch, applied to the in-memory copy once the batch is written. Growable
    * parallel arrays: a batch holds at most a group commit's worth of changes.
    */
-  static final class Deltas {
+  private static final class Deltas {
     private int[] leaves = new int[16];
     private long[] deltas = new long[16];
     private int size;
@@ -92,28 +94,61 @@ final class MerkleTree {
   }
 
   /**
-   * Adds to {@code batch} the tree's part of a change of {@code key} from the term {@code oldHash}
-   * to {@code newHash} (0 for absent on either side): the index entry and the leaf's operand.
+   * The tree's part of one shard batch, gathered while the batch is built and added to it once, at
+   * its end ({@link #addTo}): a key changed several times in the batch gets one index entry, and a
+   * leaf one operand for all its keys' changes, so a hot key's writes in one group commit cost one
+   * of each. The batch is atomic, so this is the same as adding each change as it is made.
    */
-  void change(WriteBatch batch, KeyRef key, long oldHash, long newHash, Deltas deltas)
-      throws RocksDBException {
-    if (oldHash == newHash) {
-      return;
+  static final class BatchChanges {
+    /** Per changed key: the term its leaf held before the batch, and the latest. */
+    private final Map<KeyRef, long[]> keys = new HashMap<>();
+
+    private final Deltas deltas = new Deltas();
+
+    /** Records that {@code key}'s term goes from {@code oldHash} to {@code newHash} (0: none). */
+    void changed(KeyRef key, long oldHash, long newHash) {
+      long[] c = keys.get(key);
+      if (c == null) {
+        keys.put(key, new long[] {oldHash, newHash});
+      } else {
+        c[1] = newHash;
+      }
     }
-    int leaf = Merkle.leaf(key);
-    byte[] indexKey = indexKey(leaf, key);
-    if (newHash == 0) {
-      batch.delete(keysCf, indexKey);
-    } else {
-      batch.put(keysCf, indexKey, u64(newHash));
-    }
-    long delta = newHash - oldHash;
-    batch.merge(leavesCf, leafKey(leaf), u64(delta));
-    deltas.add(leaf, delta);
   }
 
-  /** Adds a written batch's deltas to the in-memory copy (additions commute across shards). */
-  void applied(Deltas d) {
+  /** Adds a batch's gathered changes to it: index entries, then one operand per changed leaf. */
+  void addTo(WriteBatch batch, BatchChanges changes) throws RocksDBException {
+    Map<Integer, long[]> leafDeltas = new HashMap<>();
+    for (Map.Entry<KeyRef, long[]> e : changes.keys.entrySet()) {
+      long oldHash = e.getValue()[0];
+      long newHash = e.getValue()[1];
+      if (oldHash == newHash) {
+        continue;
+      }
+      int leaf = Merkle.leaf(e.getKey());
+      byte[] indexKey = indexKey(leaf, e.getKey());
+      if (newHash == 0) {
+        batch.delete(keysCf, indexKey);
+      } else {
+        batch.put(keysCf, indexKey, u64(newHash));
+      }
+      leafDeltas.computeIfAbsent(leaf, l -> new long[1])[0] += newHash - oldHash;
+    }
+    for (Map.Entry<Integer, long[]> e : leafDeltas.entrySet()) {
+      long delta = e.getValue()[0];
+      if (delta != 0) {
+        batch.merge(leavesCf, leafKey(e.getKey()), u64(delta));
+        changes.deltas.add(e.getKey(), delta);
+      }
+    }
+  }
+
+  /** Adds a written batch's leaf deltas to the in-memory copy (additions commute across shards). */
+  void applied(BatchChanges changes) {
+    applied(changes.deltas);
+  }
+
+  private void applied(Deltas d) {
     for (int i = 0; i < d.size; i++) {
       memory.addAndGet(d.leaves[i], d.deltas[i]);
     }

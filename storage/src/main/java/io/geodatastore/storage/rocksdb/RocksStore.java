@@ -7,7 +7,9 @@ import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.ConflictRecord;
 import io.geodatastore.storage.CorruptRecordException;
+import io.geodatastore.storage.DependencyTracker;
 import io.geodatastore.storage.GcResult;
 import io.geodatastore.storage.KeyListing;
 import io.geodatastore.storage.KeyOps;
@@ -26,6 +28,8 @@ import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.Store;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.WriteResult;
+import io.geodatastore.wire.VersionVectorCodec;
+import io.geodatastore.wire.WireFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -69,9 +73,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Store} on RocksDB: one column family per CRDT type (keyed by key name), plus {@code
- * meta} (identity, format version, sequence and clock high-water marks), {@code replog} (this and
- * other origins' delta entries, see {@link LogEntryCodec}), {@code conflicts}, and the anti-entropy
- * tree ({@link Merkle}, kept by {@link MerkleTree}) in {@code merkle} and {@code merkle_keys}.
+ * meta} (identity, format version, sequence, clock and visible high-water marks), {@code replog}
+ * (this and other origins' delta entries, see {@link LogEntryCodec}), {@code conflicts}, and the
+ * anti-entropy tree ({@link Merkle}, kept by {@link MerkleTree}) in {@code merkle} and {@code
+ * merkle_keys}.
  *
  * <p>Writes go through {@link Shard}s; reads go to RocksDB directly and see every acknowledged
  * write. A value that fails its checksum or decode quarantines its key: logged once, counted,
@@ -112,12 +117,17 @@ public final class RocksStore implements Store {
   private static final Logger log = LoggerFactory.getLogger(RocksStore.class);
 
   /**
-   * The meta format version this code writes; it reads every earlier one. 1: records, log, meta. 2:
-   * every write also keeps the anti-entropy tree ({@code merkle}, {@code merkle_keys}); a version-1
-   * directory has its tree rebuilt at open. Code of version 1 refuses a version-2 directory, which
+   * The meta format version this code writes; it reads every earlier one. Version 2:
+   * replication-log entries may be in {@link LogEntryCodec} version 2 (with dependencies), which a
+   * binary of version 1 cannot read; it refuses the directory instead. Meta keys {@code
+   * vis.<tag>.<origin>} (8 bytes, big-endian) hold the visible high-water marks of {@link
+   * DependencyTracker}: {@code tag} is a shard's index (written in the batches that merge entries)
+   * or {@code n} ({@link #noteVisible}). Version 3: every write also keeps the anti-entropy tree
+   * ({@code merkle}, {@code merkle_keys}; see above); a directory of an earlier version has its
+   * tree rebuilt at open. A binary of version 2 or less refuses a version-3 directory, which
    * matters: its writes would leave the tree wrong without removing the marker that vouches for it.
    */
-  public static final int META_FORMAT_VERSION = 2;
+  public static final int META_FORMAT_VERSION = 3;
 
   /** The anti-entropy tree's format (the value of the meta marker {@code merkle_format}). */
   static final int MERKLE_FORMAT_VERSION = 1;
@@ -137,6 +147,11 @@ public final class RocksStore implements Store {
   private static final byte[] META_MERKLE_FORMAT = utf8("merkle_format");
   private static final String META_SEQ_PREFIX = "seq.";
   private static final String META_HLC_PREFIX = "hlc.";
+  private static final String META_VISIBLE_PREFIX = "vis.";
+  private static final String VISIBLE_NOTED = "n";
+  private static final byte[] META_HORIZON = utf8("horizon");
+  private static final byte[] META_CLUSTER_STATE = utf8("cluster_state");
+  private static final String META_APPLIED_PREFIX = "applied.";
   private static final String CHECKPOINT_MARKER = "GEODATASTORE_CHECKPOINT";
 
   private final StoreConfig config;
@@ -154,6 +169,7 @@ public final class RocksStore implements Store {
   private final EnumMap<CrdtType, ColumnFamilyHandle> typeCfs = new EnumMap<>(CrdtType.class);
   private final ColumnFamilyHandle metaCf;
   private final ColumnFamilyHandle replogCf;
+  private final ConflictLog conflictLog;
   private final ReplicaId replicaId;
   private final AtomicLong nextSeq;
 
@@ -169,6 +185,8 @@ public final class RocksStore implements Store {
   private Hlc hlc;
   private final AtomicLong hlcClamps = new AtomicLong();
   private volatile VersionVector horizon = VersionVector.EMPTY;
+  private final DependencyTracker dependencies;
+  private final Object noteLock = new Object();
   private final ConcurrentHashMap<KeyRef, QuarantinedKey> quarantine = new ConcurrentHashMap<>();
   private final AtomicLong quarantinedTotal = new AtomicLong();
   private final EnumMap<CrdtType, LongAdder[]> typeStats = new EnumMap<>(CrdtType.class);
@@ -177,6 +195,16 @@ public final class RocksStore implements Store {
   private final AtomicLong logBytes = new AtomicLong();
   private final AtomicLong tombstonesReclaimed = new AtomicLong();
   private final AtomicLong bytesReclaimed = new AtomicLong();
+  private final AtomicLong epochsForgotten = new AtomicLong();
+  private final AtomicLong gcRuns = new AtomicLong();
+  private final Object horizonLock = new Object();
+
+  /**
+   * Held by garbage collection and conflict-log expiry while they iterate, and by {@link #close}
+   * before it frees the database: a scan must never touch a closed database.
+   */
+  private final ReentrantLock maintenance = new ReentrantLock();
+
   private final Shard[] shards;
   private volatile boolean closed;
 
@@ -235,6 +263,7 @@ public final class RocksStore implements Store {
       ColumnFamilyHandle replog = null;
       ColumnFamilyHandle leaves = null;
       ColumnFamilyHandle index = null;
+      ColumnFamilyHandle conflicts = null;
       for (int i = 0; i < descriptors.size(); i++) {
         String name = new String(descriptors.get(i).getName(), StandardCharsets.UTF_8);
         CrdtType t = CrdtType.fromApiName(name);
@@ -248,17 +277,28 @@ public final class RocksStore implements Store {
           leaves = handles.get(i);
         } else if (name.equals(CF_MERKLE_KEYS)) {
           index = handles.get(i);
+        } else if (name.equals(CF_CONFLICTS)) {
+          conflicts = handles.get(i);
         }
       }
       metaCf = meta;
       replogCf = replog;
       merkle = new MerkleTree(db, leaves, index);
+      conflictLog =
+          new ConflictLog(
+              db,
+              conflicts,
+              unsyncedWrites,
+              config.conflictLogMax(),
+              config.conflictLogMaxAgeMs(),
+              config.wallClockMs());
       for (CrdtType t : CrdtType.values()) {
         typeStats.put(
             t,
             new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()});
       }
       replicaId = identity(config.nodeId(), reidentify);
+      horizon = loadHorizon();
       long seqHigh = Math.max(metaMax(META_SEQ_PREFIX), lastLoggedSequence());
       nextSeq = new AtomicLong(seqHigh + 1);
       durable = new SequenceTracker(seqHigh);
@@ -268,13 +308,24 @@ public final class RocksStore implements Store {
       hlc =
           Hlc.resume(
               config.hlcMaxOffsetMs(), new HlcTimestamp(lastWallMs == 0 ? 0 : lastWallMs + 1, 0));
+      Map<String, Map<ReplicaId, Long>> marks = visibleMarks();
+      VersionVector visible = VersionVector.EMPTY;
+      for (Map<ReplicaId, Long> m : marks.values()) {
+        visible = visible.merge(VersionVector.of(m));
+      }
+      dependencies = new DependencyTracker(replicaId, visible);
       recountStats();
       recountLog();
       // Before any shard runs: the in-memory leaves start equal to the column family.
       rebuildWhy = openTree();
       shards = new Shard[config.shards()];
       for (int i = 0; i < shards.length; i++) {
-        shards[i] = new Shard(this, i, config.cacheEntriesPerShard());
+        shards[i] =
+            new Shard(
+                this,
+                i,
+                config.cacheEntriesPerShard(),
+                marks.getOrDefault(Integer.toString(i), Map.of()));
       }
     } catch (RocksDBException | RuntimeException e) {
       // A refused open (another node's directory, a newer format) must not keep the database
@@ -405,11 +456,15 @@ public final class RocksStore implements Store {
           db.deleteRange(replogCf, new byte[0], end);
         }
       }
-      for (String prefix : List.of(META_SEQ_PREFIX, META_HLC_PREFIX)) {
+      // The applied marks go with the cluster state that qualifies them (the ranges of other
+      // origins skipped, never merged): the restored replica receives every origin's log again,
+      // or is left to anti-entropy where it was trimmed.
+      for (String prefix : List.of(META_SEQ_PREFIX, META_HLC_PREFIX, META_APPLIED_PREFIX)) {
         for (byte[] k : metaKeys(prefix)) {
           db.delete(metaCf, k);
         }
       }
+      db.delete(metaCf, META_CLUSTER_STATE);
       log.info(
           "restored from a checkpoint of replica {}: new replica id {}",
           stored == null ? "?" : new String(stored, StandardCharsets.UTF_8),
@@ -445,6 +500,33 @@ public final class RocksStore implements Store {
       }
     }
     return max;
+  }
+
+  /** The persisted visible marks, by tag (a shard's index, or {@code n}) and origin. */
+  private Map<String, Map<ReplicaId, Long>> visibleMarks() throws RocksDBException {
+    Map<String, Map<ReplicaId, Long>> out = new java.util.TreeMap<>();
+    for (byte[] k : metaKeys(META_VISIBLE_PREFIX)) {
+      String rest = new String(k, StandardCharsets.UTF_8).substring(META_VISIBLE_PREFIX.length());
+      int dot = rest.indexOf('.');
+      byte[] v = db.get(metaCf, k);
+      ReplicaId origin;
+      try {
+        origin = ReplicaId.of(rest.substring(dot + 1));
+      } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+        origin = null;
+      }
+      if (dot < 1 || origin == null || v == null || v.length != 8) {
+        log.warn("ignoring a malformed visible mark {}", rest);
+        continue;
+      }
+      out.computeIfAbsent(rest.substring(0, dot), t -> new java.util.TreeMap<>())
+          .put(origin, ByteBuffer.wrap(v).getLong());
+    }
+    return out;
+  }
+
+  static byte[] visibleKey(String tag, ReplicaId origin) {
+    return utf8(META_VISIBLE_PREFIX + tag + "." + origin.value());
   }
 
   private long lastLoggedSequence() {
@@ -493,7 +575,9 @@ public final class RocksStore implements Store {
 
   @Override
   public CompletableFuture<MergeResult> merge(LogEntry entry) {
-    Shard.MergeTask t = new Shard.MergeTask(this, entry.key(), entry.toRecord(), false);
+    // Visible before the shard can apply it: a write that could see its effect depends on it.
+    dependencies.raise(entry.id().replica(), entry.id().counter());
+    Shard.MergeTask t = new Shard.MergeTask(this, entry.key(), entry.toRecord(), entry.id());
     return submit(t);
   }
 
@@ -502,8 +586,33 @@ public final class RocksStore implements Store {
     if (record.type().family() != key.family()) {
       throw new IllegalArgumentException(record.type() + " is not a type of " + key.family());
     }
-    Shard.MergeTask t = new Shard.MergeTask(this, key, record, true);
+    Shard.MergeTask t = new Shard.MergeTask(this, key, record, null);
     return submit(t);
+  }
+
+  @Override
+  public void noteVisible(VersionVector covers) {
+    // Under one lock, so the marks written never go down; unsynced, but ahead of the merges that
+    // follow in the write-ahead log, so no crash keeps those merges and loses the marks.
+    synchronized (noteLock) {
+      VersionVector risen = dependencies.note(covers);
+      for (int i = 0; i < risen.size(); i++) {
+        try {
+          db.put(
+              metaCf,
+              unsyncedWrites,
+              visibleKey(VISIBLE_NOTED, risen.replicaAt(i)),
+              ByteBuffer.allocate(8).putLong(risen.counterAt(i)).array());
+        } catch (RocksDBException e) {
+          throw new StorageException("write of a visible mark failed: " + e.getMessage(), e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public VersionVector visible() {
+    return dependencies.visible().with(replicaId, nextSeq.get() - 1);
   }
 
   // ---- Store: reads ----
@@ -758,7 +867,7 @@ public final class RocksStore implements Store {
   }
 
   private static byte[] appliedKey(ReplicaId origin) {
-    return utf8("applied." + origin.value());
+    return utf8(META_APPLIED_PREFIX + origin.value());
   }
 
   @Override
@@ -1049,14 +1158,35 @@ public final class RocksStore implements Store {
 
   // ---- GC, checkpoint, stats ----
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Scans every type's column family on the calling thread (call it off any latency-sensitive
+   * thread) and hands each collectable key to its shard, at most {@value #GC_PENDING_MAX} at a
+   * time, so collection interleaves with writes instead of stalling them.
+   */
   @Override
   public GcResult gc(VersionVector newHorizon) {
-    horizon = horizon.merge(newHorizon);
+    maintenance.lock();
+    try {
+      if (closed) {
+        return new GcResult(0, 0, 0);
+      }
+      return collect(newHorizon);
+    } finally {
+      maintenance.unlock();
+    }
+  }
+
+  private GcResult collect(VersionVector newHorizon) {
+    raiseHorizon(newHorizon);
     VersionVector h = horizon;
+    gcRuns.incrementAndGet();
     List<CompletableFuture<long[]>> pending = new ArrayList<>();
+    long[] sum = new long[3];
     for (CrdtType t : CrdtType.values()) {
       try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
-        for (it.seekToFirst(); it.isValid(); it.next()) {
+        for (it.seekToFirst(); it.isValid() && !closed; it.next()) {
           byte[] v = it.value();
           if (v.length < 2 || (v[1] & 4) == 0) {
             continue; // no epoch dot: nothing to reclaim
@@ -1065,8 +1195,10 @@ public final class RocksStore implements Store {
           try {
             KeyRecord r = RecordCodec.decode(v);
             if (r.normalize(h) != r) {
-              Shard.NormalizeTask task = new Shard.NormalizeTask(key, h);
-              pending.add(submit(task));
+              pending.add(submit(new Shard.NormalizeTask(key, h)));
+              if (pending.size() >= GC_PENDING_MAX) {
+                sumInto(pending, sum);
+              }
             }
           } catch (CorruptRecordException e) {
             quarantine(key, e.getMessage());
@@ -1074,14 +1206,9 @@ public final class RocksStore implements Store {
         }
       }
     }
-    long[] sum = new long[3];
-    for (CompletableFuture<long[]> f : pending) {
-      long[] r = f.join();
-      for (int i = 0; i < 3; i++) {
-        sum[i] += r[i];
-      }
-    }
+    sumInto(pending, sum);
     tombstonesReclaimed.addAndGet(sum[0]);
+    epochsForgotten.addAndGet(sum[1]);
     bytesReclaimed.addAndGet(sum[2]);
     if (sum[0] + sum[1] > 0) {
       log.info(
@@ -1094,8 +1221,132 @@ public final class RocksStore implements Store {
     return new GcResult(sum[0], sum[1], sum[2]);
   }
 
-  VersionVector horizon() {
+  /** The most keys one collection hands to the shards before it waits for them. */
+  static final int GC_PENDING_MAX = 4_096;
+
+  private static void sumInto(List<CompletableFuture<long[]>> pending, long[] sum) {
+    for (CompletableFuture<long[]> f : pending) {
+      long[] r;
+      try {
+        r = f.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        log.warn("gc of a key failed: {}", e.getCause() == null ? e : e.getCause().toString());
+        continue;
+      }
+      for (int i = 0; i < 3; i++) {
+        sum[i] += r[i];
+      }
+    }
+    pending.clear();
+  }
+
+  /** Compacts every type's column family now (benchmarks and operators); blocks until done. */
+  public void compactRecords() {
+    maintenance.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+        for (ColumnFamilyHandle h : typeCfs.values()) {
+          db.flush(flush, h);
+          db.compactRange(h);
+        }
+      }
+    } catch (RocksDBException e) {
+      throw new StorageException("compaction failed: " + e.getMessage(), e);
+    } finally {
+      maintenance.unlock();
+    }
+  }
+
+  /** Bytes the type column families take: their table files plus their memtables. */
+  public long recordBytesOnDisk() {
+    long total = 0;
+    try {
+      for (ColumnFamilyHandle h : typeCfs.values()) {
+        total += db.getLongProperty(h, "rocksdb.total-sst-files-size");
+        total += db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+      }
+    } catch (RocksDBException e) {
+      throw new StorageException("reading the store's size failed: " + e.getMessage(), e);
+    }
+    return total;
+  }
+
+  @Override
+  public VersionVector horizon() {
     return horizon;
+  }
+
+  @Override
+  public void raiseHorizon(VersionVector h) {
+    synchronized (horizonLock) {
+      VersionVector next = horizon.merge(h);
+      if (next.equals(horizon)) {
+        return;
+      }
+      try {
+        db.put(metaCf, unsyncedWrites, META_HORIZON, VersionVectorCodec.encode(next));
+      } catch (RocksDBException e) {
+        throw new StorageException("write of the horizon failed: " + e.getMessage(), e);
+      }
+      horizon = next;
+    }
+  }
+
+  private VersionVector loadHorizon() throws RocksDBException {
+    byte[] v = db.get(metaCf, META_HORIZON);
+    if (v == null) {
+      return VersionVector.EMPTY;
+    }
+    try {
+      return VersionVectorCodec.decodeVersionVector(v);
+    } catch (WireFormatException e) {
+      throw new StorageException("the stored horizon is unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public byte[] clusterState() {
+    try {
+      return db.get(metaCf, META_CLUSTER_STATE);
+    } catch (RocksDBException e) {
+      throw new StorageException("read of the cluster state failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void recordClusterState(byte[] state) {
+    try {
+      db.put(metaCf, unsyncedWrites, META_CLUSTER_STATE, state);
+    } catch (RocksDBException e) {
+      throw new StorageException("write of the cluster state failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<ConflictRecord> conflicts(Family family, String name, int limit) {
+    return limit < 1 ? List.of() : conflictLog.recent(family, name, limit);
+  }
+
+  @Override
+  public long expireConflicts() {
+    maintenance.lock();
+    try {
+      return closed ? 0 : conflictLog.expire();
+    } finally {
+      maintenance.unlock();
+    }
+  }
+
+  /** Entries in the conflict log now. */
+  public long conflictLogSize() {
+    return conflictLog.size();
+  }
+
+  ConflictLog conflictLog() {
+    return conflictLog;
   }
 
   @Override
@@ -1126,7 +1377,9 @@ public final class RocksStore implements Store {
         logEntries.get(),
         logBytes.get(),
         durable.watermark(),
-        quarantine.size());
+        quarantine.size(),
+        epochsForgotten.get(),
+        gcRuns.get());
   }
 
   /** Keys quarantined since open, including those repaired since. */
@@ -1250,6 +1503,11 @@ public final class RocksStore implements Store {
     nextSeq.compareAndSet(seq + 1, seq);
   }
 
+  /** What this replica's writes depend on. */
+  DependencyTracker dependencies() {
+    return dependencies;
+  }
+
   /** The store's hybrid logical clock, for {@link KeyOps}. */
   KeyOps.Clock clock() {
     return clock;
@@ -1292,8 +1550,14 @@ public final class RocksStore implements Store {
     }
   }
 
-  /** Adds the shard's sequence and clock high-water marks to its batch. */
+  /** Adds the shard's sequence, clock and visible high-water marks to its batch. */
   void metaPut(Shard.Batch b, int shard) throws RocksDBException {
+    for (Map.Entry<ReplicaId, Long> e : b.visibleMarks.entrySet()) {
+      b.writes.put(
+          metaCf,
+          visibleKey(Integer.toString(shard), e.getKey()),
+          ByteBuffer.allocate(8).putLong(e.getValue()).array());
+    }
     if (!b.sequences.isEmpty()) {
       long max = b.sequences.stream().mapToLong(Long::longValue).max().orElseThrow();
       b.writes.put(
@@ -1344,21 +1608,27 @@ public final class RocksStore implements Store {
         Thread.currentThread().interrupt();
       }
     }
+    // A collection in progress sees `closed` (or its shard tasks refused) and stops soon.
+    maintenance.lock();
     try {
-      db.syncWal();
-    } catch (RocksDBException e) {
-      log.warn("final WAL sync failed: {}", e.getMessage());
+      try {
+        db.syncWal();
+      } catch (RocksDBException e) {
+        log.warn("final WAL sync failed: {}", e.getMessage());
+      }
+      // After a clean close the write-ahead log then holds no merge operand of the tree: a program
+      // opening the directory without the add operator (an older geods, a tool) would replay the
+      // log only up to the first operand and drop every later write for good.
+      try (FlushOptions f = new FlushOptions().setWaitForFlush(true)) {
+        db.flush(f, handles);
+      } catch (RocksDBException e) {
+        log.warn(
+            "final flush failed (the write-ahead log still holds everything): {}", e.getMessage());
+      }
+      releaseNative();
+    } finally {
+      maintenance.unlock();
     }
-    // After a clean close the write-ahead log then holds no merge operand of the tree: a program
-    // opening the directory without the add operator (an older geods, a tool) would replay the log
-    // only up to the first operand and drop every later write for good.
-    try (FlushOptions f = new FlushOptions().setWaitForFlush(true)) {
-      db.flush(f, handles);
-    } catch (RocksDBException e) {
-      log.warn(
-          "final flush failed (the write-ahead log still holds everything): {}", e.getMessage());
-    }
-    releaseNative();
     merkleRepair.release(); // a late verifyMerkle then finds the store closed
     log.info("store closed: node {} replica {}", config.nodeId(), replicaId);
   }

@@ -2,9 +2,12 @@ package io.geodatastore.storage.rocksdb;
 
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
+import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
+import io.geodatastore.core.crdt.Conflict;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.ConflictRecord;
 import io.geodatastore.storage.KeyOps;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
@@ -42,11 +45,16 @@ final class Shard implements Runnable {
   private final ConcurrentLinkedQueue<Task<?>> queue = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private final LinkedHashMap<KeyRef, Slot> cache;
+
+  /** This shard's persisted visible marks (shard thread only), so a mark never goes down. */
+  private final Map<ReplicaId, Long> visibleWritten;
+
   private volatile boolean running = true;
 
-  Shard(RocksStore store, int index, int cacheEntries) {
+  Shard(RocksStore store, int index, int cacheEntries, Map<ReplicaId, Long> visibleWritten) {
     this.store = store;
     this.index = index;
+    this.visibleWritten = new HashMap<>(visibleWritten);
     this.cache =
         new LinkedHashMap<>(1024, 0.75f, true) {
           private static final long serialVersionUID = 1L;
@@ -123,9 +131,11 @@ final class Shard implements Runnable {
   final class Batch {
     final WriteBatch writes = new WriteBatch();
     final Map<KeyRef, Slot> pending = new HashMap<>();
-    final MerkleTree.Deltas leafDeltas = new MerkleTree.Deltas();
+    final MerkleTree.BatchChanges treeChanges = new MerkleTree.BatchChanges();
     final List<Long> sequences = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
+    final Map<ReplicaId, Long> visibleMarks = new HashMap<>();
+    int conflicts;
     HlcTimestamp lastTime;
     boolean holdsSequencer;
 
@@ -146,7 +156,8 @@ final class Shard implements Runnable {
 
     /**
      * One of the two places a record changes (with {@link #delete}): the record, and in the same
-     * batch the anti-entropy tree's index entry and leaf, so that no crash can part them.
+     * batch (added at its end) the anti-entropy tree's index entry and leaf, so that no crash can
+     * part them.
      */
     private void putEncoded(Slot before, KeyRecord record, byte[] value) throws RocksDBException {
       byte[] name = before.key().nameBytes();
@@ -158,10 +169,33 @@ final class Shard implements Runnable {
       }
       writes.put(store.cf(record.type()), name, value);
       long hash = Merkle.keyHash(before.key(), value);
-      store.merkle().change(writes, before.key(), before.merkleHash(), hash, leafDeltas);
+      treeChanges.changed(before.key(), before.merkleHash(), hash);
       Slot after = new Slot(before.key(), record, value.length, null, List.of(), hash);
       pending.put(before.key(), after);
       store.statsChanged(before, after);
+    }
+
+    /** Persists, with the batch, that entry {@code id}'s effect may be in the records. */
+    void markVisible(Dot id) {
+      long seq = id.counter();
+      if (seq > visibleWritten.getOrDefault(id.replica(), 0L)
+          && seq > visibleMarks.getOrDefault(id.replica(), 0L)) {
+        visibleMarks.put(id.replica(), seq);
+      }
+    }
+
+    /** Logs the conflicts a write or merge of {@code key} resolved, in this batch. */
+    void logConflicts(KeyRef key, CrdtType type, List<Conflict> resolved) throws RocksDBException {
+      if (resolved.isEmpty()) {
+        return;
+      }
+      long now = store.config().wallClockMs().getAsLong();
+      List<ConflictRecord> records = new ArrayList<>(resolved.size());
+      for (Conflict c : resolved) {
+        records.add(new ConflictRecord(now, key, type, c));
+      }
+      store.conflictLog().put(writes, records);
+      conflicts += records.size();
     }
 
     /**
@@ -173,7 +207,7 @@ final class Shard implements Runnable {
       for (CrdtType stray : before.strayTypes()) {
         writes.delete(store.cf(stray), name);
       }
-      store.merkle().change(writes, before.key(), before.merkleHash(), 0, leafDeltas);
+      treeChanges.changed(before.key(), before.merkleHash(), 0);
       Slot after = Slot.absent(before.key());
       pending.put(before.key(), after);
       store.statsChanged(before, after);
@@ -200,27 +234,31 @@ final class Shard implements Runnable {
     /**
      * Adds a planned change to the batch: its record and its log entry together, or neither. The
      * entry's sequence number is allocated under the store's sequencer (held until the batch is
-     * written, so the log has no holes) and handed back if building the change fails.
+     * written, so the log has no holes) and handed back if building the change fails; its
+     * dependencies are captured under the sequencer too, in sequence order.
      */
     WriteResult commit(Slot before, KeyOps.Plan plan) throws RocksDBException {
       Dot id = null;
+      VersionVector deps = VersionVector.EMPTY;
       if (plan.logs()) {
         if (!holdsSequencer) {
           store.sequencer().lock();
           holdsSequencer = true;
         }
         id = new Dot(store.replicaId(), store.allocateSequence());
+        deps = store.dependencies().carry();
       }
       KeyOps.Committed c;
       byte[] record;
       byte[] entry;
       try {
-        c = plan.commit(id);
+        c = plan.commit(id, deps);
         record = c.record() == null ? null : RecordCodec.encode(c.record());
         entry = c.entry() == null ? null : LogEntryCodec.encode(c.entry());
       } catch (RuntimeException e) {
         if (id != null) {
           store.releaseSequence(id.counter());
+          store.dependencies().forgetCarried();
         }
         throw e;
       }
@@ -250,10 +288,11 @@ final class Shard implements Runnable {
           t.fail(e);
         }
       }
+      store.merkle().addTo(b.writes, b.treeChanges);
       if (b.writes.count() > 0) {
         store.metaPut(b, index);
         store.db().write(store.writeOptions(), b.writes);
-        store.merkle().applied(b.leafDeltas);
+        store.merkle().applied(b.treeChanges);
       }
       b.pending.forEach(
           (k, s) -> {
@@ -263,13 +302,20 @@ final class Shard implements Runnable {
               cache.put(k, s);
             }
           });
+      visibleWritten.putAll(b.visibleMarks);
       b.sequences.forEach(store::sequenceDurable);
       releaseSequencer(b);
+      if (b.conflicts > 0) {
+        store.conflictLog().added(b.conflicts);
+      }
       b.completions.forEach(Runnable::run);
     } catch (RocksDBException e) {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
       b.pending.keySet().forEach(cache::remove);
       store.statsInvalidated();
+      if (!b.sequences.isEmpty()) {
+        store.dependencies().forgetCarried(); // the lost entries carried dependencies
+      }
       b.sequences.forEach(store::sequenceDurable);
       for (Task<?> t : tasks) {
         t.fail(new StorageException("write failed: " + e.getMessage(), e));
@@ -332,12 +378,15 @@ final class Shard implements Runnable {
     @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
-      completeAfterWrite(
-          b,
+      WriteResult r =
           slot.corrupt() != null
               ? new WriteResult.Quarantined(key, slot.corrupt())
               : b.commit(
-                  slot, KeyOps.write(slot.record(), key, op, store.replicaId(), store.clock())));
+                  slot, KeyOps.write(slot.record(), key, op, store.replicaId(), store.clock()));
+      if (r instanceof WriteResult.Written w) {
+        b.logConflicts(key, w.type(), w.conflicts());
+      }
+      completeAfterWrite(b, r);
     }
   }
 
@@ -365,19 +414,25 @@ final class Shard implements Runnable {
   /** A merge of a replicated entry or an anti-entropy record. */
   static final class MergeTask extends Task<MergeResult> {
     private final KeyRecord incoming;
+    private final Dot entryId;
     private final boolean fullState;
     private final RocksStore store;
 
-    MergeTask(RocksStore store, KeyRef key, KeyRecord incoming, boolean fullState) {
+    /** {@code entryId} is the replicated entry's, or null for a full record. */
+    MergeTask(RocksStore store, KeyRef key, KeyRecord incoming, Dot entryId) {
       super(key);
       this.store = store;
       this.incoming = incoming;
-      this.fullState = fullState;
+      this.entryId = entryId;
+      this.fullState = entryId == null;
     }
 
     @Override
     void apply(Batch b) throws RocksDBException {
       Slot slot = b.load(key);
+      if (entryId != null) {
+        b.markVisible(entryId);
+      }
       boolean repairing = slot.corrupt() != null;
       if (repairing && !fullState) {
         // A delta cannot rebuild a corrupt state; anti-entropy will ship the full state.
@@ -390,6 +445,8 @@ final class Shard implements Runnable {
         b.put(slot, plan.record());
       }
       MergeResult r = plan.result();
+      KeyRecord now = plan.record() != null ? plan.record() : slot.record();
+      b.logConflicts(key, now != null ? now.type() : incoming.type(), r.conflicts());
       b.completions.add(
           () -> {
             // Lifted only once the repair is written: a read in between would find the corrupt

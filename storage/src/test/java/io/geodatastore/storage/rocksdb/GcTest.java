@@ -88,4 +88,65 @@ class GcTest {
       assertThat(f.state().toString()).contains("new").doesNotContain("x0");
     }
   }
+
+  @Test
+  void theHorizonIsPersistedNeverShrinksAndMakesMergesTreatAStableEpochAsZero() throws Exception {
+    KeyRef k = KeyRef.of(Family.COUNTERS, "k");
+    ReplicaId other = ReplicaId.of("node-b.00000001");
+    VersionVector h;
+    try (RocksStore store = RocksStore.open(Stores.fast(dir, "node-a"))) {
+      assertThat(store.horizon()).isEqualTo(VersionVector.EMPTY);
+      await(store.write(k, new Operation.Increment(5)));
+      WriteResult.Written d = (WriteResult.Written) await(store.delete(k));
+      await(store.write(k, new Operation.Increment(2)));
+      h = VersionVector.of(store.replicaId(), d.logId().counter()).with(other, 7);
+      store.raiseHorizon(h);
+      store.raiseHorizon(VersionVector.of(other, 3));
+      assertThat(store.horizon()).as("never shrinks").isEqualTo(h);
+      // GC forgets the epoch: the record is in the zero epoch now.
+      assertThat(store.gc(VersionVector.EMPTY).epochsForgotten()).isEqualTo(1);
+      assertThat(store.readRecord(k).epoch()).isEqualTo(Epoch.ZERO);
+      store.recordClusterState(new byte[] {1, 2, 3});
+    }
+    try (RocksStore store = RocksStore.open(Stores.fast(dir, "node-a"))) {
+      assertThat(store.horizon()).as("after a restart").isEqualTo(h);
+      assertThat(store.clusterState()).containsExactly(1, 2, 3);
+      KeyRecord local = store.readRecord(k);
+      // A peer that has not collected yet still writes in the deleted epoch: under the horizon
+      // its delta joins the zero-epoch record instead of replacing it.
+      KeyRecord inEpoch =
+          new KeyRecord(
+              CrdtType.PN_COUNTER,
+              new Epoch(new io.geodatastore.core.causal.HlcTimestamp(1, 0), store.replicaId()),
+              true,
+              PnCounter.EMPTY.increment(other, 4).state(),
+              new io.geodatastore.core.causal.Dot(store.replicaId(), 2));
+      assertThat(local.epoch()).isEqualTo(Epoch.ZERO);
+      await(store.mergeRecord(k, inEpoch));
+      assertThat(((PnCounter) store.readRecord(k).state()).value()).isEqualTo(6);
+      assertThat(store.readRecord(k).epoch()).isEqualTo(Epoch.ZERO);
+      assertThat(store.stats().gcRuns()).isZero();
+    }
+  }
+
+  @Test
+  void aReplicaRestoredFromACheckpointStartsWithoutTheClusterStateAndAppliedMarks()
+      throws Exception {
+    ReplicaId origin = ReplicaId.of("node-b.00000001");
+    Path cp = dir.resolve("cp");
+    try (RocksStore store = RocksStore.open(Stores.fast(dir.resolve("a"), "node-a"))) {
+      store.recordApplied(origin, 42);
+      store.recordClusterState(new byte[] {9});
+      store.raiseHorizon(VersionVector.of(origin, 5));
+      store.checkpoint(cp);
+    }
+    try (RocksStore restored =
+        RocksStore.openFromCheckpoint(cp, Stores.fast(dir.resolve("r"), "node-a"))) {
+      assertThat(restored.applied(origin)).isZero();
+      assertThat(restored.clusterState()).isNull();
+      assertThat(restored.horizon())
+          .as("stability is a cluster-wide fact")
+          .isEqualTo(VersionVector.of(origin, 5));
+    }
+  }
 }

@@ -100,6 +100,37 @@ class MerkleTreeTest {
   }
 
   @Test
+  void hotKeysChangedManyTimesInEachGroupCommitLeaveTheTreeExact() throws Exception {
+    long seed = seed("hot keys");
+    String at = "seed " + seed;
+    Map<Family, List<KeyRecord>> pool = recordPool(new Random(seed));
+    List<KeyRef> hot = universe(1);
+    try (RocksStore s = RocksStore.open(Stores.fast(dir, "node-a").withShards(2));
+        ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor()) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < 300; w++) {
+        Random r = new Random(seed * 31 + w);
+        done.add(
+            writers.submit(
+                () -> {
+                  assertThat(start.await(Stores.WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+                  for (int i = 0; i < 10; i++) {
+                    randomChange(s, hot, List.of(), pool, r, false);
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(Stores.WAIT_SECONDS * 4, TimeUnit.SECONDS);
+      }
+      Trees.assertExact(s, hot, at);
+      assertThat(s.verifyMerkle()).as(at).isZero();
+    }
+  }
+
+  @Test
   void storesThatReceivedTheSameRecordsInDifferentOrdersHaveEqualBranchesLeavesAndKeyPages()
       throws Exception {
     long seed = seed("order");

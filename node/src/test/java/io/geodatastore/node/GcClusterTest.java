@@ -1,0 +1,313 @@
+package io.geodatastore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.geodatastore.core.causal.ReplicaId;
+import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.op.Operation;
+import io.geodatastore.storage.GcResult;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.StorageStats;
+import io.geodatastore.storage.rocksdb.RocksStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Causal stability and garbage collection in three real nodes (two in us-east, one in eu-west) over
+ * the real transport: the horizon waits for a partitioned node, and once everyone has the deletes,
+ * collection reclaims their tombstones on every node.
+ *
+ * <p>The reclaim figure is printed ({@code -Dgc.keys=N} sets how many keys: 20,000 by default,
+ * 100,000 for the figure in docs/architecture.md).
+ */
+class GcClusterTest {
+
+  private static final String[][] SHAPE = {
+    {"us-east-1", "us-east"}, {"us-east-2", "us-east"}, {"eu-west-1", "eu-west"}
+  };
+
+  private Path dir;
+  private final List<GeodsNode> nodes = new ArrayList<>();
+  private final List<TestHttp> http = new ArrayList<>();
+
+  private void startCluster() throws IOException {
+    dir = Files.createTempDirectory("gc-cluster-test");
+    int[] peers = new int[SHAPE.length];
+    for (int i = 0; i < peers.length; i++) {
+      peers[i] = freePort();
+    }
+    String seeds = "127.0.0.1:" + peers[0] + ",127.0.0.1:" + peers[2];
+    for (int i = 0; i < SHAPE.length; i++) {
+      Map<String, String> s = TestNodes.settings(dir.resolve(SHAPE[i][0]));
+      s.put("node-id", SHAPE[i][0]);
+      s.put("region", SHAPE[i][1]);
+      s.put("peer", "127.0.0.1:" + peers[i]);
+      s.put("seeds", seeds);
+      s.put("enable-fault-injection", "true");
+      s.put("gc-interval-ms", "86400000"); // collected by hand here
+      GeodsNode n = TestNodes.start(s);
+      nodes.add(n);
+      http.add(new TestHttp(n.httpPort()));
+    }
+    await(
+        "every node sees three alive members",
+        30_000,
+        () -> http.stream().allMatch(h -> aliveMembers(h) == SHAPE.length));
+  }
+
+  @AfterEach
+  void stopCluster() throws IOException {
+    nodes.forEach(GeodsNode::close);
+    nodes.clear();
+    if (dir != null) {
+      try (var files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void theHorizonWaitsForAPartitionedNodeAndDeletedKeysNeverComeBack() throws IOException {
+    startCluster();
+    TestHttp a = http.get(0);
+    TestHttp c = http.get(2);
+    for (int i = 0; i < 20; i++) {
+      assertThat(a.post("/crdt/counters/k" + i + "/increment", "{\"value\":2}").status())
+          .isEqualTo(200);
+    }
+    await("c has every key", 20_000, () -> counter(c, "k19") == 2);
+    // c cut off from both others: it keeps the keys live while they are deleted at a.
+    assertThat(
+            c.post("/admin/faults/partition", "{\"nodes\":[\"us-east-1\",\"us-east-2\"]}").status())
+        .isEqualTo(200);
+    for (int i = 0; i < 20; i++) {
+      assertThat(a.delete("/crdt/counters/k" + i).status()).isEqualTo(200);
+    }
+    ReplicaId aReplica = nodes.get(0).store().replicaId();
+    long aLast = nodes.get(0).store().lastSequence();
+    await("b has the deletes", 20_000, () -> counter(http.get(1), "k19") == Long.MIN_VALUE);
+    // Once b has reported that it merged every delete, only c holds a's horizon back.
+    long cComplete = nodes.get(2).store().applied(aReplica);
+    await(
+        "b reports a's deletes merged",
+        20_000,
+        () -> {
+          for (var m : a.get("/admin/replication/lag").json().get("stability").get("members")) {
+            if (m.get("node_id").asText().equals("us-east-2")
+                && m.get("complete_through").asLong() >= aLast) {
+              return true;
+            }
+          }
+          return false;
+        });
+    for (GeodsNode n : nodes) {
+      assertThat(n.store().horizon().get(aReplica))
+          .as("%s's horizon of %s while eu-west-1 is cut off", n.config().nodeId(), aReplica)
+          .isLessThanOrEqualTo(cComplete);
+      n.collectGarbage();
+    }
+    assertThat(nodes.get(0).store().stats().types().get(CrdtType.PN_COUNTER).tombstones())
+        .as("tombstones stay while a replica lacks their delete")
+        .isEqualTo(20);
+    assertThat(counter(c, "k3")).isEqualTo(2);
+    JsonAssert lag = new JsonAssert(a.get("/admin/replication/lag").json().get("stability"));
+    assertThat(lag.longAt("stable_sequence")).isLessThan(aLast);
+
+    assertThat(c.delete("/admin/faults").status()).isEqualTo(200);
+    await(
+        "every horizon covers a's deletes",
+        30_000,
+        () -> nodes.stream().allMatch(n -> n.store().horizon().get(aReplica) >= aLast));
+    for (GeodsNode n : nodes) {
+      GcResult r = n.collectGarbage();
+      assertThat(r.tombstonesDropped()).as(n.config().nodeId()).isEqualTo(20);
+      assertThat(n.store().stats().types().get(CrdtType.PN_COUNTER).tombstones()).isZero();
+    }
+    for (TestHttp h : http) {
+      for (int i = 0; i < 20; i++) {
+        assertThat(h.get("/crdt/counters/k" + i).status())
+            .as("k%d stays deleted", i)
+            .isEqualTo(404);
+      }
+    }
+    // A key written again after collection starts afresh everywhere.
+    assertThat(c.post("/crdt/counters/k0/increment", "{\"value\":5}").status()).isEqualTo(200);
+    await("the new k0 reaches a", 20_000, () -> counter(a, "k0") == 5);
+    JsonAssert after = new JsonAssert(a.get("/admin/replication/lag").json().get("stability"));
+    assertThat(after.longAt("collectable_sequence")).isGreaterThanOrEqualTo(aLast);
+    assertThat(a.get("/metrics").text())
+        .contains("geodatastore_gc_tombstones_reclaimed_total 20.0")
+        .contains("geodatastore_stability_holes 0.0");
+  }
+
+  @Test
+  void collectingManyDeletedKeysReclaimsTheirTombstonesOnEveryNode() throws Exception {
+    startCluster();
+    int keys = Integer.getInteger("gc.keys", 20_000);
+    GeodsNode origin = nodes.get(0);
+    RocksStore store = origin.store();
+    long t0 = System.nanoTime();
+    List<KeyRef> written = new ArrayList<>(keys);
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    for (int i = 0; i < keys; i++) {
+      KeyRef k;
+      Operation op;
+      switch (i % 3) {
+        case 0 -> {
+          k = KeyRef.of(Family.COUNTERS, "counter-" + i);
+          op = new Operation.Increment(1 + i % 7);
+        }
+        case 1 -> {
+          k = KeyRef.of(Family.SETS, "set-" + i);
+          op = new Operation.Add(List.of("\"element-" + i + "\""));
+        }
+        default -> {
+          k = KeyRef.of(Family.REGISTERS, "register-" + i);
+          op = new Operation.Write("\"value-" + i + "\"", null);
+        }
+      }
+      written.add(k);
+      pending.add(store.write(k, op));
+      drain(pending, 4_096);
+    }
+    drain(pending, 0);
+    for (KeyRef k : written) {
+      pending.add(store.delete(k));
+      drain(pending, 4_096);
+    }
+    drain(pending, 0);
+    origin.cluster().localWritten();
+    ReplicaId replica = store.replicaId();
+    long last = store.lastSequence();
+    await(
+        "every node's horizon covers every delete",
+        300_000,
+        () -> nodes.stream().allMatch(n -> n.store().horizon().get(replica) >= last));
+    long replicatedMs = (System.nanoTime() - t0) / 1_000_000;
+
+    StringBuilder report = new StringBuilder();
+    report.append(
+        String.format(
+            "gc reclaim: %,d keys written then deleted on %s, replicated and stable everywhere in"
+                + " %,d ms%n",
+            keys, origin.config().nodeId(), replicatedMs));
+    for (GeodsNode n : nodes) {
+      RocksStore s = n.store();
+      s.compactRecords();
+      long tombstones = tombstones(s.stats());
+      long logicalBefore = storedBytes(s.stats());
+      long diskBefore = s.recordBytesOnDisk();
+      long g0 = System.nanoTime();
+      GcResult r = n.collectGarbage();
+      long gcMs = (System.nanoTime() - g0) / 1_000_000;
+      s.compactRecords();
+      long logicalAfter = storedBytes(s.stats());
+      long diskAfter = s.recordBytesOnDisk();
+      report.append(
+          String.format(
+              "  %s: %,d tombstones, %,d stored bytes (%,d on disk) before; gc %,d ms dropped %,d"
+                  + " tombstones, %,d bytes; after: %,d stored bytes (%,d on disk): %.1f%%"
+                  + " reclaimed (%.1f%% on disk)%n",
+              n.config().nodeId(),
+              tombstones,
+              logicalBefore,
+              diskBefore,
+              gcMs,
+              r.tombstonesDropped(),
+              r.bytesReclaimed(),
+              logicalAfter,
+              diskAfter,
+              100.0 * (logicalBefore - logicalAfter) / logicalBefore,
+              100.0 * (diskBefore - diskAfter) / diskBefore));
+      assertThat(tombstones).isEqualTo(keys);
+      assertThat(r.tombstonesDropped()).isEqualTo(keys);
+      assertThat(r.bytesReclaimed()).isEqualTo(logicalBefore);
+      assertThat(logicalAfter).isZero();
+      assertThat(diskAfter).as("on disk after compaction").isLessThan(diskBefore / 10);
+    }
+    System.out.print(report);
+    for (int i = 0; i < 30; i++) {
+      KeyRef k = written.get(i * (keys / 30));
+      for (TestHttp h : http) {
+        assertThat(h.get("/crdt/" + k.family().apiName() + "/" + k.name()).status()).isEqualTo(404);
+      }
+    }
+  }
+
+  private static long tombstones(StorageStats s) {
+    return s.types().values().stream().mapToLong(StorageStats.TypeStats::tombstones).sum();
+  }
+
+  private static long storedBytes(StorageStats s) {
+    return s.types().values().stream().mapToLong(t -> t.payloadBytes() + t.metadataBytes()).sum();
+  }
+
+  private static void drain(List<CompletableFuture<?>> pending, int keep) {
+    if (pending.size() > keep) {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+      pending.clear();
+    }
+  }
+
+  /** Reads a few fields of a JSON object. */
+  private record JsonAssert(com.fasterxml.jackson.databind.JsonNode node) {
+    long longAt(String field) {
+      assertThat(node.has(field)).as("field %s in %s", field, node).isTrue();
+      return node.get(field).asLong();
+    }
+  }
+
+  private static long counter(TestHttp h, String key) {
+    TestHttp.Resp r = h.get("/crdt/counters/" + key);
+    return r.status() == 200 ? r.json().get("value").asLong() : Long.MIN_VALUE;
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long aliveMembers(TestHttp h) {
+    long n = 0;
+    for (var m : h.get("/admin/status").json().get("members")) {
+      if (m.get("state").asText().equals("alive")) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static void await(String what, long timeoutMs, BooleanSupplier cond) {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeoutMs + " ms waiting until " + what);
+      }
+      sleepMs(25);
+    }
+  }
+
+  private static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
