@@ -35,7 +35,7 @@ import org.HdrHistogram.Histogram;
  * whether it grows.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
- * with the cluster on ports 8080 (origin), 8081, 8082.
+ * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
  */
 public final class CrossRegionLoad {
 
@@ -55,7 +55,8 @@ public final class CrossRegionLoad {
     boolean quick = List.of(args).contains("--quick");
     long seconds = quick ? 5 : 15;
     List<String> regions = List.of("us-east", "eu-west", "ap-southeast");
-    int[] ports = {8080, 8081, 8082};
+    int base = Integer.parseInt(System.getenv().getOrDefault("BASE_PORT", "8080"));
+    int[] ports = {base, base + 1, base + 2};
     List<Run> runs = new ArrayList<>();
     try (ClientFactory factory =
         ClientFactory.builder().channelOption(ChannelOption.TCP_NODELAY, true).build()) {
