@@ -192,6 +192,14 @@ public final class RocksStore implements Store {
   private final EnumMap<CrdtType, LongAdder[]> typeStats = new EnumMap<>(CrdtType.class);
   private volatile boolean statsDirty;
   private final AtomicLong logEntries = new AtomicLong();
+
+  /**
+   * Per origin, a sequence no retained log entry is below (everything under it was trimmed, and a
+   * log only grows at its end). Seeks start there: trimmed keys stay in the files as deletions
+   * until compaction drops them, and a seek from the log's start stepped over every one of them.
+   */
+  private final ConcurrentHashMap<ReplicaId, Long> logFloor = new ConcurrentHashMap<>();
+
   private final AtomicLong logBytes = new AtomicLong();
   private final AtomicLong tombstonesReclaimed = new AtomicLong();
   private final AtomicLong bytesReclaimed = new AtomicLong();
@@ -794,18 +802,28 @@ public final class RocksStore implements Store {
   public long firstRetainedSequence(ReplicaId origin) {
     byte[] prefix = LogEntryCodec.keyPrefix(origin);
     try (RocksIterator it = db.newIterator(replogCf)) {
-      for (it.seek(LogEntryCodec.key(origin, 0)); it.isValid(); it.next()) {
+      for (it.seek(LogEntryCodec.key(origin, logFloor(origin))); it.isValid(); it.next()) {
         if (!startsWith(it.key(), prefix)) {
           return 0;
         }
         try {
-          return LogEntryCodec.decodeKey(it.key()).counter();
+          long first = LogEntryCodec.decodeKey(it.key()).counter();
+          raiseLogFloor(origin, first);
+          return first;
         } catch (CorruptRecordException e) {
           log.warn("unreadable replication-log key of {}: {}", origin, e.getMessage());
         }
       }
     }
     return 0;
+  }
+
+  private long logFloor(ReplicaId origin) {
+    return logFloor.getOrDefault(origin, 0L);
+  }
+
+  private void raiseLogFloor(ReplicaId origin, long seq) {
+    logFloor.merge(origin, seq, Math::max);
   }
 
   @Override
@@ -870,26 +888,36 @@ public final class RocksStore implements Store {
     return utf8(META_APPLIED_PREFIX + origin.value());
   }
 
+  /**
+   * Deletes the entries one by one, not as a range: a range deletion made every iterator of the log
+   * opened after it rebuild the memtable's list of them (milliseconds each, on the replication
+   * thread, once a few thousand trims had piled up in a memtable that an idle node never flushes),
+   * whereas a point deletion meets its entry in the memtable and the two vanish at its flush. Seeks
+   * start at the floor, so they never step over the deleted keys.
+   */
   @Override
   public long trimLog(ReplicaId origin, long throughSeq) {
-    byte[] begin = LogEntryCodec.key(origin, 0);
     byte[] end = LogEntryCodec.key(origin, throughSeq + 1);
     long n = 0;
     long bytes = 0;
-    try (RocksIterator it = db.newIterator(replogCf)) {
-      for (it.seek(begin); it.isValid() && Arrays.compareUnsigned(it.key(), end) < 0; it.next()) {
+    try (RocksIterator it = db.newIterator(replogCf);
+        org.rocksdb.WriteBatch deletes = new org.rocksdb.WriteBatch()) {
+      // From the floor: what is below it was trimmed (and counted) before.
+      for (it.seek(LogEntryCodec.key(origin, logFloor(origin)));
+          it.isValid() && Arrays.compareUnsigned(it.key(), end) < 0;
+          it.next()) {
+        deletes.delete(replogCf, it.key());
         n++;
         bytes += it.value().length;
       }
-    }
-    if (n == 0) {
-      return 0;
-    }
-    try {
-      db.deleteRange(replogCf, unsyncedWrites, begin, end);
+      if (n == 0) {
+        return 0;
+      }
+      db.write(unsyncedWrites, deletes);
     } catch (RocksDBException e) {
       throw new StorageException("trim of the replication log failed: " + e.getMessage(), e);
     }
+    raiseLogFloor(origin, throughSeq + 1);
     logEntries.addAndGet(-n);
     logBytes.addAndGet(-bytes);
     return n;
