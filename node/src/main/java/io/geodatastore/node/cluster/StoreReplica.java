@@ -51,6 +51,14 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
    */
   private final Map<ReplicaId, Long> appliedMarks = new ConcurrentHashMap<>();
 
+  /**
+   * The first retained sequence of this replica's log, 0 when it must be looked up again: it moves
+   * only when the log is trimmed (entries are appended after it). Asked for every batch sent, and a
+   * look-up is a RocksDB iterator over a log whose trimmed ranges are range deletions: it cost the
+   * replication thread more than the rest of sending. Logical thread only.
+   */
+  private long firstRetained;
+
   private final ExecutorService reader =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -98,16 +106,25 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public long firstRetainedSequence() {
-    // The store answers 0 for an empty log; the contract is "last + 1": everything up to the last
-    // durable sequence was trimmed. (Answering 0 stalled a stream to a peer that was behind a
-    // fully trimmed log: it never heard to skip, so it never acknowledged, until the next write.)
-    long first = store.firstRetainedSequence(store.replicaId());
-    return first == 0 ? store.lastSequence() + 1 : first;
+    long first = firstRetained;
+    if (first == 0) {
+      // The contract is "last + 1" for an empty log: everything up to the last durable sequence
+      // was trimmed. (Answering 0 stalled a stream to a peer that was behind a fully trimmed log:
+      // it never heard to skip, so it never acknowledged, until the next write.) The last
+      // sequence is read before the log: every entry up to it was in the log when it was looked
+      // at, and the entries after it are appended in order and not trimmed yet.
+      long last = store.lastSequence();
+      long found = store.firstRetainedSequence(store.replicaId());
+      first = found == 0 ? last + 1 : found;
+      firstRetained = first;
+    }
+    return first;
   }
 
   @Override
   public void trimLog(long throughSeq) {
     store.trimLog(store.replicaId(), throughSeq);
+    firstRetained = 0;
   }
 
   @Override

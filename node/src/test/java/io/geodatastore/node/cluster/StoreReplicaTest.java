@@ -45,6 +45,34 @@ class StoreReplicaTest {
   }
 
   @Test
+  void theFirstRetainedSequenceHoldsAcrossAppendsAndFollowsEveryTrim() {
+    try (RocksStore store =
+            RocksStore.open(
+                StoreConfig.defaults(dir, "n1").withDurability(Durability.OS).withShards(1));
+        NodeEnv env = new NodeEnv("n1", System::currentTimeMillis)) {
+      StoreReplica replica = new StoreReplica(store, env, (k, t, m) -> {});
+      KeyRef c = KeyRef.of(Family.COUNTERS, "c");
+      for (int round = 0; round < 3; round++) {
+        long first = replica.firstRetainedSequence();
+        for (int i = 0; i < 5; i++) {
+          store.write(c, new Operation.Increment(1)).join();
+        }
+        assertThat(replica.firstRetainedSequence()).as("appends keep it").isEqualTo(first);
+        assertThat(replica.readLog(first, 100, Long.MAX_VALUE)).hasSize(5);
+        replica.trimLog(first + 2);
+        assertThat(replica.firstRetainedSequence()).isEqualTo(first + 3);
+        assertThat(replica.readLog(1, 100, Long.MAX_VALUE))
+            .extracting(e -> e.id().counter())
+            .containsExactly(first + 3, first + 4);
+        replica.trimLog(store.lastSequence());
+        assertThat(replica.firstRetainedSequence()).isEqualTo(store.lastSequence() + 1);
+      }
+      assertThat(store.stats().logEntries()).isZero();
+      replica.close();
+    }
+  }
+
+  @Test
   void theAppliedVectorNamesAnOriginWhoseStreamOnlySkipped() {
     try (RocksStore store =
             RocksStore.open(
