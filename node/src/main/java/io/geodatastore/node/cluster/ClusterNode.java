@@ -41,6 +41,7 @@ import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -133,6 +134,7 @@ public final class ClusterNode implements AutoCloseable {
   private final CausalGate gate;
   private final AntiEntropy antiEntropy;
   private final ReadCoordinator reads;
+  private final AtomicBoolean writtenPending = new AtomicBoolean();
   private final AtomicLongArray readRepairs = new AtomicLongArray(ReadLevel.values().length);
   private volatile List<MemberInfo> viewSnapshot = List.of();
   private volatile AntiEntropy.Totals antiEntropyTotals;
@@ -334,9 +336,18 @@ public final class ClusterNode implements AutoCloseable {
 
   // ---- called from HTTP threads ----
 
-  /** A local write is durable: replicate it. */
+  /**
+   * A local write is durable: replicate it. One hop onto the logical thread serves every write made
+   * durable until it runs (it reads the log's end then), instead of one task per write.
+   */
   public void localWritten() {
-    env.post(replication::localWritten);
+    if (writtenPending.compareAndSet(false, true)) {
+      env.post(
+          () -> {
+            writtenPending.set(false); // before the log is read: a later write posts again
+            replication.localWritten();
+          });
+    }
   }
 
   /**
