@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * than the retention limit behind stops holding the trim back and is marked for anti-entropy
  * catch-up, and its stream jumps over the trimmed gap ({@code skipTo}).
  *
- * <p><b>Receiving.</b> Batches of one origin are merged one at a time in order (merges are
- * idempotent, so duplicates are harmless); the watermark advances only over consecutive entries
+ * <p><b>Receiving.</b> Batches of one origin are merged in order, a few under way at once (merges
+ * are idempotent, so duplicates are harmless); the watermark advances only over consecutive entries
  * that are durable here, is persisted, and is acknowledged to the sender.
  *
  * <p><b>Causal delivery.</b> An entry is merged only once every entry it depends on ({@link
@@ -61,6 +61,9 @@ import java.util.function.Consumer;
  */
 public final class Replication {
 
+  /** The most merges of one origin under way at once (see {@link #merge}). */
+  static final int MERGES_IN_FLIGHT_MAX = 4;
+
   private final Env env;
   private final NodeId self;
   private final String region;
@@ -76,6 +79,7 @@ public final class Replication {
   private long lastReportMs = Long.MIN_VALUE / 2;
   private Set<NodeId> persistedPeers = Set.of();
   private boolean pumpScheduled;
+  private long lastPumpMs = Long.MIN_VALUE / 2;
   private Cancellable ticker;
   private long deltasSent;
   private long deltasReceived;
@@ -176,17 +180,32 @@ public final class Replication {
     checkWaiters();
   }
 
-  /** Called when a local write is durable: its entry may go out with the next batch. */
+  /**
+   * Called when a local write is durable: its entry goes out at once when no batch went out for
+   * {@code batchDelayMs}, else with the batch sent when that delay is over (so that writes close
+   * together share a batch, and a lone write waits for nothing).
+   */
   public void localWritten() {
-    if (!pumpScheduled) {
-      pumpScheduled = true;
-      env.schedule(
-          options.batchDelayMs(),
-          () -> {
-            pumpScheduled = false;
-            peers.values().forEach(this::pump);
-          });
+    if (pumpScheduled) {
+      return;
     }
+    long wait = lastPumpMs + options.batchDelayMs() - env.nowMs();
+    if (wait <= 0) {
+      pumpAll();
+      return;
+    }
+    pumpScheduled = true;
+    env.schedule(
+        wait,
+        () -> {
+          pumpScheduled = false;
+          pumpAll();
+        });
+  }
+
+  private void pumpAll() {
+    lastPumpMs = env.nowMs();
+    peers.values().forEach(this::pump);
   }
 
   /** Delivers a replication message. */
@@ -320,14 +339,14 @@ public final class Replication {
   }
 
   /**
-   * Merges everything of an origin that can be merged, in one step (while one merge is
-   * durable-bound, the batches that arrive meanwhile are coalesced into the next, so merges keep up
-   * with any rate, as group commit does for local writes). Queued batches are first taken in: their
-   * consecutive entries after the watermark are held in order. Then the longest prefix of the held
-   * entries whose dependencies are met is merged.
+   * Merges everything of an origin that can be merged, in one step (while the most merges are under
+   * way, the batches that arrive meanwhile are coalesced into the next, so merges keep up with any
+   * rate, as group commit does for local writes). Queued batches are first taken in: their
+   * consecutive entries after those already submitted are held in order. Then the longest prefix of
+   * the held entries whose dependencies are met is merged.
    */
   private void drain(Inbound in) {
-    if (in.merging) {
+    if (in.merges.size() >= MERGES_IN_FLIGHT_MAX) {
       return;
     }
     long before = in.applied;
@@ -344,31 +363,65 @@ public final class Replication {
     }
   }
 
+  /**
+   * Submits the first {@code ready} held entries as one merge. Up to {@link #MERGES_IN_FLIGHT_MAX}
+   * merges of an origin are under way at once: a batch that arrives while one is being made durable
+   * joins the store's next group commit instead of waiting for that one to finish (which cost it a
+   * whole durable write and two thread hops more). They may complete in any order; the watermark
+   * advances, in order, over those completed from the oldest on.
+   */
   private void merge(Inbound in, int ready) {
     List<LogEntry> fresh = new ArrayList<>(ready);
     for (int i = 0; i < ready; i++) {
       fresh.add(in.held.poll());
     }
-    in.merging = true;
-    long through = fresh.getLast().id().counter();
+    PendingMerge m = new PendingMerge(fresh.getLast().id().counter(), fresh.size());
+    in.merges.add(m);
+    int generation = in.generation;
     local.merge(
         fresh,
         ok -> {
-          in.merging = false;
-          boolean advanced = ok && through > in.applied;
-          if (advanced) {
-            in.applied = through;
-            deltasReceived += fresh.size();
-            local.recordApplied(in.origin, through);
-          } else if (!ok) {
-            in.held.clear(); // no longer consecutive with the watermark: the sender resends
+          if (generation != in.generation) {
+            return; // given up after an earlier merge failed: the sender resends it all
           }
-          reply(in.sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
-          drain(in);
-          if (advanced) {
-            watermarkAdvanced();
-          }
+          m.done = true;
+          m.ok = ok;
+          merged(in);
         });
+  }
+
+  /** Advances the watermark over the merges completed from the oldest on, and acknowledges. */
+  private void merged(Inbound in) {
+    boolean advanced = false;
+    boolean failed = false;
+    while (!in.merges.isEmpty() && in.merges.peek().done) {
+      PendingMerge m = in.merges.poll();
+      if (!m.ok) {
+        failed = true;
+        break;
+      }
+      if (m.through > in.applied) {
+        in.applied = m.through;
+        deltasReceived += m.entries;
+        advanced = true;
+      }
+    }
+    if (failed) {
+      // What follows is no longer consecutive with the watermark: the sender resends it.
+      in.merges.clear();
+      in.held.clear();
+      in.generation++;
+    } else if (!advanced) {
+      return; // a later merge finished first: it waits for the earlier ones
+    }
+    if (advanced) {
+      local.recordApplied(in.origin, in.applied);
+    }
+    reply(in.sender, new ReplicationMessage.BatchAck(self, in.origin, in.applied));
+    drain(in);
+    if (advanced) {
+      watermarkAdvanced();
+    }
   }
 
   /**
@@ -380,8 +433,8 @@ public final class Replication {
     boolean took = false;
     while (!in.queue.isEmpty()) {
       ReplicationMessage.DeltaBatch b = in.queue.peek();
-      if (b.skipTo() > in.applied + 1 + in.held.size()) {
-        if (!in.held.isEmpty()) {
+      if (b.skipTo() > in.submittedThrough() + 1 + in.held.size()) {
+        if (!in.held.isEmpty() || !in.merges.isEmpty()) {
           break; // merge what precedes the gap first
         }
         stability.skipped(in.origin, in.applied + 1, b.skipTo() - 1);
@@ -396,7 +449,7 @@ public final class Replication {
       in.sender = b.from();
       for (LogEntry e : b.entries()) {
         long seq = e.id().counter();
-        long expected = in.applied + 1 + in.held.size();
+        long expected = in.submittedThrough() + 1 + in.held.size();
         if (seq == expected) {
           in.held.add(e);
         } else if (seq > expected) {
@@ -455,7 +508,7 @@ public final class Replication {
       do {
         retryAgain = false;
         for (Inbound other : List.copyOf(inbound.values())) {
-          if (!other.merging && !other.held.isEmpty()) {
+          if (other.merges.size() < MERGES_IN_FLIGHT_MAX && !other.held.isEmpty()) {
             drain(other);
           }
         }
@@ -859,8 +912,14 @@ public final class Replication {
   private static final class Inbound {
     final ReplicaId origin;
     long applied;
-    boolean merging;
     int queuedEntries;
+
+    /** The merges under way, oldest first. */
+    final ArrayDeque<PendingMerge> merges = new ArrayDeque<>();
+
+    /** Moves when the merges under way are given up, so that their completions are ignored. */
+    int generation;
+
     final ArrayDeque<ReplicationMessage.DeltaBatch> queue = new ArrayDeque<>();
 
     /** Consecutive entries after the watermark, not yet merged (waiting for dependencies). */
@@ -875,6 +934,24 @@ public final class Replication {
     Inbound(ReplicaId origin, long applied) {
       this.origin = origin;
       this.applied = applied;
+    }
+
+    /** The last entry handed to a merge (or skipped): the held entries follow it. */
+    long submittedThrough() {
+      return merges.isEmpty() ? applied : Math.max(applied, merges.peekLast().through);
+    }
+  }
+
+  /** One merge under way: the last entry it holds, and how it ended once it did. */
+  private static final class PendingMerge {
+    final long through;
+    final int entries;
+    boolean done;
+    boolean ok;
+
+    PendingMerge(long through, int entries) {
+      this.through = through;
+      this.entries = entries;
     }
   }
 }

@@ -601,29 +601,78 @@ class ReplicationTest {
     }
   }
 
-  @Test
-  void batchesArrivingDuringAMergeAreCoalescedIntoTheNextMerge() {
-    SlowReplica bLocal = new SlowReplica("b");
-    ManualEnv bEnv = new ManualEnv(3);
+  Replication slowReceiver(SlowReplica bLocal, ManualEnv bEnv) {
     Replication rb = new Replication(bEnv, B, "r1", bLocal, OPTIONS);
     rb.start();
     rb.memberChanged(A, "r1", new NodeAddress("a", 1), MemberState.ALIVE);
     bEnv.drain();
+    return rb;
+  }
+
+  @Test
+  void batchesMergeWhileEarlierOnesAreUnderWayAndBeyondTheLimitAreCoalesced() {
+    SlowReplica bLocal = new SlowReplica("b");
+    ManualEnv bEnv = new ManualEnv(3);
+    Replication rb = slowReceiver(bLocal, bEnv);
     ReplicaId origin = local.id;
     rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 1), entry(origin, 2))));
     rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 3))));
     rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 4), entry(origin, 5))));
     rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 6))));
-    assertThat(bLocal.calls).as("one merge in flight per origin").hasSize(1);
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 7))));
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 8), entry(origin, 9))));
+    assertThat(bLocal.calls)
+        .as("a merge per batch while fewer than the most are under way")
+        .hasSize(Replication.MERGES_IN_FLIGHT_MAX);
+    assertThat(acks(bEnv)).as("nothing durable yet").isEmpty();
 
     bLocal.completeOne();
-    assertThat(bLocal.calls).as("the three queued batches merge as one").hasSize(2);
-    assertThat(bLocal.calls.get(1))
-        .extracting(e -> e.id().counter())
-        .containsExactly(3L, 4L, 5L, 6L);
+    assertThat(bLocal.calls).as("the two queued batches merge as one").hasSize(5);
+    assertThat(bLocal.calls.get(4)).extracting(e -> e.id().counter()).containsExactly(7L, 8L, 9L);
+    while (!bLocal.pending.isEmpty()) {
+      bLocal.completeOne();
+    }
+    assertThat(acks(bEnv)).containsExactly(2L, 3L, 5L, 6L, 9L);
+    assertThat(bLocal.applied(origin)).isEqualTo(9);
+  }
+
+  @Test
+  void aMergeThatCompletesBeforeAnEarlierOneWaitsForIt() {
+    SlowReplica bLocal = new SlowReplica("b");
+    ManualEnv bEnv = new ManualEnv(3);
+    Replication rb = slowReceiver(bLocal, bEnv);
+    ReplicaId origin = local.id;
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 1))));
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 2), entry(origin, 3))));
+
+    bLocal.pending.remove(1).accept(true); // the second merge is durable first
+    assertThat(acks(bEnv)).as("entry 1 may not be durable yet").isEmpty();
+    assertThat(bLocal.applied(origin)).isZero();
+
     bLocal.completeOne();
-    assertThat(acks(bEnv)).containsExactly(2L, 6L);
-    assertThat(bLocal.applied(origin)).isEqualTo(6);
+    assertThat(acks(bEnv)).containsExactly(3L);
+    assertThat(bLocal.applied(origin)).isEqualTo(3);
+  }
+
+  @Test
+  void aFailedMergeGivesUpTheLaterOnesAndTheResentEntriesMergeAgain() {
+    SlowReplica bLocal = new SlowReplica("b");
+    ManualEnv bEnv = new ManualEnv(3);
+    Replication rb = slowReceiver(bLocal, bEnv);
+    ReplicaId origin = local.id;
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 1))));
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 2))));
+
+    bLocal.pending.removeFirst().accept(false);
+    assertThat(acks(bEnv)).containsExactly(0L);
+    bLocal.completeOne(); // the given-up merge of entry 2 ends after all: ignored
+    assertThat(acks(bEnv)).isEmpty();
+    assertThat(bLocal.applied(origin)).isZero();
+
+    rb.onMessage(new DeltaBatch(A, origin, 0, List.of(entry(origin, 1), entry(origin, 2))));
+    bLocal.completeOne();
+    assertThat(acks(bEnv)).containsExactly(2L);
+    assertThat(bLocal.applied(origin)).isEqualTo(2);
   }
 
   // ---- causal delivery: a receiver "c" with origins "a" and "b" ----
