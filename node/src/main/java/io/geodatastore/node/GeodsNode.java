@@ -25,10 +25,15 @@ import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.membership.MembershipOptions;
 import io.geodatastore.cluster.repair.AntiEntropyOptions;
 import io.geodatastore.cluster.replication.ReplicationOptions;
+import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.crdt.Conflict;
+import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.node.cluster.ClusterNode;
 import io.geodatastore.node.cluster.Faults;
 import io.geodatastore.node.cluster.GrpcTransport;
+import io.geodatastore.node.cluster.MergeListener;
+import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.MergeResult;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
@@ -112,10 +117,18 @@ public final class GeodsNode implements AutoCloseable {
               store,
               wallClockMs,
               faults,
-              (key, type, merged) -> {
-                // The store logged them with the merge; here they are only counted.
-                for (Conflict c : merged.conflicts()) {
-                  metrics.conflict(type, c);
+              new MergeListener() {
+                @Override
+                public void merged(KeyRef key, CrdtType type, MergeResult merged) {
+                  // The store logged them with the merge; here they are only counted.
+                  for (Conflict c : merged.conflicts()) {
+                    metrics.conflict(type, c);
+                  }
+                }
+
+                @Override
+                public void replicated(HlcTimestamp writtenAt) {
+                  metrics.propagated(wallClockMs.getAsLong() - writtenAt.wallMs());
                 }
               },
               forwarder::apply);

@@ -13,6 +13,7 @@ import io.geodatastore.storage.rocksdb.RocksStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -21,10 +22,12 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
@@ -43,6 +46,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final Map<String, Counter> conflicts = new ConcurrentHashMap<>();
   private final Map<String, Counter> sessionWaits = new ConcurrentHashMap<>();
   private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final Timer propagation;
 
   public NodeMetrics(String region) {
     this.region = region;
@@ -59,6 +63,15 @@ public final class NodeMetrics implements AutoCloseable {
         conflictCounter(t.apiName(), k.reason());
       }
     }
+    propagation =
+        Timer.builder("geodatastore.replication.propagation")
+            .description(
+                "From a replicated entry's write at its origin (by the origin's clock) to its merge"
+                    + " being durable, so readable, here")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(60))
+            .register(registry);
     for (String outcome : SESSION_WAIT_OUTCOMES) {
       sessionWaits.put(
           outcome,
@@ -84,6 +97,14 @@ public final class NodeMetrics implements AutoCloseable {
       throw new IllegalArgumentException("unknown session wait outcome " + outcome);
     }
     c.increment();
+  }
+
+  /**
+   * Records how long a replicated entry took from its write at the origin to being durable here.
+   * Clocks of other machines may be ahead: a negative time counts as 0.
+   */
+  public void propagated(long millis) {
+    propagation.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   public PrometheusMeterRegistry registry() {

@@ -153,6 +153,9 @@ class ClusterTest {
     assertThat(metrics).contains("geodatastore_vector_clock_size");
     assertThat(metrics).contains("geodatastore_replication_deps_waits_total");
     assertThat(metrics).contains("geodatastore_cluster_members{state=\"alive\"} 3.0");
+    // It merged the increments of the two others: their propagation is measured.
+    assertThat(metrics)
+        .containsPattern("geodatastore_replication_propagation_seconds_count(\\{[^}]*\\})? [2-9]");
   }
 
   @Test

@@ -142,7 +142,12 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
       } catch (RuntimeException ex) {
         f = CompletableFuture.failedFuture(ex);
       }
-      fs[i] = f.thenAccept(r -> onMerged.merged(e.key(), e.type(), r));
+      fs[i] =
+          f.thenAccept(
+              r -> {
+                onMerged.merged(e.key(), e.type(), r);
+                onMerged.replicated(e.writtenAt());
+              });
     }
     CompletableFuture.allOf(fs)
         .whenComplete(
