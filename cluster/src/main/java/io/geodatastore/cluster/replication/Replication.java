@@ -291,6 +291,8 @@ public final class Replication {
     if (p == null || !a.origin().equals(local.replicaId())) {
       return;
     }
+    boolean wasProbing = !p.known;
+    boolean windowWasFull = p.sent - p.acked >= options.windowEntriesMax();
     if (!p.known) {
       // The answer to a probe is where the receiver is now, even below what it acknowledged
       // before: it may have lost its watermark or its data (a new replica under the same node id).
@@ -318,7 +320,12 @@ public final class Replication {
       p.outstandingSinceMs = env.nowMs(); // what is still outstanding waits from now
     }
     checkWaiters();
-    pump(p);
+    if (wasProbing || windowWasFull) {
+      // Otherwise what was written since the last batch is on its way: the write scheduled its
+      // batch. Sending it now would cut batches at every acknowledgement, a message (and a merge
+      // at the receiver) every few writes when peers answer fast.
+      pump(p);
+    }
   }
 
   // ---- receiving ----
