@@ -32,7 +32,7 @@ import org.rocksdb.TickerType;
 /**
  * The node's meters, exposed at {@code /metrics} in Prometheus text format: the seed's five {@code
  * geodatastore_*} metrics, storage and RocksDB figures, and JVM metrics. (HTTP latency histograms
- * are added by Armeria's metric-collecting decorator on the same registry.)
+ * are added by {@link HttpMetrics} on the same registry.)
  */
 public final class NodeMetrics implements AutoCloseable {
 
