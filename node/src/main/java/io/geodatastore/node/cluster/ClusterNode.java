@@ -41,6 +41,7 @@ import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -124,6 +125,10 @@ public final class ClusterNode implements AutoCloseable {
 
   private final Settings settings;
   private final NodeEnv env;
+
+  /** A {@link #localWritten} task is posted and has not started. */
+  private final AtomicBoolean localWritePosted = new AtomicBoolean();
+
   private final StoreReplica replica;
   private final GrpcTransport transport;
   private final NodeAddress advertise;
@@ -334,9 +339,21 @@ public final class ClusterNode implements AutoCloseable {
 
   // ---- called from HTTP threads ----
 
-  /** A local write is durable: replicate it. */
+  /**
+   * A local write is durable: replicate it. Under load, posts only when none is pending: one
+   * pending task replicates every write durable before it runs (replication reads the log when it
+   * pumps), and a task per write cost the cluster thread a lock, a wake-up and a run for each.
+   */
   public void localWritten() {
-    env.post(replication::localWritten);
+    if (localWritePosted.compareAndSet(false, true)) {
+      env.post(
+          () -> {
+            // Cleared before the call: a write that finds the flag set is durable before this
+            // task runs, or posts anew.
+            localWritePosted.set(false);
+            replication.localWritten();
+          });
+    }
   }
 
   /**
