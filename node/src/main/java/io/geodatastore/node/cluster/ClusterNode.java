@@ -41,7 +41,6 @@ import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -125,10 +124,6 @@ public final class ClusterNode implements AutoCloseable {
 
   private final Settings settings;
   private final NodeEnv env;
-
-  /** A {@link #localWritten} task is posted and has not started. */
-  private final AtomicBoolean localWritePosted = new AtomicBoolean();
-
   private final StoreReplica replica;
   private final GrpcTransport transport;
   private final NodeAddress advertise;
@@ -339,21 +334,9 @@ public final class ClusterNode implements AutoCloseable {
 
   // ---- called from HTTP threads ----
 
-  /**
-   * A local write is durable: replicate it. Under load, posts only when none is pending: one
-   * pending task replicates every write durable before it runs (replication reads the log when it
-   * pumps), and a task per write cost the cluster thread a lock, a wake-up and a run for each.
-   */
+  /** A local write is durable: replicate it. */
   public void localWritten() {
-    if (localWritePosted.compareAndSet(false, true)) {
-      env.post(
-          () -> {
-            // Cleared before the call: a write that finds the flag set is durable before this
-            // task runs, or posts anew.
-            localWritePosted.set(false);
-            replication.localWritten();
-          });
-    }
+    env.post(replication::localWritten);
   }
 
   /**
