@@ -321,9 +321,9 @@ public final class ReadCoordinator {
      * replication delivered the very write being repaired, and the repair would change nothing
      * (measured: every push of the read-repair benchmark, each after a ~10 ms wait).
      *
-     * <p>Vouched for only when every entry of this node's the replica lacks, up to what the join
-     * covers, is an entry of this key that this node's record (taken into the join) already showed
-     * when read, and few enough to read from the log here.
+     * <p>Vouched for only when every entry of this node's own that the replica lacks, up to what
+     * the join covers, is an entry of this key that this node's record (taken into the join)
+     * already showed when read, and few enough to read from the log here.
      */
     private VersionVector pastFor(NodeId id) {
       VersionVector covers = round.covers();
