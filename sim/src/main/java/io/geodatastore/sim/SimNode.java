@@ -192,21 +192,6 @@ public final class SimNode {
     return RecordCodec.encode(kr.record()).length + (long) kr.key().nameBytes().length;
   }
 
-  /**
-   * A full-state pull from {@code peer}, as an anti-entropy exchange: take the peer's complete
-   * watermarks and horizon first, merge every record it holds (tombstones included), then report
-   * the exchange to replication, which covers the holes the peer was complete past. Done in one
-   * step of simulated time, so the peer's state cannot change in between.
-   */
-  public void antiEntropyFrom(SimNode peer) {
-    java.util.Map<io.geodatastore.core.causal.ReplicaId, Long> peerComplete =
-        peer.replication.completeVector();
-    replication.learnHorizon(peer.replication.horizon());
-    peer.replica.records().forEach(replica::mergeRecord);
-    replica.importSeen(peer.replica);
-    replication.antiEntropyCompleted(peer.id, peerComplete);
-  }
-
   /** Crashes the node process: its protocol state is gone, its replica (disk) stays. */
   public void crash() {
     if (!up) {

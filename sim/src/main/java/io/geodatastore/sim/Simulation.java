@@ -65,10 +65,8 @@ public final class Simulation {
    * @param gcIntervalMs every node collects under its causal-stability horizon this often (0:
    *     never)
    * @param deletePercent share of operations that are deletes
-   * @param antiEntropy whether nodes with skipped ranges also pull a reachable peer's full state
-   *     now and then, at once (a stand-in that predates the Merkle exchange, which runs in every
-   *     node regardless); without it a skip in a random run is a violation
-   * @param merkle the Merkle-tree anti-entropy every node runs
+   * @param merkle the Merkle-tree anti-entropy every node runs, on its own timers as in a real
+   *     node: the only repair of what the streams skipped
    * @param scenario what the run does beyond the random workload
    */
   public record Options(
@@ -92,7 +90,6 @@ public final class Simulation {
       boolean sessionGuarantees,
       long gcIntervalMs,
       int deletePercent,
-      boolean antiEntropy,
       AntiEntropyOptions merkle,
       Scenario scenario) {
 
@@ -119,14 +116,13 @@ public final class Simulation {
           true,
           700,
           8,
-          false,
           MERKLE,
           new Scenario.Random());
     }
 
     /**
      * Deletes and re-creates often, logs retained for only 10 entries (so a stream skips past a
-     * node that is down or cut off, leaving it a hole), GC every 150 ms, and anti-entropy pulls
+     * node that is down or cut off, leaving it a hole), GC every 150 ms, and the Merkle exchange
      * repairing the holes: deleted keys must never come back.
      */
     public static Options deletesAndSkips(long seed) {
@@ -151,7 +147,6 @@ public final class Simulation {
           true,
           150,
           30,
-          true,
           MERKLE,
           new Scenario.Random());
     }
@@ -178,7 +173,6 @@ public final class Simulation {
           sessionGuarantees,
           gcIntervalMs,
           deletePercent,
-          antiEntropy,
           merkle,
           scenario);
     }
@@ -206,15 +200,11 @@ public final class Simulation {
           false,
           gcIntervalMs,
           deletePercent,
-          antiEntropy,
           merkle,
           scenario);
     }
 
-    /**
-     * These options for {@code s}: no random faults, no stand-in pulls (only the Merkle exchange
-     * repairs), and the logs' options {@code r}.
-     */
+    /** These options for {@code s}: no random faults, and the logs' options {@code r}. */
     public Options withScenario(Scenario s, ReplicationOptions r) {
       return new Options(
           seed,
@@ -237,7 +227,6 @@ public final class Simulation {
           sessionGuarantees,
           gcIntervalMs,
           deletePercent,
-          false,
           merkle,
           s);
     }
@@ -265,7 +254,6 @@ public final class Simulation {
           sessionGuarantees,
           gcIntervalMs,
           deletePercent,
-          antiEntropy,
           merkle,
           scenario);
     }
@@ -335,7 +323,6 @@ public final class Simulation {
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
   private final List<String> running = new ArrayList<>();
-  private int antiEntropyPulls;
   private int crashes;
   private int partitions;
   private int lossBursts;
@@ -400,9 +387,6 @@ public final class Simulation {
         advance(random.nextLong(gapMs + 1));
         sessions.step();
       }
-      if (options.antiEntropy() && random.nextInt(100) < 10) {
-        repairHoles();
-      }
       checkWhileRunning(i % 10 == 0);
     }
     advance(2_000); // reads and acknowledgements in flight end, answered or timed out
@@ -418,9 +402,6 @@ public final class Simulation {
     long healedAtMs = net.nowMs();
     boolean quiet = false;
     while (net.nowMs() - healedAtMs < options.quiescenceMaxMs()) {
-      if (options.antiEntropy()) {
-        repairHoles();
-      }
       if (quiescent()) {
         quiet = true;
         break;
@@ -464,7 +445,7 @@ public final class Simulation {
     switch (options.scenario()) {
       case Scenario.Random r -> {
         violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
-        if (!options.antiEntropy()) {
+        if (logsOutlastRun()) {
           violations.addAll(Invariants.noCatchUp(cluster.nodes()));
         }
         violations.addAll(Invariants.horizonsSettled(cluster.nodes()));
@@ -505,8 +486,8 @@ public final class Simulation {
     String summary =
         String.format(
             "seed %d: %d ops (%d chain writes) and %d session ops, %d crashes, %d partitions, %d"
-                + " loss bursts, %d anti-entropy exchanges repairing %d keys, %d stand-in pulls,"
-                + " %d tombstones collected; %d delivered, %d dropped, %d duplicated; %d entries"
+                + " loss bursts, %d anti-entropy exchanges repairing %d keys, %d"
+                + " tombstones collected; %d delivered, %d dropped, %d duplicated; %d entries"
                 + " held for dependencies; quiet %d ms after healing at t=%d ms; session reads and"
                 + " writes %s",
             options.seed(),
@@ -518,7 +499,6 @@ public final class Simulation {
             lossBursts,
             exchanges,
             repaired,
-            antiEntropyPulls,
             cluster.nodes().stream().mapToLong(n -> n.replica().tombstonesDropped()).sum(),
             net.delivered(),
             net.dropped(),
@@ -551,23 +531,13 @@ public final class Simulation {
         && Invariants.horizonsSettled(cluster.nodes()).isEmpty();
   }
 
-  /** Every up node with a skipped range pulls the full state of a random peer it can reach. */
-  private void repairHoles() {
-    for (SimNode n : cluster.nodes()) {
-      if (!n.isUp() || n.replication().stability().holes().isEmpty()) {
-        continue;
-      }
-      List<SimNode> reachable =
-          cluster.nodes().stream()
-              .filter(p -> p != n && net.reachable(n.address(), p.address()))
-              .toList();
-      if (!reachable.isEmpty()) {
-        SimNode peer = reachable.get(random.nextInt(reachable.size()));
-        n.antiEntropyFrom(peer);
-        antiEntropyPulls++;
-        net.trace("anti-entropy " + n.id() + " <- " + peer.id());
-      }
-    }
+  /**
+   * Whether every log keeps more entries than the whole run wrote: then no stream may have skipped
+   * past a peer, and any catch-up is a bug rather than a repair.
+   */
+  private boolean logsOutlastRun() {
+    return options.replication().retentionEntriesMax()
+        > (long) history.size() + sessions.history().size();
   }
 
   /** The safety checks that hold at every moment, not only after healing; at most a few kept. */
