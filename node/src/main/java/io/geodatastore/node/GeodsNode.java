@@ -69,6 +69,7 @@ public final class GeodsNode implements AutoCloseable {
   private final Server server;
   private final ClusterNode cluster;
   private final Maintenance maintenance;
+  private final MerkleVerification merkleVerification; // null: never
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -79,9 +80,11 @@ public final class GeodsNode implements AutoCloseable {
       NodeMetrics metrics,
       Server server,
       ClusterNode cluster,
-      Maintenance maintenance) {
+      Maintenance maintenance,
+      MerkleVerification merkleVerification) {
     this.cluster = cluster;
     this.maintenance = maintenance;
+    this.merkleVerification = merkleVerification;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -102,6 +105,7 @@ public final class GeodsNode implements AutoCloseable {
     NodeMetrics metrics = new NodeMetrics(config.region());
     ClusterNode cluster = null;
     Maintenance maintenance = null;
+    MerkleVerification merkleVerification = null;
     try {
       metrics.bindStore(store);
       Faults faults = new Faults();
@@ -189,7 +193,12 @@ public final class GeodsNode implements AutoCloseable {
           MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("http.server")));
       Server server = sb.build();
       maintenance = new Maintenance(store, config.gcIntervalMs());
-      GeodsNode node = new GeodsNode(config, store, metrics, server, cluster, maintenance);
+      if (config.merkleVerifyIntervalMs() > 0) {
+        merkleVerification =
+            new MerkleVerification(store, config.nodeId(), config.merkleVerifyIntervalMs());
+      }
+      GeodsNode node =
+          new GeodsNode(config, store, metrics, server, cluster, maintenance, merkleVerification);
       self[0] = node;
       server.start().join();
       String http = config.http().host() + ":" + server.activeLocalPort();
@@ -206,6 +215,9 @@ public final class GeodsNode implements AutoCloseable {
           config.dataDir());
       return node;
     } catch (RuntimeException e) {
+      if (merkleVerification != null) {
+        merkleVerification.close();
+      }
       if (maintenance != null) {
         maintenance.close();
       }
@@ -291,6 +303,9 @@ public final class GeodsNode implements AutoCloseable {
     server.stop().join();
     long t1 = System.nanoTime();
     stopping.set(true);
+    if (merkleVerification != null) {
+      merkleVerification.close();
+    }
     maintenance.close();
     cluster.close();
     store.close();

@@ -206,6 +206,14 @@ public final class Main implements Runnable {
                 + " merged anyway (default 5000).")
     String antiEntropyCausalWaitMs;
 
+    @Option(
+        names = "--merkle-verify-interval-ms",
+        paramLabel = "MS",
+        description =
+            "How often the anti-entropy tree is checked against the data and its wrong leaves"
+                + " fixed, on a low-priority thread (default 21600000, 6 h; 0: never).")
+    String merkleVerifyIntervalMs;
+
     @Override
     public Integer call() throws InterruptedException {
       NodeConfig config;
