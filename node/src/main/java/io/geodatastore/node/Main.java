@@ -189,7 +189,8 @@ public final class Main implements Runnable {
         names = "--anti-entropy-bytes-per-sec",
         paramLabel = "N",
         description =
-            "Most bytes per second continuous anti-entropy sends and receives (default 16777216).")
+            "Most bytes per second continuous anti-entropy sends and receives, answers to other"
+                + " nodes included (default 16777216).")
     String antiEntropyBytesPerSec;
 
     @Option(

@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  *     this region (0: never; start-up, catch-up and quarantine repairs and jobs still run)
  * @param antiEntropyCrossRegionIntervalMs the same with a replica of another region (0: never)
  * @param antiEntropyBytesPerSec the most bytes per second continuous and triggered anti-entropy
- *     sends and receives
+ *     sends and receives, answers to other nodes' exchanges included
  * @param antiEntropyJobBytesPerSec the same for on-demand jobs (full sync, region sync)
  * @param antiEntropyCausalWaitMs how long full records from a peer wait at most for this replica to
  *     apply their causal past before they are merged anyway

@@ -8,8 +8,9 @@ package io.geodatastore.cluster.repair;
  * @param crossRegionIntervalMs how often one with a random alive peer of another region starts (0:
  *     never)
  * @param bytesPerSec the most bytes per second the continuous and triggered exchanges of this node
- *     send and receive together (trees, keys and records)
- * @param jobBytesPerSec the same for exchanges of on-demand jobs (full sync, region sync)
+ *     send and receive together (trees, keys and records), answers to peers' exchanges included
+ * @param jobBytesPerSec the same for exchanges of on-demand jobs (full sync, region sync); a peer
+ *     answers them within its own {@code bytesPerSec}
  * @param causalWaitMs how long records from a peer wait at most for the local replica to apply
  *     their causal past before they are merged anyway ({@link CausalGate})
  * @param requestTimeoutMs how long one request of an exchange waits for its answer before it is
