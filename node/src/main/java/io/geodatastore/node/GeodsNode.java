@@ -183,6 +183,7 @@ public final class GeodsNode implements AutoCloseable {
       route(sb, "/admin/anti-entropy/full-sync", "admin.anti_entropy", admin::fullSync);
       route(sb, "/admin/anti-entropy/jobs/{id}", "admin.anti_entropy_job", admin::syncJob);
       route(sb, "/admin/sync/regions/{region}", "admin.sync_region", admin::syncRegion);
+      route(sb, "/admin/members/{id}", "admin.members", admin::removeMember);
       if (config.faultInjection()) {
         route(sb, "/admin/faults/clock", "admin.faults", admin::clockFault);
         route(sb, "/admin/faults/partition", "admin.faults", admin::partitionFault);

@@ -153,6 +153,61 @@ class GcClusterTest {
   }
 
   @Test
+  void removingANodeThatLeftForGoodLetsTheHorizonAdvanceOnEveryNode() throws IOException {
+    startCluster();
+    TestHttp a = http.get(0);
+    TestHttp b = http.get(1);
+    for (int i = 0; i < 5; i++) {
+      assertThat(a.post("/crdt/counters/k" + i + "/increment", "{\"value\":1}").status())
+          .isEqualTo(200);
+    }
+    await("eu-west-1 has every key", 20_000, () -> counter(http.get(2), "k4") == 1);
+    nodes.get(2).close(); // it leaves, and never comes back
+    for (int i = 0; i < 5; i++) {
+      assertThat(a.delete("/crdt/counters/k" + i).status()).isEqualTo(200);
+    }
+    ReplicaId aReplica = nodes.get(0).store().replicaId();
+    long aLast = nodes.get(0).store().lastSequence();
+    await("b has the deletes", 20_000, () -> counter(b, "k4") == Long.MIN_VALUE);
+    for (int n = 0; n < 2; n++) {
+      GeodsNode node = nodes.get(n);
+      assertThat(node.collectGarbage().tombstonesDropped())
+          .as("%s collects nothing while eu-west-1 may lack the deletes", node.config().nodeId())
+          .isZero();
+      assertThat(node.store().horizon().get(aReplica)).isLessThan(aLast);
+    }
+
+    assertThat(b.delete("/admin/members/nowhere-1").status()).isEqualTo(404);
+    TestHttp.Resp alive = b.delete("/admin/members/us-east-1");
+    assertThat(alive.status()).isEqualTo(409);
+    assertThat(alive.json().get("error").asText()).isEqualTo("member_alive");
+    assertThat(b.delete("/admin/members/us-east-2").status()).as("itself").isEqualTo(409);
+    TestHttp.Resp removed = b.delete("/admin/members/eu-west-1");
+    assertThat(removed.status()).isEqualTo(200);
+    assertThat(removed.json().get("node_id").asText()).isEqualTo("eu-west-1");
+    assertThat(removed.json().get("state").asText()).isEqualTo("left");
+    assertThat(removed.json().get("removed_from").toString())
+        .isEqualTo("[\"membership\",\"stability\"]");
+
+    // Removed at b, gossiped to a: both forget it, and the horizon moves past the deletes.
+    await(
+        "every horizon covers a's deletes",
+        30_000,
+        () ->
+            nodes.subList(0, 2).stream().allMatch(n -> n.store().horizon().get(aReplica) >= aLast));
+    for (TestHttp h : List.of(a, b)) {
+      assertThat(h.get("/admin/status").json().get("members").toString())
+          .doesNotContain("eu-west-1");
+    }
+    for (int n = 0; n < 2; n++) {
+      assertThat(nodes.get(n).collectGarbage().tombstonesDropped())
+          .as(nodes.get(n).config().nodeId())
+          .isEqualTo(5);
+    }
+    assertThat(b.delete("/admin/members/eu-west-1").status()).as("once forgotten").isEqualTo(404);
+  }
+
+  @Test
   void collectingManyDeletedKeysReclaimsTheirTombstonesOnEveryNode() throws Exception {
     startCluster();
     int keys = Integer.getInteger("gc.keys", 20_000);

@@ -316,7 +316,8 @@ public final class SimNode {
   /**
    * Tells replication and anti-entropy what membership learns. A member purged after it was dead
    * stays a stopped stream (it may come back, and must then resume from its watermark); only a
-   * member that left is dropped from the streams and the write-level counts.
+   * member that left, or that an operator removed (then forgotten by causal stability too), is
+   * dropped from the streams and the write-level counts.
    */
   private static final class MemberFeed implements MembershipListener {
     private final Replication replication;
@@ -339,7 +340,7 @@ public final class SimNode {
 
     @Override
     public void onRemoved(MemberInfo m) {
-      if (m.state() == MemberState.LEFT) {
+      if (m.state() == MemberState.LEFT || m.state() == MemberState.REMOVED) {
         tell(m);
       }
     }

@@ -276,7 +276,7 @@ public final class AntiEntropy {
     if (id.equals(self)) {
       return;
     }
-    if (s == MemberState.LEFT) {
+    if (s == MemberState.LEFT || s == MemberState.REMOVED) {
       peers.remove(id);
       catchUp.remove(id);
       peerActivityMs.remove(id);

@@ -430,6 +430,37 @@ class StabilityTest {
   }
 
   @Test
+  void aReplicaThatLeftHoldsTheHorizonBackUntilAnOperatorRemovesIt() {
+    build(3);
+    Node a = nodes.get(0);
+    Node b = nodes.get(1);
+    Node c = nodes.get(2);
+    a.write(5);
+    assertThat(net.runUntil(() -> a.replication.stability().stable() == 5, 10, 5_000)).isTrue();
+    c.crash();
+    for (Node o : List.of(a, b)) {
+      o.replication.memberChanged(c.id, c.region, c.address, MemberState.LEFT);
+    }
+    a.write(5);
+    net.runFor(3_000);
+    assertThat(a.replication.stability().stable()).as("c left, it may come back").isEqualTo(5);
+
+    for (Node o : List.of(a, b)) {
+      o.replication.memberChanged(c.id, c.region, c.address, MemberState.REMOVED);
+      assertThat(o.replication.stability().members()).doesNotContainKey(c.id);
+    }
+    assertThat(
+            net.runUntil(
+                () ->
+                    a.replication.horizon().get(a.replica.id) == 10
+                        && b.replication.horizon().get(a.replica.id) == 10,
+                10,
+                5_000))
+        .as(describe(3))
+        .isTrue();
+  }
+
+  @Test
   void aDownReplicaHoldsTheStableSequenceBackAndAPeerBehindItGetsASkip() {
     build(3);
     Node a = nodes.get(0);
