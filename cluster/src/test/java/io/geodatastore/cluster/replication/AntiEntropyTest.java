@@ -17,6 +17,7 @@ import io.geodatastore.cluster.repair.ExchangeReport;
 import io.geodatastore.cluster.repair.JobStatus;
 import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.testkit.SimNetwork;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.Family;
@@ -46,7 +47,7 @@ class AntiEntropyTest {
     final NodeId id;
     final String region;
     final NodeAddress address;
-    final ReplicationTest.TestReplica replica;
+    final TestReplica replica;
     final List<ClusterMessage> received = new ArrayList<>();
     final List<ExchangeReport> reports = new ArrayList<>();
     final List<Map<ReplicaId, Long>> completions = new ArrayList<>();
@@ -60,7 +61,7 @@ class AntiEntropyTest {
       this.id = NodeId.of(name);
       this.region = region;
       this.address = new NodeAddress(name, port);
-      this.replica = new ReplicationTest.TestReplica(name);
+      this.replica = new TestReplica(name);
     }
 
     void dispatch(ClusterMessage m) {

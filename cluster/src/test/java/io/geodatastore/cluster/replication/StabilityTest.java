@@ -9,6 +9,7 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.testkit.SimNetwork;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
@@ -37,66 +38,15 @@ class StabilityTest {
       new ReplicationOptions(4, 1 << 20, 2, 8, 100, 24, 10, 50);
 
   /** A replica that remembers which entries it has (merged or issued). */
-  static final class Replica implements LocalReplica {
-    final ReplicaId id;
-    final TreeMap<Long, LogEntry> log = new TreeMap<>();
-    final Map<ReplicaId, Long> applied = new TreeMap<>();
+  /**
+   * A replica that keeps the dots it merged, not records (full records are not what this test
+   * exercises: its anti-entropy tree stays empty, and nothing is quarantined).
+   */
+  static final class Replica extends TestReplica {
     final Map<ReplicaId, BitSet> has = new TreeMap<>();
-    Map<NodeId, Long> peerAcks = Map.of();
-    VersionVector horizon = VersionVector.EMPTY;
-    byte[] stabilityState;
-    long last;
 
     Replica(String id) {
-      this.id = new ReplicaId(id);
-    }
-
-    // Full records are not what this test exercises: the replica keeps dots, not records (so its
-    // anti-entropy tree is empty, and nothing is quarantined).
-
-    @Override
-    public long[] merkleBranches() {
-      return new long[io.geodatastore.storage.Merkle.BRANCHES];
-    }
-
-    @Override
-    public long[] merkleLeaves(int branch) {
-      return new long[io.geodatastore.storage.Merkle.LEAVES_PER_BRANCH];
-    }
-
-    @Override
-    public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
-      done.accept(new LeafKeys(List.of(), leaves.size()));
-    }
-
-    @Override
-    public List<io.geodatastore.storage.KeyRef> quarantined() {
-      return List.of();
-    }
-
-    @Override
-    public VersionVector appliedVector() {
-      return VersionVector.of(applied).with(id, last);
-    }
-
-    @Override
-    public VersionVector coverage() {
-      return appliedVector();
-    }
-
-    @Override
-    public void readRecords(
-        java.util.List<io.geodatastore.storage.KeyRef> keys,
-        java.util.function.Consumer<RecordRead> done) {
-      done.accept(new RecordRead(java.util.List.of(), keys, java.util.List.of()));
-    }
-
-    @Override
-    public void mergeRecords(
-        java.util.List<io.geodatastore.storage.KeyedRecord> records,
-        VersionVector covers,
-        java.util.function.IntConsumer done) {
-      done.accept(0);
+      super(id);
     }
 
     boolean has(Dot d) {
@@ -115,74 +65,9 @@ class StabilityTest {
     }
 
     @Override
-    public ReplicaId replicaId() {
-      return id;
-    }
-
-    @Override
-    public long lastSequence() {
-      return last;
-    }
-
-    @Override
-    public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
-      return log.tailMap(fromSeq, true).values().stream().limit(maxEntries).toList();
-    }
-
-    @Override
-    public long firstRetainedSequence() {
-      return log.isEmpty() ? last + 1 : log.firstKey();
-    }
-
-    @Override
-    public void trimLog(long throughSeq) {
-      log.headMap(throughSeq, true).clear();
-    }
-
-    @Override
     public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
       entries.forEach(e -> add(e.id()));
       done.accept(true);
-    }
-
-    @Override
-    public long applied(ReplicaId origin) {
-      return applied.getOrDefault(origin, 0L);
-    }
-
-    @Override
-    public void recordApplied(ReplicaId origin, long seq) {
-      applied.put(origin, seq);
-    }
-
-    @Override
-    public Map<NodeId, Long> peerAcks() {
-      return peerAcks;
-    }
-
-    @Override
-    public void recordPeerAcks(Map<NodeId, Long> acks) {
-      peerAcks = Map.copyOf(acks);
-    }
-
-    @Override
-    public VersionVector horizon() {
-      return horizon;
-    }
-
-    @Override
-    public void raiseHorizon(VersionVector h) {
-      horizon = horizon.merge(h);
-    }
-
-    @Override
-    public byte[] stabilityState() {
-      return stabilityState;
-    }
-
-    @Override
-    public void recordStabilityState(byte[] state) {
-      stabilityState = state.clone();
     }
   }
 
