@@ -95,29 +95,7 @@ public final class Simulation {
 
     /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on, GC every 700 ms. */
     public static Options defaults(long seed) {
-      return new Options(
-          seed,
-          3,
-          3,
-          150,
-          6_000,
-          2,
-          3,
-          25,
-          true,
-          0.01,
-          0.02,
-          0.05,
-          1_500,
-          1_000,
-          120_000,
-          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50),
-          4,
-          true,
-          700,
-          8,
-          MERKLE,
-          new Scenario.Random());
+      return new Builder().seed(seed).build();
     }
 
     /**
@@ -126,136 +104,175 @@ public final class Simulation {
      * repairing the holes: deleted keys must never come back.
      */
     public static Options deletesAndSkips(long seed) {
-      return new Options(
-          seed,
-          3,
-          3,
-          400,
-          8_000,
-          2,
-          3,
-          0,
-          true,
-          0.01,
-          0.02,
-          0.05,
-          1_500,
-          1_000,
-          120_000,
-          new ReplicationOptions(4, 4_096, 2, 8, 400, 10, 50),
-          0,
-          true,
-          150,
-          30,
-          MERKLE,
-          new Scenario.Random());
+      return defaults(seed).toBuilder()
+          .operations(400)
+          .workloadMs(8_000)
+          .chainPercent(0)
+          .replication(new ReplicationOptions(4, 4_096, 2, 8, 400, 10, 50))
+          .sessions(0)
+          .gcIntervalMs(150)
+          .deletePercent(30)
+          .build();
     }
 
     public Options withSeed(long s) {
-      return new Options(
-          s,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          faults,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          replication,
-          sessions,
-          sessionGuarantees,
-          gcIntervalMs,
-          deletePercent,
-          merkle,
-          scenario);
+      return toBuilder().seed(s).build();
     }
 
     /** These options with session reads that ignore the token (the checks must catch it). */
     public Options withoutSessionGuarantees() {
-      return new Options(
-          seed,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          faults,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          replication,
-          sessions,
-          false,
-          gcIntervalMs,
-          deletePercent,
-          merkle,
-          scenario);
+      return toBuilder().sessionGuarantees(false).build();
     }
 
     /** These options for {@code s}: no random faults, and the logs' options {@code r}. */
     public Options withScenario(Scenario s, ReplicationOptions r) {
-      return new Options(
-          seed,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          false,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          r,
-          sessions,
-          sessionGuarantees,
-          gcIntervalMs,
-          deletePercent,
-          merkle,
-          s);
+      return toBuilder().faults(false).replication(r).scenario(s).build();
     }
 
     /** These options with other delta-stream options. */
     public Options withReplication(ReplicationOptions r) {
-      return new Options(
-          seed,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          faults,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          r,
-          sessions,
-          sessionGuarantees,
-          gcIntervalMs,
-          deletePercent,
-          merkle,
-          scenario);
+      return toBuilder().replication(r).build();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+      Builder b = new Builder();
+      b.seed = seed;
+      b.regions = regions;
+      b.nodesPerRegion = nodesPerRegion;
+      b.operations = operations;
+      b.workloadMs = workloadMs;
+      b.keysPerType = keysPerType;
+      b.chainKeys = chainKeys;
+      b.chainPercent = chainPercent;
+      b.faults = faults;
+      b.loss = loss;
+      b.duplication = duplication;
+      b.reordering = reordering;
+      b.clockSkewMaxMs = clockSkewMaxMs;
+      b.hlcMaxOffsetMs = hlcMaxOffsetMs;
+      b.quiescenceMaxMs = quiescenceMaxMs;
+      b.replication = replication;
+      b.sessions = sessions;
+      b.sessionGuarantees = sessionGuarantees;
+      b.gcIntervalMs = gcIntervalMs;
+      b.deletePercent = deletePercent;
+      b.merkle = merkle;
+      b.scenario = scenario;
+      return b;
+    }
+
+    /**
+     * Mutable; every field starts at its default ({@link #defaults}). Setters exist for what the
+     * variants and tests change.
+     */
+    public static final class Builder {
+      private long seed;
+      private int regions = 3;
+      private int nodesPerRegion = 3;
+      private int operations = 150;
+      private long workloadMs = 6_000;
+      private int keysPerType = 2;
+      private int chainKeys = 3;
+      private int chainPercent = 25;
+      private boolean faults = true;
+      private double loss = 0.01;
+      private double duplication = 0.02;
+      private double reordering = 0.05;
+      private long clockSkewMaxMs = 1_500;
+      private long hlcMaxOffsetMs = 1_000;
+      private long quiescenceMaxMs = 120_000;
+      private ReplicationOptions replication =
+          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50);
+      private int sessions = 4;
+      private boolean sessionGuarantees = true;
+      private long gcIntervalMs = 700;
+      private int deletePercent = 8;
+      private AntiEntropyOptions merkle = MERKLE;
+      private Scenario scenario = new Scenario.Random();
+
+      private Builder() {}
+
+      public Builder seed(long v) {
+        seed = v;
+        return this;
+      }
+
+      public Builder operations(int v) {
+        operations = v;
+        return this;
+      }
+
+      public Builder workloadMs(long v) {
+        workloadMs = v;
+        return this;
+      }
+
+      public Builder chainPercent(int v) {
+        chainPercent = v;
+        return this;
+      }
+
+      public Builder faults(boolean v) {
+        faults = v;
+        return this;
+      }
+
+      public Builder replication(ReplicationOptions v) {
+        replication = v;
+        return this;
+      }
+
+      public Builder sessions(int v) {
+        sessions = v;
+        return this;
+      }
+
+      public Builder sessionGuarantees(boolean v) {
+        sessionGuarantees = v;
+        return this;
+      }
+
+      public Builder gcIntervalMs(long v) {
+        gcIntervalMs = v;
+        return this;
+      }
+
+      public Builder deletePercent(int v) {
+        deletePercent = v;
+        return this;
+      }
+
+      public Builder scenario(Scenario v) {
+        scenario = v;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            seed,
+            regions,
+            nodesPerRegion,
+            operations,
+            workloadMs,
+            keysPerType,
+            chainKeys,
+            chainPercent,
+            faults,
+            loss,
+            duplication,
+            reordering,
+            clockSkewMaxMs,
+            hlcMaxOffsetMs,
+            quiescenceMaxMs,
+            replication,
+            sessions,
+            sessionGuarantees,
+            gcIntervalMs,
+            deletePercent,
+            merkle,
+            scenario);
+      }
     }
   }
 
