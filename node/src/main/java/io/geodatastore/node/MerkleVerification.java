@@ -1,9 +1,6 @@
 package io.geodatastore.node;
 
 import io.geodatastore.storage.rocksdb.RocksStore;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,24 +20,14 @@ final class MerkleVerification implements AutoCloseable {
 
   private final RocksStore store;
   private final String nodeId;
-  private final ScheduledExecutorService executor;
+  private final PeriodicTask timer;
 
   /** Verifies every {@code intervalMs}, the first time one interval after start. */
   MerkleVerification(RocksStore store, String nodeId, long intervalMs) {
-    if (intervalMs < 1) {
-      throw new IllegalArgumentException("interval must be positive, got " + intervalMs);
-    }
     this.store = store;
     this.nodeId = nodeId;
-    this.executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "geods-merkle-verify");
-              t.setDaemon(true);
-              t.setPriority(Thread.MIN_PRIORITY);
-              return t;
-            });
-    executor.scheduleWithFixedDelay(this::run, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    this.timer =
+        new PeriodicTask("geods-merkle-verify", Thread.MIN_PRIORITY, intervalMs, this::run);
   }
 
   /** One verification, also callable directly (tests); returns the leaves it fixed. */
@@ -66,13 +53,6 @@ final class MerkleVerification implements AutoCloseable {
   /** Stops the timer; a verification in progress stops at its next leaf when the store closes. */
   @Override
   public void close() {
-    executor.shutdownNow();
-    try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-        log.warn("node {}: tree verification still running after 5 s", nodeId);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    timer.close();
   }
 }

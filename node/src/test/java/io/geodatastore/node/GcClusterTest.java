@@ -83,11 +83,7 @@ class GcClusterTest {
     startCluster();
     TestHttp a = http.get(0);
     TestHttp c = http.get(2);
-    for (int i = 0; i < 20; i++) {
-      assertThat(a.post("/crdt/counters/k" + i + "/increment", "{\"value\":2}").status())
-          .isEqualTo(200);
-    }
-    await("c has every key", 20_000, () -> counter(c, "k19") == 2);
+    incrementCounters(a, 20, 2, c);
     // c cut off from both others: it keeps the keys live while they are deleted at a.
     assertThat(
             c.post("/admin/faults/partition", "{\"nodes\":[\"us-east-1\",\"us-east-2\"]}").status())
@@ -157,11 +153,7 @@ class GcClusterTest {
     startCluster();
     TestHttp a = http.get(0);
     TestHttp b = http.get(1);
-    for (int i = 0; i < 5; i++) {
-      assertThat(a.post("/crdt/counters/k" + i + "/increment", "{\"value\":1}").status())
-          .isEqualTo(200);
-    }
-    await("eu-west-1 has every key", 20_000, () -> counter(http.get(2), "k4") == 1);
+    incrementCounters(a, 5, 1, http.get(2));
     nodes.get(2).close(); // it leaves, and never comes back
     for (int i = 0; i < 5; i++) {
       assertThat(a.delete("/crdt/counters/k" + i).status()).isEqualTo(200);
@@ -322,6 +314,18 @@ class GcClusterTest {
       assertThat(node.has(field)).as("field %s in %s", field, node).isTrue();
       return node.get(field).asLong();
     }
+  }
+
+  /**
+   * Increments counters k0 to k{n-1} by {@code by} at {@code at}; waits until {@code seer} has
+   * them.
+   */
+  private static void incrementCounters(TestHttp at, int n, int by, TestHttp seer) {
+    for (int i = 0; i < n; i++) {
+      assertThat(at.post("/crdt/counters/k" + i + "/increment", "{\"value\":" + by + "}").status())
+          .isEqualTo(200);
+    }
+    await("every key is replicated", 20_000, () -> counter(seer, "k" + (n - 1)) == by);
   }
 
   private static long counter(TestHttp h, String key) {

@@ -16,11 +16,15 @@ class MerkleVerificationTest {
 
   @TempDir Path dir;
 
+  private GeodsNode start(String intervalMs) {
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("merkle-verify-interval-ms", intervalMs);
+    return TestNodes.start(s);
+  }
+
   @Test
   void aDamagedLeafIsFixedByTheScheduledVerificationAndCounted() {
-    Map<String, String> s = TestNodes.settings(dir);
-    s.put("merkle-verify-interval-ms", "100");
-    try (GeodsNode node = TestNodes.start(s)) {
+    try (GeodsNode node = start("100")) {
       TestHttp http = new TestHttp(node.httpPort());
       for (int i = 0; i < 20; i++) {
         assertThat(http.post("/crdt/counters/c" + i + "/increment", "{\"value\":1}").status())
@@ -40,9 +44,7 @@ class MerkleVerificationTest {
 
   @Test
   void intervalZeroNeverVerifies() {
-    Map<String, String> s = TestNodes.settings(dir);
-    s.put("merkle-verify-interval-ms", "0");
-    try (GeodsNode node = TestNodes.start(s)) {
+    try (GeodsNode node = start("0")) {
       TestHttp http = new TestHttp(node.httpPort());
       assertThat(http.post("/crdt/counters/c/increment", "{\"value\":1}").status()).isEqualTo(200);
       StoreFaults.damageMerkleLeaf(node.store(), Merkle.leaf(KeyRef.of(Family.COUNTERS, "c")), 7);

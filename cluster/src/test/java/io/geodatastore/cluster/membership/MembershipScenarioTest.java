@@ -48,26 +48,27 @@ class MembershipScenarioTest {
     }
   }
 
+  /** Crashes node {@code n} of a converged cluster; returns the others, which all see it dead. */
+  private static Set<Integer> crashUntilDeadEverywhere(SimCluster c, int n) {
+    assertThat(c.net.runUntil(c::converged, 100, 10_000)).isTrue();
+    c.crash(n);
+    Set<Integer> others = c.upNodes();
+    boolean dead = c.net.runUntil(() -> c.allSee(others, Set.of(n), MemberState.DEAD), 100, 30_000);
+    assertThat(dead).as(c.describe()).isTrue();
+    return others;
+  }
+
   @Test
   void aCrashedNodeBecomesDeadEverywhere() {
     SimCluster c = startedCluster(7);
-    assertThat(c.net.runUntil(c::converged, 100, 10_000)).isTrue();
-    c.crash(5);
-    Set<Integer> others = c.upNodes();
-    boolean dead = c.net.runUntil(() -> c.allSee(others, Set.of(5), MemberState.DEAD), 100, 30_000);
-    assertThat(dead).as(c.describe()).isTrue();
+    Set<Integer> others = crashUntilDeadEverywhere(c, 5);
     assertThat(c.allSee(others, others, MemberState.ALIVE)).as(c.describe()).isTrue();
   }
 
   @Test
   void aDeadNodeRemovedAtOneNodeLeavesEveryViewAndStaysOut() {
     SimCluster c = startedCluster(7);
-    assertThat(c.net.runUntil(c::converged, 100, 10_000)).isTrue();
-    c.crash(5);
-    Set<Integer> others = c.upNodes();
-    assertThat(c.net.runUntil(() -> c.allSee(others, Set.of(5), MemberState.DEAD), 100, 30_000))
-        .as(c.describe())
-        .isTrue();
+    Set<Integer> others = crashUntilDeadEverywhere(c, 5);
     assertThat(c.node(2).remove(SimCluster.id(0), "r0", SimCluster.address(0)))
         .as("an alive member is not removed")
         .isFalse();
