@@ -108,6 +108,7 @@ public final class SimNode {
     Replication r = new Replication(env, id, regionName, replica, replicationOptions);
     CausalGate g =
         new CausalGate(env, replica, antiEntropyOptions.causalWaitMs(), CAUSAL_WAITERS_MAX);
+    r.onApplied(g::appliedAdvanced);
     RecordExchange x =
         new RecordExchange(
             env,

@@ -18,6 +18,7 @@ import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.Merkle;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,6 +152,15 @@ public final class AntiEntropy {
   private boolean syncPending;
   private boolean syncRunning;
   private boolean quarantineRepairRunning;
+
+  /**
+   * Per quarantined key, this replica's own last sequence when anti-entropy first saw it
+   * quarantined: the store refuses writes to a quarantined key, so its damaged copy shows none of
+   * this replica's own entries after that. Keys no longer quarantined are dropped.
+   */
+  private final Map<KeyRef, Long> quarantinedOwnThrough = new HashMap<>();
+
+  private long quarantineAnswersBehind;
   private int serving;
   private int servingDeferred;
   private boolean started;
@@ -469,11 +479,26 @@ public final class AntiEntropy {
 
   // ---- quarantined keys ----
 
-  /** Fetches keys quarantined here from an alive peer (this region's first) and merges them. */
+  /**
+   * Fetches keys quarantined here from an alive peer (this region's first) and merges them.
+   *
+   * <p>The peer's record <i>replaces</i> the damaged copy, so it must show everything the damaged
+   * copy may have shown, and every delta merged here since (the store drops deltas to a quarantined
+   * key, yet replication counts them applied): otherwise a delete merged here could be lost while
+   * this replica's watermarks say it has it, the delete become stable and its tombstone be
+   * collected everywhere, and the stale live record here bring the key back. So the answer is
+   * merged only if the peer had applied (before it read the records) everything this replica has
+   * applied now, and this replica's own entries up to when the key was quarantined; otherwise it is
+   * dropped and asked again at the next round, when the peer has caught up.
+   */
   private void repairQuarantined() {
     List<KeyRef> quarantined = local.quarantined();
+    quarantinedOwnThrough.keySet().retainAll(quarantined);
     if (quarantined.isEmpty()) {
       return;
+    }
+    for (KeyRef k : quarantined) {
+      quarantinedOwnThrough.putIfAbsent(k, local.lastSequence());
     }
     Peer p = pickAny(q -> q.region.equals(region));
     if (p == null) {
@@ -484,6 +509,11 @@ public final class AntiEntropy {
     }
     List<KeyRef> keys =
         quarantined.subList(0, Math.min(quarantined.size(), RecordMessage.KEYS_MAX));
+    long ownThrough = 0;
+    for (KeyRef k : keys) {
+      ownThrough = Math.max(ownThrough, quarantinedOwnThrough.get(k));
+    }
+    long own = ownThrough;
     quarantineRepairRunning = true;
     records.fetch(
         p.address,
@@ -495,24 +525,38 @@ public final class AntiEntropy {
             return;
           }
           RecordMessage.Records got = r.get();
-          boolean admitted =
-              gate.admit(
-                  got.covers(),
-                  () ->
-                      local.mergeRecords(
-                          got.found(),
-                          got.covers(),
-                          changed -> {
-                            quarantineRepairRunning = false;
-                            if (changed > 0) {
-                              quarantinedRepaired += changed;
-                              keysRepaired += changed;
-                            }
-                          }));
+          boolean admitted = gate.admit(got.covers(), () -> mergeQuarantineRepair(got, own));
           if (!admitted) {
             quarantineRepairRunning = false;
           }
         });
+  }
+
+  private void mergeQuarantineRepair(RecordMessage.Records got, long ownThrough) {
+    VersionVector needed = local.appliedVector().with(local.replicaId(), ownThrough);
+    if (stopped || !got.applied().dominates(needed)) {
+      quarantineAnswersBehind++;
+      quarantineRepairRunning = false;
+      return;
+    }
+    local.mergeRecords(
+        got.found(),
+        got.covers(),
+        changed -> {
+          quarantineRepairRunning = false;
+          if (changed > 0) {
+            quarantinedRepaired += changed;
+            keysRepaired += changed;
+          }
+        });
+  }
+
+  /**
+   * Quarantine repairs dropped because the peer's answer was behind this replica (see {@link
+   * #repairQuarantined}).
+   */
+  public long quarantineAnswersBehind() {
+    return quarantineAnswersBehind;
   }
 
   /** A random alive peer that matches, busy or not, or null. */

@@ -168,6 +168,7 @@ class ReadCoordinatorTest {
     final MapReplica replica;
     Replication replication;
     RecordExchange exchange;
+    CausalGate gate;
     ReadCoordinator reads;
 
     Node(String name, String region, int port) {
@@ -181,16 +182,9 @@ class ReadCoordinatorTest {
       Env env = net.attach(address, region, this::dispatch);
       replica.env = env;
       replication = new Replication(env, id, region, replica, OPTIONS);
-      exchange =
-          new RecordExchange(
-              env,
-              id,
-              address,
-              replica,
-              1 << 20,
-              64,
-              r -> 40,
-              new CausalGate(env, replica, 5_000, 64));
+      gate = new CausalGate(env, replica, 5_000, 64);
+      replication.onApplied(gate::appliedAdvanced);
+      exchange = new RecordExchange(env, id, address, replica, 1 << 20, 64, r -> 40, gate);
       reads =
           new ReadCoordinator(
               env,
@@ -278,6 +272,42 @@ class ReadCoordinatorTest {
     // a was behind and holds the join before the answer: a majority (a, b) has it now.
     assertThat(node(0).replica.value(KEY)).isEqualTo(2);
     assertThat(repaired).containsEntry(ReadLevel.QUORUM, 1);
+  }
+
+  @Test
+  void aRepairOfThisNodesOwnFreshWriteIsMergedAtOnceByPeersThatHaveNotReceivedIt() {
+    node(0).replica.increment(KEY); // not announced to replication: no peer receives it
+
+    ReadOutcome o = node(0).read(ReadLevel.QUORUM);
+
+    // The pushed record carries the write itself: the peer merges it without waiting for the
+    // stream to deliver it (which would never happen here, so the read would time out).
+    assertThat(value(o)).isEqualTo(1);
+    assertThat(((ReadOutcome.Served) o).repairs()).isPositive();
+    Node repaired = node(1).replica.records.containsKey(KEY) ? node(1) : node(2);
+    assertThat(repaired.replica.value(KEY)).isEqualTo(1);
+    assertThat(repaired.gate.immediateMerges()).isEqualTo(1);
+    assertThat(repaired.gate.delayedMerges() + repaired.gate.forcedMerges()).isZero();
+  }
+
+  @Test
+  void aRepairWhosePastTheReplicasLackIsRefusedAndTheReadSaysSoLongBeforeItsTimeout() {
+    // a shows two increments of an origin x whose deltas never reach b or c.
+    node(0).replica.hold(KEY, "x", 2);
+    node(0).replica.covered = VersionVector.of(new ReplicaId("x"), 2);
+    long startMs = net.nowMs();
+    List<ReadOutcome> got = new ArrayList<>();
+
+    node(0).reads.read(KEY, ReadLevel.QUORUM, 10_000, got::add);
+    net.runUntil(() -> !got.isEmpty(), 1, 20_000);
+
+    assertThat(got).singleElement().isInstanceOf(ReadOutcome.Unavailable.class);
+    assertThat(((ReadOutcome.Unavailable) got.getFirst()).reached())
+        .contains("refused the repair: it had not applied the join's causal past within 500 ms");
+    assertThat(net.nowMs() - startMs).isLessThan(ReadCoordinator.REPAIR_PAST_WAIT_MS_MAX + 200);
+    // Neither replica shows x's increments without their past.
+    assertThat(node(1).replica.records).doesNotContainKey(KEY);
+    assertThat(node(2).replica.records).doesNotContainKey(KEY);
   }
 
   @Test

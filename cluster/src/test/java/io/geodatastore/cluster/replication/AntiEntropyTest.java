@@ -396,6 +396,27 @@ class AntiEntropyTest {
   }
 
   @Test
+  void aQuarantinedCopyIsNotReplacedByAPeerThatHasNotAppliedWhatThisReplicaHas() {
+    Node a = node("a", "r1", quiet());
+    Node b = node("b", "r1", quiet());
+    same(10, a, b);
+    // a merged origin z through 5 (say z's delete of the key, which the store dropped because the
+    // key is quarantined); b has only z through 4: its record may still show the key live.
+    ReplicaId z = new ReplicaId("z");
+    a.replica.applied.put(z, 5L);
+    b.replica.applied.put(z, 4L);
+    a.replica.quarantined.add(key(3));
+
+    net.runFor(3_000);
+    assertThat(a.replica.quarantined).containsExactly(key(3));
+    assertThat(a.ae.quarantineAnswersBehind()).isPositive();
+
+    b.replica.applied.put(z, 5L); // b caught up
+    assertThat(net.runUntil(a.replica.quarantined::isEmpty, 10, 5_000)).isTrue();
+    assertThat(a.ae.totals().quarantinedRepaired()).isEqualTo(1);
+  }
+
+  @Test
   void anUnreachablePeerFailsTheExchangeAfterItsAttemptsAndCompletesNothing() {
     Node a = node("a", "r1", quiet());
     Node b = node("b", "r1", quiet());

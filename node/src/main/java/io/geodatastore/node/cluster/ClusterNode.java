@@ -168,6 +168,7 @@ public final class ClusterNode implements AutoCloseable {
     env.sender((to, msg) -> transport.send(to, msg, env.random()));
     this.replication = new Replication(env, s.self(), s.region(), replica, s.replication());
     this.gate = new CausalGate(env, replica, s.antiEntropy().causalWaitMs(), CAUSAL_WAITERS_MAX);
+    replication.onApplied(gate::appliedAdvanced); // records waiting for a delta go on once it lands
     this.records =
         new RecordExchange(
             env,
