@@ -68,6 +68,7 @@ public final class GeodsNode implements AutoCloseable {
   private final Server server;
   private final ClusterNode cluster;
   private final Maintenance maintenance;
+  private final MerkleVerification merkleVerification; // null: never
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -78,9 +79,11 @@ public final class GeodsNode implements AutoCloseable {
       NodeMetrics metrics,
       Server server,
       ClusterNode cluster,
-      Maintenance maintenance) {
+      Maintenance maintenance,
+      MerkleVerification merkleVerification) {
     this.cluster = cluster;
     this.maintenance = maintenance;
+    this.merkleVerification = merkleVerification;
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -101,6 +104,7 @@ public final class GeodsNode implements AutoCloseable {
     NodeMetrics metrics = new NodeMetrics(config.region());
     ClusterNode cluster = null;
     Maintenance maintenance = null;
+    MerkleVerification merkleVerification = null;
     try {
       metrics.bindStore(store);
       Faults faults = new Faults();
@@ -171,6 +175,7 @@ public final class GeodsNode implements AutoCloseable {
       route(sb, "/admin/anti-entropy/full-sync", "admin.anti_entropy", admin::fullSync);
       route(sb, "/admin/anti-entropy/jobs/{id}", "admin.anti_entropy_job", admin::syncJob);
       route(sb, "/admin/sync/regions/{region}", "admin.sync_region", admin::syncRegion);
+      route(sb, "/admin/members/{id}", "admin.members", admin::removeMember);
       if (config.faultInjection()) {
         route(sb, "/admin/faults/clock", "admin.faults", admin::clockFault);
         route(sb, "/admin/faults/partition", "admin.faults", admin::partitionFault);
@@ -182,7 +187,12 @@ public final class GeodsNode implements AutoCloseable {
       sb.decorator(new HttpMetrics(metrics.registry()));
       Server server = sb.build();
       maintenance = new Maintenance(store, config.gcIntervalMs());
-      GeodsNode node = new GeodsNode(config, store, metrics, server, cluster, maintenance);
+      if (config.merkleVerifyIntervalMs() > 0) {
+        merkleVerification =
+            new MerkleVerification(store, config.nodeId(), config.merkleVerifyIntervalMs());
+      }
+      GeodsNode node =
+          new GeodsNode(config, store, metrics, server, cluster, maintenance, merkleVerification);
       self[0] = node;
       server.start().join();
       String http = config.http().host() + ":" + server.activeLocalPort();
@@ -199,6 +209,9 @@ public final class GeodsNode implements AutoCloseable {
           config.dataDir());
       return node;
     } catch (RuntimeException e) {
+      if (merkleVerification != null) {
+        merkleVerification.close();
+      }
       if (maintenance != null) {
         maintenance.close();
       }
@@ -305,6 +318,9 @@ public final class GeodsNode implements AutoCloseable {
     server.stop().join();
     long t1 = System.nanoTime();
     stopping.set(true);
+    if (merkleVerification != null) {
+      merkleVerification.close();
+    }
     maintenance.close();
     cluster.close();
     store.close();

@@ -211,6 +211,9 @@ public final class NodeMetrics implements AutoCloseable {
         .tag("region", "all")
         .register(registry);
     for (MemberState st : MemberState.values()) {
+      if (st == MemberState.REMOVED) {
+        continue; // a removed member is in no view
+      }
       Gauge.builder(
               "geodatastore.cluster.members", cluster, c -> c.membersByState().getOrDefault(st, 0))
           .description("Members of this node's view, itself included, by state")

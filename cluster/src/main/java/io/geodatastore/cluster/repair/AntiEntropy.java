@@ -45,7 +45,10 @@ import java.util.function.ToLongFunction;
  * one region, whose progress {@link #job} reports.
  *
  * <p><b>Serving.</b> Answers peers' tree requests from the local replica: the top at once (the tree
- * is in memory), key pages off the logical thread.
+ * is in memory), key pages off the logical thread. Answers count against this node's byte rate as
+ * its own exchanges do (the continuous one: a request does not say whether its exchange is a
+ * job's), and leaves, keys and records are served only while the rate allows, so a node many peers
+ * exchange with at once keeps to its rate too.
  *
  * <p><b>One exchange per pair of nodes.</b> Two exchanges between the same two nodes would ship the
  * same differences twice (a node that starts on an empty data directory pulls everything, while
@@ -64,6 +67,12 @@ public final class AntiEntropy {
 
   /** Key pages read for peers at once, at most. */
   static final int SERVING_MAX = 8;
+
+  /**
+   * Peers' requests waiting for this node's byte rate, at most (more are dropped: their askers try
+   * again).
+   */
+  static final int SERVING_DEFERRED_MAX = 64;
 
   /** Outstanding tree requests of this node, at most. */
   static final int REQUESTS_PENDING_MAX = 1024;
@@ -153,6 +162,7 @@ public final class AntiEntropy {
 
   private long quarantineAnswersBehind;
   private int serving;
+  private int servingDeferred;
   private boolean started;
   private boolean stopped;
   private Cancellable regionTimer;
@@ -276,7 +286,7 @@ public final class AntiEntropy {
     if (id.equals(self)) {
       return;
     }
-    if (s == MemberState.LEFT) {
+    if (s == MemberState.LEFT || s == MemberState.REMOVED) {
       peers.remove(id);
       catchUp.remove(id);
       peerActivityMs.remove(id);
@@ -680,15 +690,15 @@ public final class AntiEntropy {
       }
       case AntiEntropyMessage.LeavesRequest r -> {
         peerActive(r.from());
-        serveLeaves(r);
+        whenRateAllows(servingDeadlineMs(), () -> serveLeaves(r));
       }
       case AntiEntropyMessage.KeysRequest r -> {
         peerActive(r.from());
-        serveKeys(r);
+        whenRateAllows(servingDeadlineMs(), () -> serveKeys(r));
       }
       case AntiEntropyMessage.LeafRecordsRequest r -> {
         peerActive(r.from());
-        serveLeafRecords(r);
+        whenRateAllows(servingDeadlineMs(), () -> serveLeafRecords(r));
       }
       case AntiEntropyMessage.TreeReply r -> requests.answered(r);
       case AntiEntropyMessage.LeavesReply r -> requests.answered(r);
@@ -702,6 +712,45 @@ public final class AntiEntropy {
     }
   }
 
+  /**
+   * A request waits for the rate at most half of its asker's timeout (the options are the
+   * cluster's): an answer later than that would likely cross the asker's second attempt.
+   */
+  private long servingDeadlineMs() {
+    return env.nowMs() + options.requestTimeoutMs() / 2;
+  }
+
+  /**
+   * Serves a peer's request now if this node's byte rate allows (its bucket is not in debt), else
+   * once it does; drops it when the wait would pass {@code deadlineMs} or {@link
+   * #SERVING_DEFERRED_MAX} requests wait already.
+   */
+  private void whenRateAllows(long deadlineMs, Runnable serve) {
+    long waitMs = bucket.waitMs(env.nowMs());
+    if (waitMs == 0) {
+      serve.run();
+      return;
+    }
+    if (env.nowMs() + waitMs > deadlineMs || servingDeferred >= SERVING_DEFERRED_MAX) {
+      return; // the asker's request times out and is sent again
+    }
+    servingDeferred++;
+    env.schedule(
+        waitMs,
+        () -> {
+          servingDeferred--;
+          if (!stopped) {
+            whenRateAllows(deadlineMs, serve);
+          }
+        });
+  }
+
+  /** Sends an answer to a peer's request, charged to this node's byte rate. */
+  private void answer(NodeAddress to, AntiEntropyMessage m, long bytes) {
+    env.send(to, m);
+    bucket.charge(bytes, env.nowMs());
+  }
+
   private void serveTree(AntiEntropyMessage.TreeRequest r) {
     // The asker's horizon before anything it pushes is merged here.
     replication.learnHorizon(r.horizon());
@@ -710,10 +759,10 @@ public final class AntiEntropy {
     long[] branches = local.merkleBranches();
     long root = Merkle.root(branches);
     TreeSums sums = root == r.root() ? TreeSums.EMPTY : TreeSums.of(branches);
-    env.send(
-        r.replyTo(),
+    AntiEntropyMessage.TreeReply reply =
         new AntiEntropyMessage.TreeReply(
-            self, r.requestId(), root, sums, complete, replication.horizon()));
+            self, r.requestId(), root, sums, complete, replication.horizon());
+    answer(r.replyTo(), reply, Exchange.treeReplyBytes(reply));
   }
 
   private void serveLeaves(AntiEntropyMessage.LeavesRequest r) {
@@ -722,9 +771,9 @@ public final class AntiEntropy {
       long[] leaves = local.merkleLeaves(r.branches().get(i));
       System.arraycopy(leaves, 0, all, i * Merkle.LEAVES_PER_BRANCH, Merkle.LEAVES_PER_BRANCH);
     }
-    env.send(
-        r.replyTo(),
-        new AntiEntropyMessage.LeavesReply(self, r.requestId(), r.branches(), TreeSums.of(all)));
+    AntiEntropyMessage.LeavesReply reply =
+        new AntiEntropyMessage.LeavesReply(self, r.requestId(), r.branches(), TreeSums.of(all));
+    answer(r.replyTo(), reply, Exchange.leavesReplyBytes(reply));
   }
 
   private void serveKeys(AntiEntropyMessage.KeysRequest r) {
@@ -751,7 +800,10 @@ public final class AntiEntropy {
               return;
             }
           }
-          env.send(r.replyTo(), new AntiEntropyMessage.KeysReply(self, r.requestId(), keys, read));
+          answer(
+              r.replyTo(),
+              new AntiEntropyMessage.KeysReply(self, r.requestId(), keys, read),
+              Exchange.keysReplyBytes(keys));
         });
   }
 
@@ -824,10 +876,10 @@ public final class AntiEntropy {
     }
     // Taken after the read: everything the records show is below it.
     VersionVector covers = local.coverage();
-    env.send(
-        r.replyTo(),
+    AntiEntropyMessage.LeafRecords reply =
         new AntiEntropyMessage.LeafRecords(
-            self, r.requestId(), out, answered, unreadableAnswered, covers));
+            self, r.requestId(), out, answered, unreadableAnswered, covers);
+    answer(r.replyTo(), reply, Exchange.leafRecordsBytes(reply, recordBytes));
   }
 
   // ---- figures ----

@@ -15,6 +15,7 @@ import io.geodatastore.cluster.replication.LocalReplica;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.cluster.testkit.SimNetwork;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
@@ -27,13 +28,13 @@ import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.MemoryMerkleTree;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,14 +50,17 @@ class ReadCoordinatorTest {
   static final ReplicationOptions OPTIONS = new ReplicationOptions(8, 4_096, 2, 32, 400, 100, 50);
 
   /** An in-memory replica whose record reads and merges complete on a later turn. */
-  static final class MapReplica implements LocalReplica {
-    final ReplicaId id;
-    final Map<KeyRef, KeyRecord> records =
-        new TreeMap<>(java.util.Comparator.comparing(KeyRef::toString));
+  static final class MapReplica extends TestReplica {
+    final Set<KeyRef> corrupt = new HashSet<>();
+    Env env;
 
-    /** The anti-entropy tree of the records as they are now. */
-    private io.geodatastore.storage.MemoryMerkleTree tree() {
-      io.geodatastore.storage.MemoryMerkleTree t = new io.geodatastore.storage.MemoryMerkleTree();
+    MapReplica(String id) {
+      super(id);
+    }
+
+    /** The anti-entropy tree of the records as they are now (tests change them directly). */
+    private MemoryMerkleTree tree() {
+      MemoryMerkleTree t = new MemoryMerkleTree();
       records.forEach(t::put);
       return t;
     }
@@ -74,44 +78,6 @@ class ReadCoordinatorTest {
     @Override
     public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
       done.accept(LocalReplica.readLeaves(leaves, keysMax, tree()::keys));
-    }
-
-    @Override
-    public List<KeyRef> quarantined() {
-      return List.of();
-    }
-
-    final Map<ReplicaId, Long> applied = new TreeMap<>();
-    final TreeMap<Long, LogEntry> log = new TreeMap<>();
-    final Set<KeyRef> corrupt = new HashSet<>();
-    VersionVector covered = VersionVector.EMPTY;
-    VersionVector horizon = VersionVector.EMPTY;
-    byte[] stabilityState;
-    Env env;
-    long last;
-
-    MapReplica(String id) {
-      this.id = new ReplicaId(id);
-    }
-
-    @Override
-    public VersionVector horizon() {
-      return horizon;
-    }
-
-    @Override
-    public void raiseHorizon(VersionVector h) {
-      horizon = horizon.merge(h);
-    }
-
-    @Override
-    public byte[] stabilityState() {
-      return stabilityState;
-    }
-
-    @Override
-    public void recordStabilityState(byte[] state) {
-      stabilityState = state.clone();
     }
 
     /** A local write: one more increment of this replica's share of the counter. */
@@ -133,31 +99,6 @@ class ReadCoordinatorTest {
     }
 
     @Override
-    public ReplicaId replicaId() {
-      return id;
-    }
-
-    @Override
-    public long lastSequence() {
-      return last;
-    }
-
-    @Override
-    public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
-      return log.tailMap(fromSeq, true).values().stream().limit(maxEntries).toList();
-    }
-
-    @Override
-    public long firstRetainedSequence() {
-      return log.isEmpty() ? last + 1 : log.firstKey();
-    }
-
-    @Override
-    public void trimLog(long throughSeq) {
-      log.headMap(throughSeq, true).clear();
-    }
-
-    @Override
     public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
       env.schedule(
           1,
@@ -169,35 +110,9 @@ class ReadCoordinatorTest {
           });
     }
 
-    @Override
-    public long applied(ReplicaId origin) {
-      return applied.getOrDefault(origin, 0L);
-    }
-
-    @Override
-    public void recordApplied(ReplicaId origin, long seq) {
-      applied.put(origin, seq);
-    }
-
-    Map<NodeId, Long> persistedAcks = Map.of();
-
-    @Override
-    public Map<NodeId, Long> peerAcks() {
-      return persistedAcks;
-    }
-
+    /** The acknowledgements persisted before a restart stay as the test set them. */
     @Override
     public void recordPeerAcks(Map<NodeId, Long> acks) {}
-
-    @Override
-    public VersionVector appliedVector() {
-      return VersionVector.of(applied).with(id, last);
-    }
-
-    @Override
-    public VersionVector coverage() {
-      return appliedVector().merge(covered);
-    }
 
     @Override
     public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
@@ -508,7 +423,7 @@ class ReadCoordinatorTest {
   @Test
   void aReadThatCannotAskEnoughReplicasIsUnavailableAtOnce() {
     Node d = new Node("d", "east", 7004);
-    d.replica.persistedAcks = Map.of(NodeId.of("ghost"), 0L); // known from before a restart only
+    d.replica.peerAcks = Map.of(NodeId.of("ghost"), 0L); // known from before a restart only
     d.start();
     d.replication.memberChanged(node(0).id, "east", node(0).address, MemberState.ALIVE);
     List<ReadOutcome> got = new ArrayList<>();

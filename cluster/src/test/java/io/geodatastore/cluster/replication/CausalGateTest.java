@@ -8,6 +8,7 @@ import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.repair.CausalGate;
 import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.testkit.ManualEnv;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.Family;
@@ -31,7 +32,7 @@ class CausalGateTest {
   static final ReplicaId Y = new ReplicaId("y");
 
   final ManualEnv env = new ManualEnv(1);
-  final ReplicationTest.TestReplica replica = new ReplicationTest.TestReplica("self");
+  final TestReplica replica = new TestReplica("self");
   final List<String> ran = new ArrayList<>();
 
   static VersionVector vv(Map<ReplicaId, Long> m) {
@@ -142,7 +143,7 @@ class CausalGateTest {
     NodeAddress addrA = new NodeAddress("a", 1);
     NodeAddress addrB = new NodeAddress("b", 2);
     ManualEnv envA = new ManualEnv(2);
-    ReplicationTest.TestReplica ra = new ReplicationTest.TestReplica("ra");
+    TestReplica ra = new TestReplica("ra");
     ra.applied.put(X, 7L);
     CausalGate gateB = new CausalGate(env, replica, 5_000, 4);
     RecordExchange xa =
@@ -173,7 +174,7 @@ class CausalGateTest {
     NodeAddress addrA = new NodeAddress("a", 1);
     NodeAddress addrB = new NodeAddress("b", 2);
     ManualEnv envA = new ManualEnv(2);
-    ReplicationTest.TestReplica ra = new ReplicationTest.TestReplica("ra");
+    TestReplica ra = new TestReplica("ra");
     RecordExchange xa =
         new RecordExchange(
             envA, NodeId.of("a"), addrA, ra, 1 << 20, 4, r -> 40, new CausalGate(envA, ra, 0, 4));
