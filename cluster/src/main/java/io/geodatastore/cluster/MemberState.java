@@ -13,7 +13,13 @@ public enum MemberState {
   /** Was suspect for the whole suspicion timeout, or someone else concluded so. */
   DEAD,
   /** Left gracefully ({@code SIGTERM}); will not be probed again. */
-  LEFT;
+  LEFT,
+  /**
+   * Removed for good by an operator ({@code DELETE /admin/members/{id}}, as Cassandra's {@code
+   * removenode}): gone from every view and from causal stability. Never shown as a member; it
+   * overrides every state that is not active, at any incarnation (see {@code Membership#remove}).
+   */
+  REMOVED;
 
   /** Whether this state, at the same incarnation, overrides {@code other}. */
   public boolean overrides(MemberState other) {

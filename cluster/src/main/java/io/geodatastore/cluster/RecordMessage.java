@@ -82,22 +82,45 @@ public sealed interface RecordMessage extends ClusterMessage {
   /**
    * Records for the receiver to merge (anti-entropy's push half, read repair): answered by {@link
    * PushAck}. {@code covers} is as in {@link Records}.
+   *
+   * @param past what the receiver must have applied before it merges the records (every origin but
+   *     its own): their causal past beyond what they carry themselves. At most {@code covers};
+   *     lower where the sender knows the records hold every entry of an origin the receiver lacks
+   *     (read repair pushing this node's own recent writes). Equal to {@code covers} unless said.
+   * @param waitMaxMs how long the receiver may wait for {@code past} before it refuses the records
+   *     (acknowledged not ok, nothing merged); 0: as long as its causal gate allows, then forced in
    */
   record PushRecords(
       NodeId from,
       NodeAddress replyTo,
       long requestId,
       List<KeyedRecord> records,
-      VersionVector covers)
+      VersionVector covers,
+      VersionVector past,
+      long waitMaxMs)
       implements RecordMessage {
     public PushRecords {
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(replyTo, "replyTo");
       Objects.requireNonNull(covers, "covers");
+      Objects.requireNonNull(past, "past");
       records = List.copyOf(records);
       if (records.size() > KEYS_MAX) {
         throw new IllegalArgumentException("a push of " + records.size() + " records");
       }
+      if (waitMaxMs < 0) {
+        throw new IllegalArgumentException("waitMaxMs " + waitMaxMs);
+      }
+    }
+
+    /** A push whose past is its covers, waiting as long as the receiver's gate allows. */
+    public PushRecords(
+        NodeId from,
+        NodeAddress replyTo,
+        long requestId,
+        List<KeyedRecord> records,
+        VersionVector covers) {
+      this(from, replyTo, requestId, records, covers, covers, 0);
     }
   }
 

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.geodatastore.cluster.MemberInfo;
+import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.repair.AntiEntropy;
 import io.geodatastore.cluster.repair.JobStatus;
 import io.geodatastore.core.causal.ReplicaId;
@@ -310,6 +311,78 @@ final class AdminService {
                                   + "' is not known to the cluster; known regions: "
                                   + u.known());
                     }));
+  }
+
+  /**
+   * {@code DELETE /admin/members/{id}}: removes a member that left or died for good from the view
+   * and from causal stability, here and (by gossip) everywhere, so that the garbage-collection
+   * horizon stops waiting for it. 404 for a member no one here knows, 409 for one alive or suspect
+   * (or this node itself).
+   */
+  HttpResponse removeMember(ServiceRequestContext ctx, HttpRequest req) {
+    if (ctx.method() != HttpMethod.DELETE) {
+      return methodNotAllowed(ctx, "DELETE");
+    }
+    String id = ctx.pathParam("id");
+    NodeId nodeId;
+    try {
+      nodeId = NodeId.of(id);
+    } catch (IllegalArgumentException e) {
+      return unknownMember(id);
+    }
+    return HttpResponse.of(
+        cluster
+            .removeMember(nodeId)
+            .thenApply(
+                r ->
+                    switch (r) {
+                      case ClusterNode.Removal.Unknown u -> unknownMember(id);
+                      case ClusterNode.Removal.Self s ->
+                          Responses.error(
+                              HttpStatus.CONFLICT,
+                              "member_is_self",
+                              "a node cannot remove itself; ask another node");
+                      case ClusterNode.Removal.Active a ->
+                          Responses.error(
+                              HttpStatus.CONFLICT,
+                              "member_alive",
+                              "member '"
+                                  + id
+                                  + "' is "
+                                  + a.member().state().label()
+                                  + "; stop it before removing it");
+                      case ClusterNode.Removal.Removed m -> {
+                        log.info(
+                            "member {} removed by an operator (was {}, {} by causal stability)",
+                            id,
+                            m.member().map(x -> x.state().label()).orElse("no longer in the view"),
+                            m.fromStability() ? "awaited" : "not awaited");
+                        yield Responses.json(HttpStatus.OK, removedBody(m));
+                      }
+                    }));
+  }
+
+  private static HttpResponse unknownMember(String id) {
+    return Responses.error(
+        HttpStatus.NOT_FOUND, "unknown_member", "no member '" + id + "' is known to this node");
+  }
+
+  private static ObjectNode removedBody(ClusterNode.Removal.Removed m) {
+    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
+    o.put("node_id", m.nodeId().value());
+    if (m.member().isPresent()) {
+      o.put("region", m.member().get().region());
+      o.put("address", m.member().get().address().toString());
+      o.put("state", m.member().get().state().label());
+    }
+    ArrayNode from = o.putArray("removed_from");
+    if (m.member().isPresent()) {
+      from.add("membership");
+    }
+    if (m.fromStability()) {
+      from.add("stability");
+    }
+    return o;
   }
 
   /** {@code GET /admin/anti-entropy/jobs/{id}}: a job's progress. */

@@ -189,7 +189,8 @@ public final class Main implements Runnable {
         names = "--anti-entropy-bytes-per-sec",
         paramLabel = "N",
         description =
-            "Most bytes per second continuous anti-entropy sends and receives (default 16777216).")
+            "Most bytes per second continuous anti-entropy sends and receives, answers to other"
+                + " nodes included (default 16777216).")
     String antiEntropyBytesPerSec;
 
     @Option(
@@ -205,6 +206,14 @@ public final class Main implements Runnable {
             "How long records from a peer wait at most for their causal past before they are"
                 + " merged anyway (default 5000).")
     String antiEntropyCausalWaitMs;
+
+    @Option(
+        names = "--merkle-verify-interval-ms",
+        paramLabel = "MS",
+        description =
+            "How often the anti-entropy tree is checked against the data and its wrong leaves"
+                + " fixed, on a low-priority thread (default 21600000, 6 h; 0: never).")
+    String merkleVerifyIntervalMs;
 
     @Override
     public Integer call() throws InterruptedException {

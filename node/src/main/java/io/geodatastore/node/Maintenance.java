@@ -2,9 +2,6 @@ package io.geodatastore.node;
 
 import io.geodatastore.storage.GcResult;
 import io.geodatastore.storage.rocksdb.RocksStore;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,18 +15,11 @@ final class Maintenance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
 
   private final RocksStore store;
-  private final ScheduledExecutorService executor;
+  private final PeriodicTask timer;
 
   Maintenance(RocksStore store, long intervalMs) {
     this.store = store;
-    this.executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "geods-maintenance");
-              t.setDaemon(true);
-              return t;
-            });
-    executor.scheduleWithFixedDelay(this::run, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    this.timer = new PeriodicTask("geods-maintenance", Thread.NORM_PRIORITY, intervalMs, this::run);
   }
 
   /** One round, also callable directly (tests). */
@@ -50,13 +40,6 @@ final class Maintenance implements AutoCloseable {
   /** Stops the timer and waits briefly for a round in progress (the store stops one anyway). */
   @Override
   public void close() {
-    executor.shutdownNow();
-    try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-        log.warn("store maintenance still running after 5 s; the store's close waits for it");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    timer.close();
   }
 }

@@ -41,10 +41,12 @@ import java.util.regex.Pattern;
  *     this region (0: never; start-up, catch-up and quarantine repairs and jobs still run)
  * @param antiEntropyCrossRegionIntervalMs the same with a replica of another region (0: never)
  * @param antiEntropyBytesPerSec the most bytes per second continuous and triggered anti-entropy
- *     sends and receives
+ *     sends and receives, answers to other nodes' exchanges included
  * @param antiEntropyJobBytesPerSec the same for on-demand jobs (full sync, region sync)
  * @param antiEntropyCausalWaitMs how long full records from a peer wait at most for this replica to
  *     apply their causal past before they are merged anyway
+ * @param merkleVerifyIntervalMs how often the anti-entropy tree is checked against the store and
+ *     its wrong leaves fixed (0: never)
  */
 public record NodeConfig(
     String nodeId,
@@ -70,7 +72,8 @@ public record NodeConfig(
     long antiEntropyCrossRegionIntervalMs,
     long antiEntropyBytesPerSec,
     long antiEntropyJobBytesPerSec,
-    long antiEntropyCausalWaitMs) {
+    long antiEntropyCausalWaitMs,
+    long merkleVerifyIntervalMs) {
 
   /** Default conflict-log bound: 100,000 entries. */
   public static final int CONFLICT_LOG_MAX_DEFAULT = 100_000;
@@ -111,6 +114,9 @@ public record NodeConfig(
   /** Default bound on the causal wait of full records: 5 s. */
   public static final long ANTI_ENTROPY_CAUSAL_WAIT_MS_DEFAULT = 5_000;
 
+  /** Default interval of the anti-entropy tree's verification: 6 h. */
+  public static final long MERKLE_VERIFY_INTERVAL_MS_DEFAULT = 6 * 3_600_000L;
+
   /** Every key the config file and the flags accept. */
   public static final Set<String> KEYS =
       Set.of(
@@ -137,7 +143,8 @@ public record NodeConfig(
           "anti-entropy-cross-region-interval-ms",
           "anti-entropy-bytes-per-sec",
           "anti-entropy-job-bytes-per-sec",
-          "anti-entropy-causal-wait-ms");
+          "anti-entropy-causal-wait-ms",
+          "merkle-verify-interval-ms");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -188,6 +195,7 @@ public record NodeConfig(
     requireRange("anti-entropy-bytes-per-sec", antiEntropyBytesPerSec, 1024, 1L << 40);
     requireRange("anti-entropy-job-bytes-per-sec", antiEntropyJobBytesPerSec, 1024, 1L << 40);
     requireRange("anti-entropy-causal-wait-ms", antiEntropyCausalWaitMs, 0, 600_000);
+    requireRange("merkle-verify-interval-ms", merkleVerifyIntervalMs, 0, 30 * DAY_MS);
     if (maxElementsPerRequest < 1) {
       throw new IllegalArgumentException(
           "max-elements-per-request is at least 1, got " + maxElementsPerRequest);
@@ -239,7 +247,8 @@ public record NodeConfig(
             ANTI_ENTROPY_CROSS_REGION_INTERVAL_MS_DEFAULT),
         whole(s, "anti-entropy-bytes-per-sec", ANTI_ENTROPY_BYTES_PER_SEC_DEFAULT),
         whole(s, "anti-entropy-job-bytes-per-sec", ANTI_ENTROPY_JOB_BYTES_PER_SEC_DEFAULT),
-        whole(s, "anti-entropy-causal-wait-ms", ANTI_ENTROPY_CAUSAL_WAIT_MS_DEFAULT));
+        whole(s, "anti-entropy-causal-wait-ms", ANTI_ENTROPY_CAUSAL_WAIT_MS_DEFAULT),
+        whole(s, "merkle-verify-interval-ms", MERKLE_VERIFY_INTERVAL_MS_DEFAULT));
   }
 
   private static final long DAY_MS = 24L * 3600 * 1000;

@@ -35,7 +35,7 @@ import org.rocksdb.TickerType;
 /**
  * The node's meters, exposed at {@code /metrics} in Prometheus text format: the seed's five {@code
  * geodatastore_*} metrics, storage and RocksDB figures, and JVM metrics. (HTTP latency histograms
- * are added by Armeria's metric-collecting decorator on the same registry.)
+ * are added by {@link HttpMetrics} on the same registry.)
  */
 public final class NodeMetrics implements AutoCloseable {
 
@@ -232,6 +232,9 @@ public final class NodeMetrics implements AutoCloseable {
         .tag("region", "all")
         .register(registry);
     for (MemberState st : MemberState.values()) {
+      if (st == MemberState.REMOVED) {
+        continue; // a removed member is in no view
+      }
       Gauge.builder(
               "geodatastore.cluster.members", cluster, c -> c.membersByState().getOrDefault(st, 0))
           .description("Members of this node's view, itself included, by state")

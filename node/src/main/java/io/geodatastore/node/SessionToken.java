@@ -1,11 +1,12 @@
 package io.geodatastore.node;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
@@ -73,13 +74,29 @@ public record SessionToken(Map<String, Long> vector) {
     return VersionVector.of(m);
   }
 
+  /**
+   * The token's text. Written by hand rather than through a JSON tree: every answer carries one,
+   * and the tree cost a measurable share of a small write's CPU. The JSON is the same, replica ids
+   * in order.
+   */
   public String encode() {
-    ObjectNode o = CanonicalJson.MAPPER.createObjectNode();
-    o.put("v", 1);
-    ObjectNode vv = o.putObject("vv");
-    new TreeMap<>(vector).forEach(vv::put);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(CanonicalJson.bytes(o));
+    String[] replicas = vector.keySet().toArray(new String[0]);
+    Arrays.sort(replicas);
+    StringBuilder json = new StringBuilder(16 + 32 * replicas.length).append("{\"v\":1,\"vv\":{");
+    for (int i = 0; i < replicas.length; i++) {
+      if (i > 0) {
+        json.append(',');
+      }
+      json.append('"');
+      JSON_STRINGS.quoteAsString(replicas[i], json);
+      json.append("\":").append(vector.get(replicas[i]).longValue());
+    }
+    json.append("}}");
+    return BASE64.encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
   }
+
+  private static final JsonStringEncoder JSON_STRINGS = JsonStringEncoder.getInstance();
+  private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
   /**
    * Decodes a token a client sent; null or empty gives {@link #EMPTY}.

@@ -58,7 +58,8 @@ class AdminApiTest {
           .contains("geodatastore_quarantined_keys")
           .contains("geodatastore_rocksdb_number_keys_written_total")
           .contains("jvm_memory_used_bytes")
-          .contains("http_server_request_duration_seconds");
+          .contains(
+              "http_server_total_duration_seconds_count{http_status=\"200\",method=\"GET\",service=\"crdt.key\"}");
     }
   }
 

@@ -83,11 +83,7 @@ class GcClusterTest {
     startCluster();
     TestHttp a = http.get(0);
     TestHttp c = http.get(2);
-    for (int i = 0; i < 20; i++) {
-      assertThat(a.post("/crdt/counters/k" + i + "/increment", "{\"value\":2}").status())
-          .isEqualTo(200);
-    }
-    await("c has every key", 20_000, () -> counter(c, "k19") == 2);
+    incrementCounters(a, 20, 2, c);
     // c cut off from both others: it keeps the keys live while they are deleted at a.
     assertThat(
             c.post("/admin/faults/partition", "{\"nodes\":[\"us-east-1\",\"us-east-2\"]}").status())
@@ -150,6 +146,57 @@ class GcClusterTest {
     assertThat(a.get("/metrics").text())
         .contains("geodatastore_gc_tombstones_reclaimed_total 20.0")
         .contains("geodatastore_stability_holes 0.0");
+  }
+
+  @Test
+  void removingANodeThatLeftForGoodLetsTheHorizonAdvanceOnEveryNode() throws IOException {
+    startCluster();
+    TestHttp a = http.get(0);
+    TestHttp b = http.get(1);
+    incrementCounters(a, 5, 1, http.get(2));
+    nodes.get(2).close(); // it leaves, and never comes back
+    for (int i = 0; i < 5; i++) {
+      assertThat(a.delete("/crdt/counters/k" + i).status()).isEqualTo(200);
+    }
+    ReplicaId aReplica = nodes.get(0).store().replicaId();
+    long aLast = nodes.get(0).store().lastSequence();
+    await("b has the deletes", 20_000, () -> counter(b, "k4") == Long.MIN_VALUE);
+    for (int n = 0; n < 2; n++) {
+      GeodsNode node = nodes.get(n);
+      assertThat(node.collectGarbage().tombstonesDropped())
+          .as("%s collects nothing while eu-west-1 may lack the deletes", node.config().nodeId())
+          .isZero();
+      assertThat(node.store().horizon().get(aReplica)).isLessThan(aLast);
+    }
+
+    assertThat(b.delete("/admin/members/nowhere-1").status()).isEqualTo(404);
+    TestHttp.Resp alive = b.delete("/admin/members/us-east-1");
+    assertThat(alive.status()).isEqualTo(409);
+    assertThat(alive.json().get("error").asText()).isEqualTo("member_alive");
+    assertThat(b.delete("/admin/members/us-east-2").status()).as("itself").isEqualTo(409);
+    TestHttp.Resp removed = b.delete("/admin/members/eu-west-1");
+    assertThat(removed.status()).isEqualTo(200);
+    assertThat(removed.json().get("node_id").asText()).isEqualTo("eu-west-1");
+    assertThat(removed.json().get("state").asText()).isEqualTo("left");
+    assertThat(removed.json().get("removed_from").toString())
+        .isEqualTo("[\"membership\",\"stability\"]");
+
+    // Removed at b, gossiped to a: both forget it, and the horizon moves past the deletes.
+    await(
+        "every horizon covers a's deletes",
+        30_000,
+        () ->
+            nodes.subList(0, 2).stream().allMatch(n -> n.store().horizon().get(aReplica) >= aLast));
+    for (TestHttp h : List.of(a, b)) {
+      assertThat(h.get("/admin/status").json().get("members").toString())
+          .doesNotContain("eu-west-1");
+    }
+    for (int n = 0; n < 2; n++) {
+      assertThat(nodes.get(n).collectGarbage().tombstonesDropped())
+          .as(nodes.get(n).config().nodeId())
+          .isEqualTo(5);
+    }
+    assertThat(b.delete("/admin/members/eu-west-1").status()).as("once forgotten").isEqualTo(404);
   }
 
   @Test
@@ -267,6 +314,18 @@ class GcClusterTest {
       assertThat(node.has(field)).as("field %s in %s", field, node).isTrue();
       return node.get(field).asLong();
     }
+  }
+
+  /**
+   * Increments counters k0 to k{n-1} by {@code by} at {@code at}; waits until {@code seer} has
+   * them.
+   */
+  private static void incrementCounters(TestHttp at, int n, int by, TestHttp seer) {
+    for (int i = 0; i < n; i++) {
+      assertThat(at.post("/crdt/counters/k" + i + "/increment", "{\"value\":" + by + "}").status())
+          .isEqualTo(200);
+    }
+    await("every key is replicated", 20_000, () -> counter(seer, "k" + (n - 1)) == by);
   }
 
   private static long counter(TestHttp h, String key) {

@@ -102,6 +102,28 @@ class NodeConfigTest {
   }
 
   @Test
+  void merkleVerifyIntervalHasADefaultAFlagAConfigKeyAndBounds() throws Exception {
+    assertThat(NodeConfig.from(TestNodes.settings(dir)).merkleVerifyIntervalMs())
+        .isEqualTo(6 * 3_600_000L);
+
+    Path f = dir.resolve("verify.yaml");
+    Files.writeString(
+        f,
+        "node-id: a\nregion: r\nhttp: 127.0.0.1:8081\npeer: 127.0.0.1:9081\ndata-dir: /tmp/x\n"
+            + "merkle-verify-interval-ms: 60000\n");
+    Main.NodeCommand fromFile = new Main.NodeCommand();
+    new CommandLine(fromFile).parseArgs("--config", f.toString());
+    assertThat(NodeConfig.from(fromFile.settings()).merkleVerifyIntervalMs()).isEqualTo(60_000);
+    Main.NodeCommand flag = new Main.NodeCommand();
+    new CommandLine(flag).parseArgs("--config", f.toString(), "--merkle-verify-interval-ms", "0");
+    assertThat(NodeConfig.from(flag.settings()).merkleVerifyIntervalMs()).as("off").isZero();
+
+    Map<String, String> s = TestNodes.settings(dir);
+    s.put("merkle-verify-interval-ms", "-5");
+    assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("merkle-verify-interval-ms");
+  }
+
+  @Test
   void badSettingsAreNamedInTheMessage() {
     Map<String, String> s = TestNodes.settings(dir);
     s.put("http", "localhost");

@@ -33,8 +33,8 @@ public final class History {
    * @param seen per node index, how far that origin's log was merged at the issuing node just
    *     before the operation (its own log included): the operation's causal past, as prefixes
    * @param seenEntries per node index, exactly which of that origin's entries were in the issuing
-   *     node's state (a full-state pull can bring an entry without those before it, which a prefix
-   *     cannot say)
+   *     node's state (a record fetched by anti-entropy can bring an entry without those before it,
+   *     which a prefix cannot say)
    */
   public record Op(
       int number,

@@ -515,18 +515,6 @@ public final class MemoryReplica implements LocalReplica {
         });
   }
 
-  /** After a full-state pull from {@code peer}: its state's entries are in this one's too. */
-  public void importSeen(MemoryReplica peer) {
-    peer.knownOps.forEach((k, ops) -> known(k).addAll(ops));
-    peer.seen.forEach(
-        (o, b) ->
-            seen.computeIfAbsent(o, x -> new java.util.BitSet()).or((java.util.BitSet) b.clone()));
-    if (peer.lastSequence > 0) {
-      seen.computeIfAbsent(peer.id, x -> new java.util.BitSet())
-          .set(1, (int) peer.lastSequence + 1);
-    }
-  }
-
   public long tombstonesDropped() {
     return tombstonesDropped;
   }

@@ -108,6 +108,7 @@ public final class SimNode {
     Replication r = new Replication(env, id, regionName, replica, replicationOptions);
     CausalGate g =
         new CausalGate(env, replica, antiEntropyOptions.causalWaitMs(), CAUSAL_WAITERS_MAX);
+    r.onApplied(g::appliedAdvanced);
     RecordExchange x =
         new RecordExchange(
             env,
@@ -190,21 +191,6 @@ public final class SimNode {
   /** As the node's: a record's encoding and its key's name. */
   static long recordBytes(KeyedRecord kr) {
     return RecordCodec.encode(kr.record()).length + (long) kr.key().nameBytes().length;
-  }
-
-  /**
-   * A full-state pull from {@code peer}, as an anti-entropy exchange: take the peer's complete
-   * watermarks and horizon first, merge every record it holds (tombstones included), then report
-   * the exchange to replication, which covers the holes the peer was complete past. Done in one
-   * step of simulated time, so the peer's state cannot change in between.
-   */
-  public void antiEntropyFrom(SimNode peer) {
-    java.util.Map<io.geodatastore.core.causal.ReplicaId, Long> peerComplete =
-        peer.replication.completeVector();
-    replication.learnHorizon(peer.replication.horizon());
-    peer.replica.records().forEach(replica::mergeRecord);
-    replica.importSeen(peer.replica);
-    replication.antiEntropyCompleted(peer.id, peerComplete);
   }
 
   /** Crashes the node process: its protocol state is gone, its replica (disk) stays. */
@@ -331,7 +317,8 @@ public final class SimNode {
   /**
    * Tells replication and anti-entropy what membership learns. A member purged after it was dead
    * stays a stopped stream (it may come back, and must then resume from its watermark); only a
-   * member that left is dropped from the streams and the write-level counts.
+   * member that left, or that an operator removed (then forgotten by causal stability too), is
+   * dropped from the streams and the write-level counts.
    */
   private static final class MemberFeed implements MembershipListener {
     private final Replication replication;
@@ -354,7 +341,7 @@ public final class SimNode {
 
     @Override
     public void onRemoved(MemberInfo m) {
-      if (m.state() == MemberState.LEFT) {
+      if (m.state() == MemberState.LEFT || m.state() == MemberState.REMOVED) {
         tell(m);
       }
     }

@@ -65,10 +65,8 @@ public final class Simulation {
    * @param gcIntervalMs every node collects under its causal-stability horizon this often (0:
    *     never)
    * @param deletePercent share of operations that are deletes
-   * @param antiEntropy whether nodes with skipped ranges also pull a reachable peer's full state
-   *     now and then, at once (a stand-in that predates the Merkle exchange, which runs in every
-   *     node regardless); without it a skip in a random run is a violation
-   * @param merkle the Merkle-tree anti-entropy every node runs
+   * @param merkle the Merkle-tree anti-entropy every node runs, on its own timers as in a real
+   *     node: the only repair of what the streams skipped
    * @param scenario what the run does beyond the random workload
    */
   public record Options(
@@ -92,182 +90,189 @@ public final class Simulation {
       boolean sessionGuarantees,
       long gcIntervalMs,
       int deletePercent,
-      boolean antiEntropy,
       AntiEntropyOptions merkle,
       Scenario scenario) {
 
     /** 3 regions × 3 nodes, 150 operations over 6 s, every fault on, GC every 700 ms. */
     public static Options defaults(long seed) {
-      return new Options(
-          seed,
-          3,
-          3,
-          150,
-          6_000,
-          2,
-          3,
-          25,
-          true,
-          0.01,
-          0.02,
-          0.05,
-          1_500,
-          1_000,
-          120_000,
-          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50),
-          4,
-          true,
-          700,
-          8,
-          false,
-          MERKLE,
-          new Scenario.Random());
+      return new Builder().seed(seed).build();
     }
 
     /**
      * Deletes and re-creates often, logs retained for only 10 entries (so a stream skips past a
-     * node that is down or cut off, leaving it a hole), GC every 150 ms, and anti-entropy pulls
+     * node that is down or cut off, leaving it a hole), GC every 150 ms, and the Merkle exchange
      * repairing the holes: deleted keys must never come back.
      */
     public static Options deletesAndSkips(long seed) {
-      return new Options(
-          seed,
-          3,
-          3,
-          400,
-          8_000,
-          2,
-          3,
-          0,
-          true,
-          0.01,
-          0.02,
-          0.05,
-          1_500,
-          1_000,
-          120_000,
-          new ReplicationOptions(4, 4_096, 2, 8, 400, 10, 50),
-          0,
-          true,
-          150,
-          30,
-          true,
-          MERKLE,
-          new Scenario.Random());
+      return defaults(seed).toBuilder()
+          .operations(400)
+          .workloadMs(8_000)
+          .chainPercent(0)
+          .replication(new ReplicationOptions(4, 4_096, 2, 8, 400, 10, 50))
+          .sessions(0)
+          .gcIntervalMs(150)
+          .deletePercent(30)
+          .build();
     }
 
     public Options withSeed(long s) {
-      return new Options(
-          s,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          faults,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          replication,
-          sessions,
-          sessionGuarantees,
-          gcIntervalMs,
-          deletePercent,
-          antiEntropy,
-          merkle,
-          scenario);
+      return toBuilder().seed(s).build();
     }
 
     /** These options with session reads that ignore the token (the checks must catch it). */
     public Options withoutSessionGuarantees() {
-      return new Options(
-          seed,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          faults,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          replication,
-          sessions,
-          false,
-          gcIntervalMs,
-          deletePercent,
-          antiEntropy,
-          merkle,
-          scenario);
+      return toBuilder().sessionGuarantees(false).build();
     }
 
-    /**
-     * These options for {@code s}: no random faults, no stand-in pulls (only the Merkle exchange
-     * repairs), and the logs' options {@code r}.
-     */
+    /** These options for {@code s}: no random faults, and the logs' options {@code r}. */
     public Options withScenario(Scenario s, ReplicationOptions r) {
-      return new Options(
-          seed,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          false,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          r,
-          sessions,
-          sessionGuarantees,
-          gcIntervalMs,
-          deletePercent,
-          false,
-          merkle,
-          s);
+      return toBuilder().faults(false).replication(r).scenario(s).build();
     }
 
     /** These options with other delta-stream options. */
     public Options withReplication(ReplicationOptions r) {
-      return new Options(
-          seed,
-          regions,
-          nodesPerRegion,
-          operations,
-          workloadMs,
-          keysPerType,
-          chainKeys,
-          chainPercent,
-          faults,
-          loss,
-          duplication,
-          reordering,
-          clockSkewMaxMs,
-          hlcMaxOffsetMs,
-          quiescenceMaxMs,
-          r,
-          sessions,
-          sessionGuarantees,
-          gcIntervalMs,
-          deletePercent,
-          antiEntropy,
-          merkle,
-          scenario);
+      return toBuilder().replication(r).build();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+      Builder b = new Builder();
+      b.seed = seed;
+      b.regions = regions;
+      b.nodesPerRegion = nodesPerRegion;
+      b.operations = operations;
+      b.workloadMs = workloadMs;
+      b.keysPerType = keysPerType;
+      b.chainKeys = chainKeys;
+      b.chainPercent = chainPercent;
+      b.faults = faults;
+      b.loss = loss;
+      b.duplication = duplication;
+      b.reordering = reordering;
+      b.clockSkewMaxMs = clockSkewMaxMs;
+      b.hlcMaxOffsetMs = hlcMaxOffsetMs;
+      b.quiescenceMaxMs = quiescenceMaxMs;
+      b.replication = replication;
+      b.sessions = sessions;
+      b.sessionGuarantees = sessionGuarantees;
+      b.gcIntervalMs = gcIntervalMs;
+      b.deletePercent = deletePercent;
+      b.merkle = merkle;
+      b.scenario = scenario;
+      return b;
+    }
+
+    /**
+     * Mutable; every field starts at its default ({@link #defaults}). Setters exist for what the
+     * variants and tests change.
+     */
+    public static final class Builder {
+      private long seed;
+      private int regions = 3;
+      private int nodesPerRegion = 3;
+      private int operations = 150;
+      private long workloadMs = 6_000;
+      private int keysPerType = 2;
+      private int chainKeys = 3;
+      private int chainPercent = 25;
+      private boolean faults = true;
+      private double loss = 0.01;
+      private double duplication = 0.02;
+      private double reordering = 0.05;
+      private long clockSkewMaxMs = 1_500;
+      private long hlcMaxOffsetMs = 1_000;
+      private long quiescenceMaxMs = 120_000;
+      private ReplicationOptions replication =
+          new ReplicationOptions(8, 4_096, 2, 32, 400, 100_000, 50);
+      private int sessions = 4;
+      private boolean sessionGuarantees = true;
+      private long gcIntervalMs = 700;
+      private int deletePercent = 8;
+      private AntiEntropyOptions merkle = MERKLE;
+      private Scenario scenario = new Scenario.Random();
+
+      private Builder() {}
+
+      public Builder seed(long v) {
+        seed = v;
+        return this;
+      }
+
+      public Builder operations(int v) {
+        operations = v;
+        return this;
+      }
+
+      public Builder workloadMs(long v) {
+        workloadMs = v;
+        return this;
+      }
+
+      public Builder chainPercent(int v) {
+        chainPercent = v;
+        return this;
+      }
+
+      public Builder faults(boolean v) {
+        faults = v;
+        return this;
+      }
+
+      public Builder replication(ReplicationOptions v) {
+        replication = v;
+        return this;
+      }
+
+      public Builder sessions(int v) {
+        sessions = v;
+        return this;
+      }
+
+      public Builder sessionGuarantees(boolean v) {
+        sessionGuarantees = v;
+        return this;
+      }
+
+      public Builder gcIntervalMs(long v) {
+        gcIntervalMs = v;
+        return this;
+      }
+
+      public Builder deletePercent(int v) {
+        deletePercent = v;
+        return this;
+      }
+
+      public Builder scenario(Scenario v) {
+        scenario = v;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            seed,
+            regions,
+            nodesPerRegion,
+            operations,
+            workloadMs,
+            keysPerType,
+            chainKeys,
+            chainPercent,
+            faults,
+            loss,
+            duplication,
+            reordering,
+            clockSkewMaxMs,
+            hlcMaxOffsetMs,
+            quiescenceMaxMs,
+            replication,
+            sessions,
+            sessionGuarantees,
+            gcIntervalMs,
+            deletePercent,
+            merkle,
+            scenario);
+      }
     }
   }
 
@@ -335,7 +340,6 @@ public final class Simulation {
   private final Map<String, DotContext> staleContexts = new HashMap<>();
   private final TreeMap<Long, List<Runnable>> faultEnds = new TreeMap<>();
   private final List<String> running = new ArrayList<>();
-  private int antiEntropyPulls;
   private int crashes;
   private int partitions;
   private int lossBursts;
@@ -400,9 +404,6 @@ public final class Simulation {
         advance(random.nextLong(gapMs + 1));
         sessions.step();
       }
-      if (options.antiEntropy() && random.nextInt(100) < 10) {
-        repairHoles();
-      }
       checkWhileRunning(i % 10 == 0);
     }
     advance(2_000); // reads and acknowledgements in flight end, answered or timed out
@@ -418,9 +419,6 @@ public final class Simulation {
     long healedAtMs = net.nowMs();
     boolean quiet = false;
     while (net.nowMs() - healedAtMs < options.quiescenceMaxMs()) {
-      if (options.antiEntropy()) {
-        repairHoles();
-      }
       if (quiescent()) {
         quiet = true;
         break;
@@ -464,7 +462,7 @@ public final class Simulation {
     switch (options.scenario()) {
       case Scenario.Random r -> {
         violations.addAll(Invariants.logsTrimmed(cluster.nodes()));
-        if (!options.antiEntropy()) {
+        if (logsOutlastRun()) {
           violations.addAll(Invariants.noCatchUp(cluster.nodes()));
         }
         violations.addAll(Invariants.horizonsSettled(cluster.nodes()));
@@ -505,8 +503,8 @@ public final class Simulation {
     String summary =
         String.format(
             "seed %d: %d ops (%d chain writes) and %d session ops, %d crashes, %d partitions, %d"
-                + " loss bursts, %d anti-entropy exchanges repairing %d keys, %d stand-in pulls,"
-                + " %d tombstones collected; %d delivered, %d dropped, %d duplicated; %d entries"
+                + " loss bursts, %d anti-entropy exchanges repairing %d keys, %d"
+                + " tombstones collected; %d delivered, %d dropped, %d duplicated; %d entries"
                 + " held for dependencies; quiet %d ms after healing at t=%d ms; session reads and"
                 + " writes %s",
             options.seed(),
@@ -518,7 +516,6 @@ public final class Simulation {
             lossBursts,
             exchanges,
             repaired,
-            antiEntropyPulls,
             cluster.nodes().stream().mapToLong(n -> n.replica().tombstonesDropped()).sum(),
             net.delivered(),
             net.dropped(),
@@ -551,23 +548,13 @@ public final class Simulation {
         && Invariants.horizonsSettled(cluster.nodes()).isEmpty();
   }
 
-  /** Every up node with a skipped range pulls the full state of a random peer it can reach. */
-  private void repairHoles() {
-    for (SimNode n : cluster.nodes()) {
-      if (!n.isUp() || n.replication().stability().holes().isEmpty()) {
-        continue;
-      }
-      List<SimNode> reachable =
-          cluster.nodes().stream()
-              .filter(p -> p != n && net.reachable(n.address(), p.address()))
-              .toList();
-      if (!reachable.isEmpty()) {
-        SimNode peer = reachable.get(random.nextInt(reachable.size()));
-        n.antiEntropyFrom(peer);
-        antiEntropyPulls++;
-        net.trace("anti-entropy " + n.id() + " <- " + peer.id());
-      }
-    }
+  /**
+   * Whether every log keeps more entries than the whole run wrote: then no stream may have skipped
+   * past a peer, and any catch-up is a bug rather than a repair.
+   */
+  private boolean logsOutlastRun() {
+    return options.replication().retentionEntriesMax()
+        > (long) history.size() + sessions.history().size();
   }
 
   /** The safety checks that hold at every moment, not only after healing; at most a few kept. */

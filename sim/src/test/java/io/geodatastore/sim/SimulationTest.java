@@ -114,7 +114,8 @@ class SimulationTest {
 
   /**
    * Deleted keys never come back: many deletes and re-creates, streams that skip past nodes that
-   * are down or cut off (leaving holes that anti-entropy pulls repair), collection every 150 ms.
+   * are down or cut off (leaving holes that only the Merkle exchange repairs), collection every 150
+   * ms.
    */
   @Test
   void deletedKeysNeverComeBackWithSkippedRangesAndFrequentCollection() {

@@ -33,14 +33,19 @@ final class ReadRound {
    * @param unreadable whether it holds the key corrupt (quarantined): it has no usable record, and
    *     the join repairs it
    * @param covers what its record may reflect
+   * @param applied what its record reflects for certain (its applied vector before the read); empty
+   *     when it does not say
    */
-  record Answer(KeyRecord record, boolean unreadable, VersionVector covers) {}
+  record Answer(
+      KeyRecord record, boolean unreadable, VersionVector covers, VersionVector applied) {}
 
   private final int needed;
   private final int replicas;
   private final Map<NodeId, Answer> answers = new LinkedHashMap<>();
   private final Set<NodeId> holders = new LinkedHashSet<>();
   private final Set<NodeId> behind = new LinkedHashSet<>();
+  private final Set<NodeId> refused = new LinkedHashSet<>();
+  private final Set<NodeId> decidedWith = new LinkedHashSet<>();
   private boolean decided;
   private boolean anyUnreadable;
   private KeyRecord merged;
@@ -97,6 +102,7 @@ final class ReadRound {
       throw new IllegalStateException("cannot decide with " + answers.size() + " of " + needed);
     }
     decided = true;
+    decidedWith.addAll(answers.keySet());
     for (Answer a : answers.values()) {
       covers = covers.merge(a.covers());
       anyUnreadable |= a.unreadable();
@@ -130,6 +136,34 @@ final class ReadRound {
     if (behind.remove(id)) {
       holders.add(id);
     }
+  }
+
+  /**
+   * A replica that was behind refused the join (it could not merge it in time): it never holds it.
+   */
+  void refused(NodeId id) {
+    if (behind.remove(id)) {
+      refused.add(id);
+    }
+  }
+
+  /**
+   * Whether the level can no longer be met: too few replicas hold the join, may still take it, or
+   * have yet to answer, of the {@code asked} replicas (this node included).
+   */
+  boolean hopeless(int asked) {
+    return decided && holders.size() + behind.size() + (asked - answers.size()) < needed;
+  }
+
+  /** Whether the decision took a readable answer of {@code id}: the join holds its record. */
+  boolean joinHolds(NodeId id) {
+    Answer a = answers.get(id);
+    return decidedWith.contains(id) && !a.unreadable();
+  }
+
+  /** The answer of {@code id}, or null before it answered. */
+  Answer answerOf(NodeId id) {
+    return answers.get(id);
   }
 
   boolean decided() {
@@ -181,6 +215,13 @@ final class ReadRound {
         + answers.size()
         + " answered"
         + (behind.isEmpty() ? "" : ", " + behind.size() + " behind and not yet repaired")
+        + (refused.isEmpty()
+            ? ""
+            : ", "
+                + refused.size()
+                + " behind refused the repair: it had not applied the join's causal past within "
+                + ReadCoordinator.REPAIR_PAST_WAIT_MS_MAX
+                + " ms")
         + ")";
   }
 }

@@ -74,6 +74,14 @@ import java.util.TreeSet;
  * every other state at that incarnation), tells up to {@code leaveNoticesMax} members directly,
  * keeps gossiping for {@code leaveGraceMs} and then stops.
  *
+ * <p><b>Removing.</b> {@link #remove} is an operator's word that a departed member is gone for good
+ * (Cassandra's {@code removenode}): the member leaves the view at once, and a {@code REMOVED}
+ * update is gossiped and carried in full views for {@code deadRetentionMs}, so every node drops it
+ * too and stale news of it (dead, left) is ignored meanwhile. {@code REMOVED} overrides every
+ * inactive state at any incarnation (the remover may have purged the member and no longer know its
+ * incarnation); an alive or suspect member at a higher incarnation, a process that came back,
+ * overrides it.
+ *
  * <p><b>Bounds.</b> The view holds at most {@code membersMax} members and purges dead and left ones
  * after {@code deadRetentionMs}; the dissemination queue holds at most one update per member; one
  * own probe is outstanding at a time and at most {@code relaysMax} indirect probes for others.
@@ -97,6 +105,9 @@ public final class Membership {
 
   /** Every other member, by id (this node is not in it). */
   private final TreeMap<NodeId, Entry> members = new TreeMap<>();
+
+  /** Members removed by an operator, until their removal was gossiped for deadRetentionMs. */
+  private final TreeMap<NodeId, Entry> removed = new TreeMap<>();
 
   private final Dissemination gossip = new Dissemination();
   private final PhiAccrualDetector detector;
@@ -218,6 +229,35 @@ public final class Membership {
       probe = null;
     }
     relays.clear();
+  }
+
+  /**
+   * Removes a departed member for good (see the class comment): unless it is alive or suspect here,
+   * it leaves the view and its removal is gossiped; the listener hears {@link
+   * MembershipListener#onRemoved} with state {@code REMOVED}. {@code region} and {@code address}
+   * describe a member this node no longer has in its view (purged after its retention); a member
+   * still in the view is described by its own row.
+   *
+   * @return false if the member is alive or suspect here: it must be stopped first
+   */
+  public boolean remove(NodeId id, String region, NodeAddress address) {
+    if (id.equals(selfId)) {
+      throw new IllegalArgumentException("a node cannot remove itself: " + id);
+    }
+    Entry e = members.get(id);
+    if (e != null && e.update.state().isActive()) {
+      return false;
+    }
+    applyRemoved(
+        e != null
+            ? e.update.withState(MemberState.REMOVED)
+            : new MemberUpdate(id, region, address, 0, MemberState.REMOVED));
+    return true;
+  }
+
+  /** Whether {@code id} was removed by an operator and its removal is still being gossiped. */
+  public boolean isRemoved(NodeId id) {
+    return removed.containsKey(id);
   }
 
   public boolean isStopped() {
@@ -348,6 +388,7 @@ public final class Membership {
   }
 
   private void purgeDeparted(long now) {
+    removed.values().removeIf(e -> now - e.stateSinceMs >= options.deadRetentionMs());
     var it = members.values().iterator();
     while (it.hasNext()) {
       Entry e = it.next();
@@ -562,6 +603,17 @@ public final class Membership {
       refuteIfNeeded(u);
       return;
     }
+    if (u.state() == MemberState.REMOVED) {
+      applyRemoved(u);
+      return;
+    }
+    Entry gone = removed.get(u.nodeId());
+    if (gone != null) {
+      if (!u.state().isActive() || u.incarnation() <= gone.update.incarnation()) {
+        return; // stale news of a removed member
+      }
+      removed.remove(u.nodeId()); // a new process with its id: it joins afresh
+    }
     long now = env.nowMs();
     Entry e = members.get(u.nodeId());
     if (e == null) {
@@ -593,6 +645,36 @@ public final class Membership {
     if (u.state() != old.state()) {
       listener.onStateChanged(before, info(e));
     }
+  }
+
+  /** A member was removed by an operator, here or at a node that gossiped it. */
+  private void applyRemoved(MemberUpdate u) {
+    Entry gone = removed.get(u.nodeId());
+    if (gone != null && gone.update.incarnation() >= u.incarnation()) {
+      return;
+    }
+    Entry e = members.get(u.nodeId());
+    if (e != null && e.update.state().isActive() && e.update.incarnation() > u.incarnation()) {
+      return; // it came back after it was removed
+    }
+    if (gone == null && e == null && removed.size() >= options.membersMax()) {
+      return;
+    }
+    long now = env.nowMs();
+    if (e != null) {
+      members.remove(u.nodeId());
+      detector.remove(u.nodeId());
+    }
+    removed.put(u.nodeId(), new Entry(u, now));
+    gossip.enqueue(u);
+    listener.onRemoved(
+        new MemberInfo(
+            u.nodeId(),
+            u.region(),
+            u.address(),
+            u.incarnation(),
+            MemberState.REMOVED,
+            e == null ? OptionalLong.empty() : e.lastContactMs));
   }
 
   /** Someone believes this node is not alive at its incarnation, or knows a newer one: refute. */
@@ -640,9 +722,12 @@ public final class Membership {
   }
 
   private List<MemberUpdate> fullView() {
-    List<MemberUpdate> view = new ArrayList<>(members.size() + 1);
+    List<MemberUpdate> view = new ArrayList<>(members.size() + removed.size() + 1);
     view.add(selfUpdate());
     for (Entry e : members.values()) {
+      view.add(e.update);
+    }
+    for (Entry e : removed.values()) {
       view.add(e.update);
     }
     return view;

@@ -19,6 +19,10 @@ public interface MembershipListener {
   /** A known member's state changed, e.g. alive to suspect or dead to alive after a restart. */
   default void onStateChanged(MemberInfo before, MemberInfo after) {}
 
-  /** A dead or left member was purged from the view after its retention time. */
+  /**
+   * A dead or left member was purged from the view after its retention time, or a member was
+   * removed for good by an operator ({@link Membership#remove}, here or elsewhere: its state is
+   * then {@code REMOVED}).
+   */
   default void onRemoved(MemberInfo member) {}
 }

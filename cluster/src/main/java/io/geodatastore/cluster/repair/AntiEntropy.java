@@ -18,6 +18,7 @@ import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.Merkle;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +45,10 @@ import java.util.function.ToLongFunction;
  * one region, whose progress {@link #job} reports.
  *
  * <p><b>Serving.</b> Answers peers' tree requests from the local replica: the top at once (the tree
- * is in memory), key pages off the logical thread.
+ * is in memory), key pages off the logical thread. Answers count against this node's byte rate as
+ * its own exchanges do (the continuous one: a request does not say whether its exchange is a
+ * job's), and leaves, keys and records are served only while the rate allows, so a node many peers
+ * exchange with at once keeps to its rate too.
  *
  * <p><b>One exchange per pair of nodes.</b> Two exchanges between the same two nodes would ship the
  * same differences twice (a node that starts on an empty data directory pulls everything, while
@@ -63,6 +67,12 @@ public final class AntiEntropy {
 
   /** Key pages read for peers at once, at most. */
   static final int SERVING_MAX = 8;
+
+  /**
+   * Peers' requests waiting for this node's byte rate, at most (more are dropped: their askers try
+   * again).
+   */
+  static final int SERVING_DEFERRED_MAX = 64;
 
   /** Outstanding tree requests of this node, at most. */
   static final int REQUESTS_PENDING_MAX = 1024;
@@ -142,7 +152,17 @@ public final class AntiEntropy {
   private boolean syncPending;
   private boolean syncRunning;
   private boolean quarantineRepairRunning;
+
+  /**
+   * Per quarantined key, this replica's own last sequence when anti-entropy first saw it
+   * quarantined: the store refuses writes to a quarantined key, so its damaged copy shows none of
+   * this replica's own entries after that. Keys no longer quarantined are dropped.
+   */
+  private final Map<KeyRef, Long> quarantinedOwnThrough = new HashMap<>();
+
+  private long quarantineAnswersBehind;
   private int serving;
+  private int servingDeferred;
   private boolean started;
   private boolean stopped;
   private Cancellable regionTimer;
@@ -266,7 +286,7 @@ public final class AntiEntropy {
     if (id.equals(self)) {
       return;
     }
-    if (s == MemberState.LEFT) {
+    if (s == MemberState.LEFT || s == MemberState.REMOVED) {
       peers.remove(id);
       catchUp.remove(id);
       peerActivityMs.remove(id);
@@ -459,11 +479,26 @@ public final class AntiEntropy {
 
   // ---- quarantined keys ----
 
-  /** Fetches keys quarantined here from an alive peer (this region's first) and merges them. */
+  /**
+   * Fetches keys quarantined here from an alive peer (this region's first) and merges them.
+   *
+   * <p>The peer's record <i>replaces</i> the damaged copy, so it must show everything the damaged
+   * copy may have shown, and every delta merged here since (the store drops deltas to a quarantined
+   * key, yet replication counts them applied): otherwise a delete merged here could be lost while
+   * this replica's watermarks say it has it, the delete become stable and its tombstone be
+   * collected everywhere, and the stale live record here bring the key back. So the answer is
+   * merged only if the peer had applied (before it read the records) everything this replica has
+   * applied now, and this replica's own entries up to when the key was quarantined; otherwise it is
+   * dropped and asked again at the next round, when the peer has caught up.
+   */
   private void repairQuarantined() {
     List<KeyRef> quarantined = local.quarantined();
+    quarantinedOwnThrough.keySet().retainAll(quarantined);
     if (quarantined.isEmpty()) {
       return;
+    }
+    for (KeyRef k : quarantined) {
+      quarantinedOwnThrough.putIfAbsent(k, local.lastSequence());
     }
     Peer p = pickAny(q -> q.region.equals(region));
     if (p == null) {
@@ -474,6 +509,11 @@ public final class AntiEntropy {
     }
     List<KeyRef> keys =
         quarantined.subList(0, Math.min(quarantined.size(), RecordMessage.KEYS_MAX));
+    long ownThrough = 0;
+    for (KeyRef k : keys) {
+      ownThrough = Math.max(ownThrough, quarantinedOwnThrough.get(k));
+    }
+    long own = ownThrough;
     quarantineRepairRunning = true;
     records.fetch(
         p.address,
@@ -485,24 +525,38 @@ public final class AntiEntropy {
             return;
           }
           RecordMessage.Records got = r.get();
-          boolean admitted =
-              gate.admit(
-                  got.covers(),
-                  () ->
-                      local.mergeRecords(
-                          got.found(),
-                          got.covers(),
-                          changed -> {
-                            quarantineRepairRunning = false;
-                            if (changed > 0) {
-                              quarantinedRepaired += changed;
-                              keysRepaired += changed;
-                            }
-                          }));
+          boolean admitted = gate.admit(got.covers(), () -> mergeQuarantineRepair(got, own));
           if (!admitted) {
             quarantineRepairRunning = false;
           }
         });
+  }
+
+  private void mergeQuarantineRepair(RecordMessage.Records got, long ownThrough) {
+    VersionVector needed = local.appliedVector().with(local.replicaId(), ownThrough);
+    if (stopped || !got.applied().dominates(needed)) {
+      quarantineAnswersBehind++;
+      quarantineRepairRunning = false;
+      return;
+    }
+    local.mergeRecords(
+        got.found(),
+        got.covers(),
+        changed -> {
+          quarantineRepairRunning = false;
+          if (changed > 0) {
+            quarantinedRepaired += changed;
+            keysRepaired += changed;
+          }
+        });
+  }
+
+  /**
+   * Quarantine repairs dropped because the peer's answer was behind this replica (see {@link
+   * #repairQuarantined}).
+   */
+  public long quarantineAnswersBehind() {
+    return quarantineAnswersBehind;
   }
 
   /** A random alive peer that matches, busy or not, or null. */
@@ -636,15 +690,15 @@ public final class AntiEntropy {
       }
       case AntiEntropyMessage.LeavesRequest r -> {
         peerActive(r.from());
-        serveLeaves(r);
+        whenRateAllows(servingDeadlineMs(), () -> serveLeaves(r));
       }
       case AntiEntropyMessage.KeysRequest r -> {
         peerActive(r.from());
-        serveKeys(r);
+        whenRateAllows(servingDeadlineMs(), () -> serveKeys(r));
       }
       case AntiEntropyMessage.LeafRecordsRequest r -> {
         peerActive(r.from());
-        serveLeafRecords(r);
+        whenRateAllows(servingDeadlineMs(), () -> serveLeafRecords(r));
       }
       case AntiEntropyMessage.TreeReply r -> requests.answered(r);
       case AntiEntropyMessage.LeavesReply r -> requests.answered(r);
@@ -658,6 +712,45 @@ public final class AntiEntropy {
     }
   }
 
+  /**
+   * A request waits for the rate at most half of its asker's timeout (the options are the
+   * cluster's): an answer later than that would likely cross the asker's second attempt.
+   */
+  private long servingDeadlineMs() {
+    return env.nowMs() + options.requestTimeoutMs() / 2;
+  }
+
+  /**
+   * Serves a peer's request now if this node's byte rate allows (its bucket is not in debt), else
+   * once it does; drops it when the wait would pass {@code deadlineMs} or {@link
+   * #SERVING_DEFERRED_MAX} requests wait already.
+   */
+  private void whenRateAllows(long deadlineMs, Runnable serve) {
+    long waitMs = bucket.waitMs(env.nowMs());
+    if (waitMs == 0) {
+      serve.run();
+      return;
+    }
+    if (env.nowMs() + waitMs > deadlineMs || servingDeferred >= SERVING_DEFERRED_MAX) {
+      return; // the asker's request times out and is sent again
+    }
+    servingDeferred++;
+    env.schedule(
+        waitMs,
+        () -> {
+          servingDeferred--;
+          if (!stopped) {
+            whenRateAllows(deadlineMs, serve);
+          }
+        });
+  }
+
+  /** Sends an answer to a peer's request, charged to this node's byte rate. */
+  private void answer(NodeAddress to, AntiEntropyMessage m, long bytes) {
+    env.send(to, m);
+    bucket.charge(bytes, env.nowMs());
+  }
+
   private void serveTree(AntiEntropyMessage.TreeRequest r) {
     // The asker's horizon before anything it pushes is merged here.
     replication.learnHorizon(r.horizon());
@@ -666,10 +759,10 @@ public final class AntiEntropy {
     long[] branches = local.merkleBranches();
     long root = Merkle.root(branches);
     TreeSums sums = root == r.root() ? TreeSums.EMPTY : TreeSums.of(branches);
-    env.send(
-        r.replyTo(),
+    AntiEntropyMessage.TreeReply reply =
         new AntiEntropyMessage.TreeReply(
-            self, r.requestId(), root, sums, complete, replication.horizon()));
+            self, r.requestId(), root, sums, complete, replication.horizon());
+    answer(r.replyTo(), reply, Exchange.treeReplyBytes(reply));
   }
 
   private void serveLeaves(AntiEntropyMessage.LeavesRequest r) {
@@ -678,9 +771,9 @@ public final class AntiEntropy {
       long[] leaves = local.merkleLeaves(r.branches().get(i));
       System.arraycopy(leaves, 0, all, i * Merkle.LEAVES_PER_BRANCH, Merkle.LEAVES_PER_BRANCH);
     }
-    env.send(
-        r.replyTo(),
-        new AntiEntropyMessage.LeavesReply(self, r.requestId(), r.branches(), TreeSums.of(all)));
+    AntiEntropyMessage.LeavesReply reply =
+        new AntiEntropyMessage.LeavesReply(self, r.requestId(), r.branches(), TreeSums.of(all));
+    answer(r.replyTo(), reply, Exchange.leavesReplyBytes(reply));
   }
 
   private void serveKeys(AntiEntropyMessage.KeysRequest r) {
@@ -707,7 +800,10 @@ public final class AntiEntropy {
               return;
             }
           }
-          env.send(r.replyTo(), new AntiEntropyMessage.KeysReply(self, r.requestId(), keys, read));
+          answer(
+              r.replyTo(),
+              new AntiEntropyMessage.KeysReply(self, r.requestId(), keys, read),
+              Exchange.keysReplyBytes(keys));
         });
   }
 
@@ -780,10 +876,10 @@ public final class AntiEntropy {
     }
     // Taken after the read: everything the records show is below it.
     VersionVector covers = local.coverage();
-    env.send(
-        r.replyTo(),
+    AntiEntropyMessage.LeafRecords reply =
         new AntiEntropyMessage.LeafRecords(
-            self, r.requestId(), out, answered, unreadableAnswered, covers));
+            self, r.requestId(), out, answered, unreadableAnswered, covers);
+    answer(r.replyTo(), reply, Exchange.leafRecordsBytes(reply, recordBytes));
   }
 
   // ---- figures ----

@@ -8,8 +8,9 @@ package io.geodatastore.cluster.repair;
  * @param crossRegionIntervalMs how often one with a random alive peer of another region starts (0:
  *     never)
  * @param bytesPerSec the most bytes per second the continuous and triggered exchanges of this node
- *     send and receive together (trees, keys and records)
- * @param jobBytesPerSec the same for exchanges of on-demand jobs (full sync, region sync)
+ *     send and receive together (trees, keys and records), answers to peers' exchanges included
+ * @param jobBytesPerSec the same for exchanges of on-demand jobs (full sync, region sync); a peer
+ *     answers them within its own {@code bytesPerSec}
  * @param causalWaitMs how long records from a peer wait at most for the local replica to apply
  *     their causal past before they are merged anyway ({@link CausalGate})
  * @param requestTimeoutMs how long one request of an exchange waits for its answer before it is
@@ -63,114 +64,142 @@ public record AntiEntropyOptions(
 
   /** 30 s within a region, 2 min across regions, 16 MiB/s, causal wait 5 s. */
   public static AntiEntropyOptions defaults() {
-    return new AntiEntropyOptions(
-        30_000,
-        120_000,
-        BYTES_PER_SEC_DEFAULT,
-        BYTES_PER_SEC_DEFAULT,
-        5_000,
-        20_000,
-        4,
-        16_384,
-        1_000,
-        true,
-        4,
-        100);
+    return new Builder().build();
+  }
+
+  /** A builder starting from these options. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.intervalMs = intervalMs;
+    b.crossRegionIntervalMs = crossRegionIntervalMs;
+    b.bytesPerSec = bytesPerSec;
+    b.jobBytesPerSec = jobBytesPerSec;
+    b.causalWaitMs = causalWaitMs;
+    b.requestTimeoutMs = requestTimeoutMs;
+    b.requestsInFlightMax = requestsInFlightMax;
+    b.keysPageMax = keysPageMax;
+    b.urgentCheckMs = urgentCheckMs;
+    b.syncOnStart = syncOnStart;
+    b.exchangesMax = exchangesMax;
+    b.jobsKept = jobsKept;
+    return b;
   }
 
   public AntiEntropyOptions withIntervals(long regionMs, long crossRegionMs) {
-    return new AntiEntropyOptions(
-        regionMs,
-        crossRegionMs,
-        bytesPerSec,
-        jobBytesPerSec,
-        causalWaitMs,
-        requestTimeoutMs,
-        requestsInFlightMax,
-        keysPageMax,
-        urgentCheckMs,
-        syncOnStart,
-        exchangesMax,
-        jobsKept);
+    return toBuilder().intervalMs(regionMs).crossRegionIntervalMs(crossRegionMs).build();
   }
 
   public AntiEntropyOptions withRates(long bytesPerSecond, long jobBytesPerSecond) {
-    return new AntiEntropyOptions(
-        intervalMs,
-        crossRegionIntervalMs,
-        bytesPerSecond,
-        jobBytesPerSecond,
-        causalWaitMs,
-        requestTimeoutMs,
-        requestsInFlightMax,
-        keysPageMax,
-        urgentCheckMs,
-        syncOnStart,
-        exchangesMax,
-        jobsKept);
+    return toBuilder().bytesPerSec(bytesPerSecond).jobBytesPerSec(jobBytesPerSecond).build();
   }
 
   public AntiEntropyOptions withCausalWaitMs(long ms) {
-    return new AntiEntropyOptions(
-        intervalMs,
-        crossRegionIntervalMs,
-        bytesPerSec,
-        jobBytesPerSec,
-        ms,
-        requestTimeoutMs,
-        requestsInFlightMax,
-        keysPageMax,
-        urgentCheckMs,
-        syncOnStart,
-        exchangesMax,
-        jobsKept);
+    return toBuilder().causalWaitMs(ms).build();
   }
 
   public AntiEntropyOptions withTimeouts(long requestMs, long urgentMs) {
-    return new AntiEntropyOptions(
-        intervalMs,
-        crossRegionIntervalMs,
-        bytesPerSec,
-        jobBytesPerSec,
-        causalWaitMs,
-        requestMs,
-        requestsInFlightMax,
-        keysPageMax,
-        urgentMs,
-        syncOnStart,
-        exchangesMax,
-        jobsKept);
+    return toBuilder().requestTimeoutMs(requestMs).urgentCheckMs(urgentMs).build();
   }
 
   public AntiEntropyOptions withSyncOnStart(boolean on) {
-    return new AntiEntropyOptions(
-        intervalMs,
-        crossRegionIntervalMs,
-        bytesPerSec,
-        jobBytesPerSec,
-        causalWaitMs,
-        requestTimeoutMs,
-        requestsInFlightMax,
-        keysPageMax,
-        urgentCheckMs,
-        on,
-        exchangesMax,
-        jobsKept);
+    return toBuilder().syncOnStart(on).build();
   }
 
   public AntiEntropyOptions withKeysPageMax(int keys) {
-    return new AntiEntropyOptions(
-        intervalMs,
-        crossRegionIntervalMs,
-        bytesPerSec,
-        jobBytesPerSec,
-        causalWaitMs,
-        requestTimeoutMs,
-        requestsInFlightMax,
-        keys,
-        urgentCheckMs,
-        syncOnStart,
-        exchangesMax,
-        jobsKept);
+    return toBuilder().keysPageMax(keys).build();
+  }
+
+  /** Mutable, for changing a few options of a set; every field starts at its default. */
+  public static final class Builder {
+    private long intervalMs = 30_000;
+    private long crossRegionIntervalMs = 120_000;
+    private long bytesPerSec = BYTES_PER_SEC_DEFAULT;
+    private long jobBytesPerSec = BYTES_PER_SEC_DEFAULT;
+    private long causalWaitMs = 5_000;
+    private long requestTimeoutMs = 20_000;
+    private int requestsInFlightMax = 4;
+    private int keysPageMax = 16_384;
+    private long urgentCheckMs = 1_000;
+    private boolean syncOnStart = true;
+    private int exchangesMax = 4;
+    private int jobsKept = 100;
+
+    private Builder() {}
+
+    public Builder intervalMs(long v) {
+      intervalMs = v;
+      return this;
+    }
+
+    public Builder crossRegionIntervalMs(long v) {
+      crossRegionIntervalMs = v;
+      return this;
+    }
+
+    public Builder bytesPerSec(long v) {
+      bytesPerSec = v;
+      return this;
+    }
+
+    public Builder jobBytesPerSec(long v) {
+      jobBytesPerSec = v;
+      return this;
+    }
+
+    public Builder causalWaitMs(long v) {
+      causalWaitMs = v;
+      return this;
+    }
+
+    public Builder requestTimeoutMs(long v) {
+      requestTimeoutMs = v;
+      return this;
+    }
+
+    public Builder requestsInFlightMax(int v) {
+      requestsInFlightMax = v;
+      return this;
+    }
+
+    public Builder keysPageMax(int v) {
+      keysPageMax = v;
+      return this;
+    }
+
+    public Builder urgentCheckMs(long v) {
+      urgentCheckMs = v;
+      return this;
+    }
+
+    public Builder syncOnStart(boolean v) {
+      syncOnStart = v;
+      return this;
+    }
+
+    public Builder exchangesMax(int v) {
+      exchangesMax = v;
+      return this;
+    }
+
+    public Builder jobsKept(int v) {
+      jobsKept = v;
+      return this;
+    }
+
+    public AntiEntropyOptions build() {
+      return new AntiEntropyOptions(
+          intervalMs,
+          crossRegionIntervalMs,
+          bytesPerSec,
+          jobBytesPerSec,
+          causalWaitMs,
+          requestTimeoutMs,
+          requestsInFlightMax,
+          keysPageMax,
+          urgentCheckMs,
+          syncOnStart,
+          exchangesMax,
+          jobsKept);
+    }
   }
 }

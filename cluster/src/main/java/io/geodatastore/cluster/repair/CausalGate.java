@@ -17,12 +17,21 @@ import java.util.Map;
  * record bypasses the delta streams: it may show an update of origin X whose causal past includes
  * entries of origin Y this replica has not applied yet. So before records that reflect at most
  * {@code covers} are merged, the gate waits until the replica's applied vector covers {@code
- * covers} for every origin other than this replica itself, checking every {@link #POLL_MS}.
+ * covers} for every origin other than this replica itself. Waiting records are looked at again
+ * whenever replication reports that the applied vector moved ({@link #appliedAdvanced}), and every
+ * {@link #POLL_MS} besides (for their deadlines, and for drivers that do not report moves): a
+ * record set that waits for a delta in flight goes on as soon as that delta is durable, not at the
+ * next poll (read repair waited for the poll on every push that found a replica behind).
  *
  * <p>The wait is bounded by {@code waitMaxMs}: an origin that is gone for good (or a stream stuck
  * behind a partition) must not block repair forever. When the time runs out the records are merged
  * anyway (a <i>forced</i> merge, counted), and the gate remembers how far it gave up per origin, so
  * that later records needing no more of that origin do not wait again.
+ *
+ * <p>A caller that cannot wait that long (read repair, whose read has a deadline) gives its own
+ * bound and is told when it runs out instead of having the records forced in ({@link #admit(
+ * VersionVector, long, Runnable, Runnable)}): the replica stays causally closed, and the read
+ * answers with the level it reached.
  *
  * <p>Bounded: at most {@code waitersMax} record sets wait at once; {@link #admit} refuses more.
  */
@@ -41,8 +50,10 @@ public final class CausalGate {
   private long immediate;
   private long delayed;
   private long forced;
+  private long refused;
 
-  private record Waiter(VersionVector covers, long deadlineMs, Runnable then) {}
+  /** Records waiting; {@code expired} is null when they are forced in at the deadline. */
+  private record Waiter(VersionVector covers, long deadlineMs, Runnable then, Runnable expired) {}
 
   /**
    * @param waitMaxMs how long records may wait at most (0: never wait; merges that would have had
@@ -75,38 +86,81 @@ public final class CausalGate {
       then.run();
       return true;
     }
+    return await(new Waiter(covers, env.nowMs() + waitMaxMs, then, null));
+  }
+
+  /**
+   * As {@link #admit(VersionVector, Runnable)}, but waits at most {@code waitMs} (and never longer
+   * than the gate's own bound), and then runs {@code expired} instead of forcing the records in:
+   * for callers with a deadline of their own, which would rather report what they reached than
+   * break the replica's causal closure. A gate that never waits ({@code waitMaxMs} 0) forces the
+   * records in at once here too: that is its operator's choice.
+   */
+  public boolean admit(VersionVector covers, long waitMs, Runnable then, Runnable expired) {
+    if (covered(covers) || waitMaxMs == 0) {
+      return admit(covers, then);
+    }
+    long boundMs = Math.min(waitMs, waitMaxMs);
+    if (boundMs <= 0) {
+      refused++;
+      expired.run();
+      return true;
+    }
+    return await(new Waiter(covers, env.nowMs() + boundMs, then, expired));
+  }
+
+  private boolean await(Waiter w) {
     if (waiters.size() >= waitersMax) {
       return false;
     }
-    waiters.add(new Waiter(covers, env.nowMs() + waitMaxMs, then));
+    waiters.add(w);
     if (poll == null) {
-      poll = env.schedule(POLL_MS, this::check);
+      poll = env.schedule(POLL_MS, this::poll);
     }
     return true;
   }
 
-  private void check() {
+  /**
+   * The local replica's applied vector moved (replication merged deltas durably): records that
+   * waited for them go on now.
+   */
+  public void appliedAdvanced() {
+    if (!waiters.isEmpty()) {
+      check();
+    }
+  }
+
+  private void poll() {
     poll = null;
+    check();
+    if (!waiters.isEmpty() && poll == null) {
+      poll = env.schedule(POLL_MS, this::poll);
+    }
+  }
+
+  private void check() {
     long now = env.nowMs();
-    List<Waiter> ready = new ArrayList<>();
+    List<Runnable> next = new ArrayList<>();
     waiters.removeIf(
         w -> {
           if (covered(w.covers)) {
             delayed++;
-            ready.add(w);
+            next.add(w.then);
             return true;
           }
-          if (now >= w.deadlineMs) {
+          if (now < w.deadlineMs) {
+            return false;
+          }
+          if (w.expired == null) {
             force(w.covers);
-            ready.add(w);
-            return true;
+            next.add(w.then);
+          } else {
+            refused++;
+            next.add(w.expired);
           }
-          return false;
+          return true;
         });
-    if (!waiters.isEmpty()) {
-      poll = env.schedule(POLL_MS, this::check);
-    }
-    ready.forEach(w -> w.then.run());
+    next.forEach(Runnable::run);
   }
 
   private boolean covered(VersionVector covers) {
@@ -157,6 +211,11 @@ public final class CausalGate {
   /** Record sets merged when the wait ran out, before the replica had applied their past. */
   public long forcedMerges() {
     return forced;
+  }
+
+  /** Record sets whose caller's own bound ran out before their past was applied: not merged. */
+  public long refusedMerges() {
+    return refused;
   }
 
   /** Record sets waiting now. */

@@ -431,10 +431,7 @@ final class Exchange {
   }
 
   private void onTree(AntiEntropyMessage.TreeReply r) {
-    received(
-        MESSAGE_BYTES
-            + 8L * r.branches().size()
-            + 16L * (r.complete().size() + r.horizon().size()));
+    received(treeReplyBytes(r));
     treeAnswered = true;
     peerComplete = r.complete();
     // Before anything of the peer's is merged: its records were collected under its horizon.
@@ -468,7 +465,7 @@ final class Exchange {
   }
 
   private void onLeaves(List<Integer> asked, AntiEntropyMessage.LeavesReply r) {
-    received(MESSAGE_BYTES + 8L * r.leaves().size());
+    received(leavesReplyBytes(r));
     if (!r.branches().equals(asked)) {
       fail("the peer answered leaves of other branches than asked");
       return;
@@ -536,11 +533,7 @@ final class Exchange {
   /** A page of keys of the first {@code read} of {@code leaves}, from the peer or from here. */
   private void onKeys(List<Integer> leaves, List<KeyHash> keys, int read, boolean remote) {
     if (remote) {
-      long bytes = MESSAGE_BYTES;
-      for (KeyHash k : keys) {
-        bytes += keyBytes(k.key()) + 8;
-      }
-      received(bytes);
+      received(keysReplyBytes(keys));
     }
     if (read < 1 || read > leaves.size()) {
       fail((remote ? "the peer" : "the local replica") + " read " + read + " of " + leaves.size());
@@ -653,11 +646,7 @@ final class Exchange {
   }
 
   private void onLeafRecords(List<Integer> leaves, AntiEntropyMessage.LeafRecords r) {
-    long bytes = MESSAGE_BYTES + 16L * r.covers().size();
-    for (KeyedRecord kr : r.records()) {
-      bytes += cx.recordBytes().applyAsLong(kr) + RECORD_FRAMING_BYTES;
-    }
-    received(bytes);
+    received(leafRecordsBytes(r, cx.recordBytes()));
     int read = r.leavesRead();
     if (read < 1 || read > leaves.size()) {
       fail("the peer answered " + read + " of " + leaves.size() + " leaves' records");
@@ -783,6 +772,35 @@ final class Exchange {
                 push(chunk, attempt);
               }
             });
+  }
+
+  // ---- the size of answers, as the asker and the answering node both charge them ----
+
+  static long treeReplyBytes(AntiEntropyMessage.TreeReply r) {
+    return MESSAGE_BYTES
+        + 8L * r.branches().size()
+        + 16L * (r.complete().size() + r.horizon().size());
+  }
+
+  static long leavesReplyBytes(AntiEntropyMessage.LeavesReply r) {
+    return MESSAGE_BYTES + 8L * r.leaves().size();
+  }
+
+  static long keysReplyBytes(List<KeyHash> keys) {
+    long bytes = MESSAGE_BYTES;
+    for (KeyHash k : keys) {
+      bytes += keyBytes(k.key()) + 8;
+    }
+    return bytes;
+  }
+
+  static long leafRecordsBytes(
+      AntiEntropyMessage.LeafRecords r, ToLongFunction<KeyedRecord> recordBytes) {
+    long bytes = MESSAGE_BYTES + 16L * r.covers().size();
+    for (KeyedRecord kr : r.records()) {
+      bytes += recordBytes.applyAsLong(kr) + RECORD_FRAMING_BYTES;
+    }
+    return bytes;
   }
 
   // ---- helpers ----

@@ -26,7 +26,9 @@ import java.util.function.ToLongFunction;
  * callers decide).
  *
  * <p>Records pushed by a peer pass the {@link CausalGate} before they are merged: they wait (a
- * bounded time) until the local replica has applied what they may depend on.
+ * bounded time) until the local replica has applied what they may depend on beyond what they carry
+ * ({@link RecordMessage.PushRecords#past}). A push with a bound of its own is refused when that
+ * runs out, instead of being forced in.
  *
  * <p>Bounded: a request names at most {@link RecordMessage#KEYS_MAX} keys; an answer carries at
  * most {@code replyBytesMax} of records (measured by {@code recordBytes}) and defers the rest; at
@@ -117,6 +119,29 @@ public final class RecordExchange {
     }
   }
 
+  /**
+   * As {@link #push(NodeAddress, List, VersionVector, long, Consumer)}, for a pusher with a
+   * deadline (read repair): the receiver merges once it has applied {@code past} (see {@link
+   * RecordMessage.PushRecords#past}), or refuses the records after {@code waitMaxMs} (an ack not
+   * ok) rather than forcing them in.
+   */
+  public void push(
+      NodeAddress to,
+      List<KeyedRecord> records,
+      VersionVector covers,
+      VersionVector past,
+      long waitMaxMs,
+      long timeoutMs,
+      Consumer<Optional<RecordMessage.PushAck>> done) {
+    long id = register(RecordMessage.PushAck.class, timeoutMs, done);
+    if (id > 0) {
+      env.send(
+          to,
+          new RecordMessage.PushRecords(
+              self, selfAddress, id, records, covers, past, Math.max(1, waitMaxMs)));
+    }
+  }
+
   private <T extends RecordMessage> long register(
       Class<T> answer, long timeoutMs, Consumer<Optional<T>> done) {
     if (stopped || pending.size() >= pendingMax) {
@@ -188,7 +213,12 @@ public final class RecordExchange {
     if (stopped) {
       return;
     }
-    boolean admitted = gate.admit(p.covers(), () -> mergePushed(p));
+    Runnable refuse =
+        () -> env.send(p.replyTo(), new RecordMessage.PushAck(self, p.requestId(), false, 0));
+    boolean admitted =
+        p.waitMaxMs() == 0
+            ? gate.admit(p.past(), () -> mergePushed(p))
+            : gate.admit(p.past(), p.waitMaxMs(), () -> mergePushed(p), refuse);
     if (!admitted) {
       // Too many pushes wait for their causal past already: refused, the pusher tries again.
       env.send(p.replyTo(), new RecordMessage.PushAck(self, p.requestId(), false, 0));

@@ -158,10 +158,13 @@ public final class Replication {
     if (id.equals(self)) {
       return;
     }
-    if (state == MemberState.LEFT) {
-      // The stream goes, but not its place in causal stability: a node leaves on every clean
-      // stop and may come back with its data (see forgetMember).
+    if (state == MemberState.LEFT || state == MemberState.REMOVED) {
+      // The stream goes. A node that left keeps its place in causal stability: it leaves on every
+      // clean stop and may come back with its data. One an operator removed is forgotten.
       peers.remove(id);
+      if (state == MemberState.REMOVED) {
+        forgetMember(id);
+      }
       checkWaiters();
       return;
     }

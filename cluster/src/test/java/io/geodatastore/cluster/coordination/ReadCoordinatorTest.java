@@ -15,6 +15,7 @@ import io.geodatastore.cluster.replication.LocalReplica;
 import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.ReplicationOptions;
 import io.geodatastore.cluster.testkit.SimNetwork;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.HlcTimestamp;
 import io.geodatastore.core.causal.ReplicaId;
@@ -27,13 +28,13 @@ import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
+import io.geodatastore.storage.MemoryMerkleTree;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,14 +50,17 @@ class ReadCoordinatorTest {
   static final ReplicationOptions OPTIONS = new ReplicationOptions(8, 4_096, 2, 32, 400, 100, 50);
 
   /** An in-memory replica whose record reads and merges complete on a later turn. */
-  static final class MapReplica implements LocalReplica {
-    final ReplicaId id;
-    final Map<KeyRef, KeyRecord> records =
-        new TreeMap<>(java.util.Comparator.comparing(KeyRef::toString));
+  static final class MapReplica extends TestReplica {
+    final Set<KeyRef> corrupt = new HashSet<>();
+    Env env;
 
-    /** The anti-entropy tree of the records as they are now. */
-    private io.geodatastore.storage.MemoryMerkleTree tree() {
-      io.geodatastore.storage.MemoryMerkleTree t = new io.geodatastore.storage.MemoryMerkleTree();
+    MapReplica(String id) {
+      super(id);
+    }
+
+    /** The anti-entropy tree of the records as they are now (tests change them directly). */
+    private MemoryMerkleTree tree() {
+      MemoryMerkleTree t = new MemoryMerkleTree();
       records.forEach(t::put);
       return t;
     }
@@ -74,44 +78,6 @@ class ReadCoordinatorTest {
     @Override
     public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
       done.accept(LocalReplica.readLeaves(leaves, keysMax, tree()::keys));
-    }
-
-    @Override
-    public List<KeyRef> quarantined() {
-      return List.of();
-    }
-
-    final Map<ReplicaId, Long> applied = new TreeMap<>();
-    final TreeMap<Long, LogEntry> log = new TreeMap<>();
-    final Set<KeyRef> corrupt = new HashSet<>();
-    VersionVector covered = VersionVector.EMPTY;
-    VersionVector horizon = VersionVector.EMPTY;
-    byte[] stabilityState;
-    Env env;
-    long last;
-
-    MapReplica(String id) {
-      this.id = new ReplicaId(id);
-    }
-
-    @Override
-    public VersionVector horizon() {
-      return horizon;
-    }
-
-    @Override
-    public void raiseHorizon(VersionVector h) {
-      horizon = horizon.merge(h);
-    }
-
-    @Override
-    public byte[] stabilityState() {
-      return stabilityState;
-    }
-
-    @Override
-    public void recordStabilityState(byte[] state) {
-      stabilityState = state.clone();
     }
 
     /** A local write: one more increment of this replica's share of the counter. */
@@ -133,31 +99,6 @@ class ReadCoordinatorTest {
     }
 
     @Override
-    public ReplicaId replicaId() {
-      return id;
-    }
-
-    @Override
-    public long lastSequence() {
-      return last;
-    }
-
-    @Override
-    public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
-      return log.tailMap(fromSeq, true).values().stream().limit(maxEntries).toList();
-    }
-
-    @Override
-    public long firstRetainedSequence() {
-      return log.isEmpty() ? last + 1 : log.firstKey();
-    }
-
-    @Override
-    public void trimLog(long throughSeq) {
-      log.headMap(throughSeq, true).clear();
-    }
-
-    @Override
     public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
       env.schedule(
           1,
@@ -169,35 +110,9 @@ class ReadCoordinatorTest {
           });
     }
 
-    @Override
-    public long applied(ReplicaId origin) {
-      return applied.getOrDefault(origin, 0L);
-    }
-
-    @Override
-    public void recordApplied(ReplicaId origin, long seq) {
-      applied.put(origin, seq);
-    }
-
-    Map<NodeId, Long> persistedAcks = Map.of();
-
-    @Override
-    public Map<NodeId, Long> peerAcks() {
-      return persistedAcks;
-    }
-
+    /** The acknowledgements persisted before a restart stay as the test set them. */
     @Override
     public void recordPeerAcks(Map<NodeId, Long> acks) {}
-
-    @Override
-    public VersionVector appliedVector() {
-      return VersionVector.of(applied).with(id, last);
-    }
-
-    @Override
-    public VersionVector coverage() {
-      return appliedVector().merge(covered);
-    }
 
     @Override
     public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
@@ -253,6 +168,7 @@ class ReadCoordinatorTest {
     final MapReplica replica;
     Replication replication;
     RecordExchange exchange;
+    CausalGate gate;
     ReadCoordinator reads;
 
     Node(String name, String region, int port) {
@@ -266,16 +182,9 @@ class ReadCoordinatorTest {
       Env env = net.attach(address, region, this::dispatch);
       replica.env = env;
       replication = new Replication(env, id, region, replica, OPTIONS);
-      exchange =
-          new RecordExchange(
-              env,
-              id,
-              address,
-              replica,
-              1 << 20,
-              64,
-              r -> 40,
-              new CausalGate(env, replica, 5_000, 64));
+      gate = new CausalGate(env, replica, 5_000, 64);
+      replication.onApplied(gate::appliedAdvanced);
+      exchange = new RecordExchange(env, id, address, replica, 1 << 20, 64, r -> 40, gate);
       reads =
           new ReadCoordinator(
               env,
@@ -363,6 +272,42 @@ class ReadCoordinatorTest {
     // a was behind and holds the join before the answer: a majority (a, b) has it now.
     assertThat(node(0).replica.value(KEY)).isEqualTo(2);
     assertThat(repaired).containsEntry(ReadLevel.QUORUM, 1);
+  }
+
+  @Test
+  void aRepairOfThisNodesOwnFreshWriteIsMergedAtOnceByPeersThatHaveNotReceivedIt() {
+    node(0).replica.increment(KEY); // not announced to replication: no peer receives it
+
+    ReadOutcome o = node(0).read(ReadLevel.QUORUM);
+
+    // The pushed record carries the write itself: the peer merges it without waiting for the
+    // stream to deliver it (which would never happen here, so the read would time out).
+    assertThat(value(o)).isEqualTo(1);
+    assertThat(((ReadOutcome.Served) o).repairs()).isPositive();
+    Node repaired = node(1).replica.records.containsKey(KEY) ? node(1) : node(2);
+    assertThat(repaired.replica.value(KEY)).isEqualTo(1);
+    assertThat(repaired.gate.immediateMerges()).isEqualTo(1);
+    assertThat(repaired.gate.delayedMerges() + repaired.gate.forcedMerges()).isZero();
+  }
+
+  @Test
+  void aRepairWhosePastTheReplicasLackIsRefusedAndTheReadSaysSoLongBeforeItsTimeout() {
+    // a shows two increments of an origin x whose deltas never reach b or c.
+    node(0).replica.hold(KEY, "x", 2);
+    node(0).replica.covered = VersionVector.of(new ReplicaId("x"), 2);
+    long startMs = net.nowMs();
+    List<ReadOutcome> got = new ArrayList<>();
+
+    node(0).reads.read(KEY, ReadLevel.QUORUM, 10_000, got::add);
+    net.runUntil(() -> !got.isEmpty(), 1, 20_000);
+
+    assertThat(got).singleElement().isInstanceOf(ReadOutcome.Unavailable.class);
+    assertThat(((ReadOutcome.Unavailable) got.getFirst()).reached())
+        .contains("refused the repair: it had not applied the join's causal past within 500 ms");
+    assertThat(net.nowMs() - startMs).isLessThan(ReadCoordinator.REPAIR_PAST_WAIT_MS_MAX + 200);
+    // Neither replica shows x's increments without their past.
+    assertThat(node(1).replica.records).doesNotContainKey(KEY);
+    assertThat(node(2).replica.records).doesNotContainKey(KEY);
   }
 
   @Test
@@ -478,7 +423,7 @@ class ReadCoordinatorTest {
   @Test
   void aReadThatCannotAskEnoughReplicasIsUnavailableAtOnce() {
     Node d = new Node("d", "east", 7004);
-    d.replica.persistedAcks = Map.of(NodeId.of("ghost"), 0L); // known from before a restart only
+    d.replica.peerAcks = Map.of(NodeId.of("ghost"), 0L); // known from before a restart only
     d.start();
     d.replication.memberChanged(node(0).id, "east", node(0).address, MemberState.ALIVE);
     List<ReadOutcome> got = new ArrayList<>();

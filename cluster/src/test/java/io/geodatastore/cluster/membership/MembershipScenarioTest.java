@@ -48,14 +48,42 @@ class MembershipScenarioTest {
     }
   }
 
+  /** Crashes node {@code n} of a converged cluster; returns the others, which all see it dead. */
+  private static Set<Integer> crashUntilDeadEverywhere(SimCluster c, int n) {
+    assertThat(c.net.runUntil(c::converged, 100, 10_000)).isTrue();
+    c.crash(n);
+    Set<Integer> others = c.upNodes();
+    boolean dead = c.net.runUntil(() -> c.allSee(others, Set.of(n), MemberState.DEAD), 100, 30_000);
+    assertThat(dead).as(c.describe()).isTrue();
+    return others;
+  }
+
   @Test
   void aCrashedNodeBecomesDeadEverywhere() {
     SimCluster c = startedCluster(7);
-    assertThat(c.net.runUntil(c::converged, 100, 10_000)).isTrue();
-    c.crash(5);
-    Set<Integer> others = c.upNodes();
-    boolean dead = c.net.runUntil(() -> c.allSee(others, Set.of(5), MemberState.DEAD), 100, 30_000);
-    assertThat(dead).as(c.describe()).isTrue();
+    Set<Integer> others = crashUntilDeadEverywhere(c, 5);
+    assertThat(c.allSee(others, others, MemberState.ALIVE)).as(c.describe()).isTrue();
+  }
+
+  @Test
+  void aDeadNodeRemovedAtOneNodeLeavesEveryViewAndStaysOut() {
+    SimCluster c = startedCluster(7);
+    Set<Integer> others = crashUntilDeadEverywhere(c, 5);
+    assertThat(c.node(2).remove(SimCluster.id(0), "r0", SimCluster.address(0)))
+        .as("an alive member is not removed")
+        .isFalse();
+
+    assertThat(c.node(2).remove(SimCluster.id(5), "r2", SimCluster.address(5))).isTrue();
+
+    // Gossip carries the removal to every node; stale news of n5's death does not bring it back.
+    boolean gone =
+        c.net.runUntil(() -> others.stream().allMatch(o -> c.stateAt(o, 5).isEmpty()), 100, 30_000);
+    assertThat(gone).as(c.describe()).isTrue();
+    c.net.runFor(60_000);
+    for (int o : others) {
+      assertThat(c.stateAt(o, 5)).as("n%d's view of n5\n%s", o, c.describe()).isEmpty();
+      assertThat(c.node(o).isRemoved(SimCluster.id(5))).isTrue();
+    }
     assertThat(c.allSee(others, others, MemberState.ALIVE)).as(c.describe()).isTrue();
   }
 

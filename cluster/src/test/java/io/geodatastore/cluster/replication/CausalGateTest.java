@@ -8,6 +8,7 @@ import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.repair.CausalGate;
 import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.testkit.ManualEnv;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.Family;
@@ -31,7 +32,7 @@ class CausalGateTest {
   static final ReplicaId Y = new ReplicaId("y");
 
   final ManualEnv env = new ManualEnv(1);
-  final ReplicationTest.TestReplica replica = new ReplicationTest.TestReplica("self");
+  final TestReplica replica = new TestReplica("self");
   final List<String> ran = new ArrayList<>();
 
   static VersionVector vv(Map<ReplicaId, Long> m) {
@@ -66,6 +67,43 @@ class CausalGateTest {
     assertThat(ran).containsExactly("a");
     assertThat(gate.delayedMerges()).isEqualTo(1);
     assertThat(gate.forcedMerges()).isZero();
+  }
+
+  @Test
+  void waitingRecordsGoOnAsSoonAsReplicationReportsTheirPastApplied() {
+    CausalGate gate = new CausalGate(env, replica, 5_000, 4);
+    gate.admit(vv(Map.of(X, 10L)), () -> ran.add("a"));
+    gate.appliedAdvanced(); // something else moved
+    assertThat(ran).isEmpty();
+
+    replica.applied.put(X, 10L);
+    gate.appliedAdvanced(); // no time passes: not at the next poll
+
+    assertThat(ran).containsExactly("a");
+    assertThat(gate.delayedMerges()).isEqualTo(1);
+  }
+
+  @Test
+  void aCallersOwnBoundRefusesTheRecordsWhenItRunsOutInsteadOfForcingThem() {
+    CausalGate gate = new CausalGate(env, replica, 5_000, 4);
+    List<String> refused = new ArrayList<>();
+    gate.admit(vv(Map.of(X, 10L)), 100, () -> ran.add("a"), () -> refused.add("a"));
+    env.advance(90);
+    assertThat(refused).isEmpty();
+    env.advance(20);
+
+    assertThat(ran).isEmpty();
+    assertThat(refused).containsExactly("a");
+    assertThat(gate.refusedMerges()).isEqualTo(1);
+    assertThat(gate.forcedMerges()).isZero();
+    // Nothing was given up on: records needing X through 10 still wait.
+    gate.admit(vv(Map.of(X, 10L)), () -> ran.add("b"));
+    assertThat(gate.waiting()).isEqualTo(1);
+
+    // A past that is applied passes at once, bound or not.
+    replica.applied.put(X, 10L);
+    gate.admit(vv(Map.of(X, 10L)), 100, () -> ran.add("c"), () -> refused.add("c"));
+    assertThat(ran).containsExactly("c");
   }
 
   @Test
@@ -105,7 +143,7 @@ class CausalGateTest {
     NodeAddress addrA = new NodeAddress("a", 1);
     NodeAddress addrB = new NodeAddress("b", 2);
     ManualEnv envA = new ManualEnv(2);
-    ReplicationTest.TestReplica ra = new ReplicationTest.TestReplica("ra");
+    TestReplica ra = new TestReplica("ra");
     ra.applied.put(X, 7L);
     CausalGate gateB = new CausalGate(env, replica, 5_000, 4);
     RecordExchange xa =
@@ -129,5 +167,57 @@ class CausalGateTest {
     env.drain().forEach(s -> xa.onMessage((RecordMessage) s.msg()));
     assertThat(acks).hasSize(1);
     assertThat(acks.getFirst().orElseThrow().changed()).isEqualTo(1);
+  }
+
+  @Test
+  void aPushNamingLessPastThanItCoversWaitsOnlyForThatPastAndOneWithABoundIsRefusedAfterIt() {
+    NodeAddress addrA = new NodeAddress("a", 1);
+    NodeAddress addrB = new NodeAddress("b", 2);
+    ManualEnv envA = new ManualEnv(2);
+    TestReplica ra = new TestReplica("ra");
+    RecordExchange xa =
+        new RecordExchange(
+            envA, NodeId.of("a"), addrA, ra, 1 << 20, 4, r -> 40, new CausalGate(envA, ra, 0, 4));
+    CausalGate gateB = new CausalGate(env, replica, 5_000, 4);
+    RecordExchange xb =
+        new RecordExchange(env, NodeId.of("b"), addrB, replica, 1 << 20, 4, r -> 40, gateB);
+    KeyRef k = KeyRef.of(Family.COUNTERS, "k");
+    KeyRecord rec = KeyRecord.live(GCounter.of(VersionVector.of(X, 7)));
+    List<Optional<RecordMessage.PushAck>> acks = new ArrayList<>();
+
+    // The records carry X's entries 1..7 themselves: only Y through 3 must be applied first.
+    replica.applied.put(Y, 3L);
+    xa.push(
+        addrB,
+        List.of(new KeyedRecord(k, rec)),
+        vv(Map.of(X, 7L, Y, 3L)),
+        vv(Map.of(Y, 3L)),
+        100,
+        60_000,
+        acks::add);
+    envA.drain().forEach(s -> xb.onMessage((RecordMessage) s.msg()));
+    env.advance(2);
+    env.drain().forEach(s -> xa.onMessage((RecordMessage) s.msg()));
+    assertThat(replica.records).containsKey(k);
+    assertThat(acks).singleElement().satisfies(a -> assertThat(a.orElseThrow().ok()).isTrue());
+
+    // Y through 4 never comes: refused after the push's 100 ms, nothing merged.
+    KeyRef k2 = KeyRef.of(Family.COUNTERS, "k2");
+    xa.push(
+        addrB,
+        List.of(new KeyedRecord(k2, rec)),
+        vv(Map.of(X, 7L, Y, 4L)),
+        vv(Map.of(Y, 4L)),
+        100,
+        60_000,
+        acks::add);
+    envA.drain().forEach(s -> xb.onMessage((RecordMessage) s.msg()));
+    env.advance(120);
+    env.drain().forEach(s -> xa.onMessage((RecordMessage) s.msg()));
+    assertThat(replica.records).doesNotContainKey(k2);
+    assertThat(acks).hasSize(2);
+    assertThat(acks.get(1).orElseThrow().ok()).isFalse();
+    assertThat(gateB.refusedMerges()).isEqualTo(1);
+    assertThat(gateB.forcedMerges()).isZero();
   }
 }

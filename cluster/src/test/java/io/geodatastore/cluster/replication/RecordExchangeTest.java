@@ -8,6 +8,7 @@ import io.geodatastore.cluster.RecordMessage;
 import io.geodatastore.cluster.repair.CausalGate;
 import io.geodatastore.cluster.repair.RecordExchange;
 import io.geodatastore.cluster.testkit.ManualEnv;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.core.crdt.Family;
@@ -31,8 +32,8 @@ class RecordExchangeTest {
 
   ManualEnv envA;
   ManualEnv envB;
-  ReplicationTest.TestReplica ra;
-  ReplicationTest.TestReplica rb;
+  TestReplica ra;
+  TestReplica rb;
   RecordExchange xa;
   RecordExchange xb;
 
@@ -40,8 +41,8 @@ class RecordExchangeTest {
   void setUp() {
     envA = new ManualEnv(1);
     envB = new ManualEnv(2);
-    ra = new ReplicationTest.TestReplica("ra");
-    rb = new ReplicationTest.TestReplica("rb");
+    ra = new TestReplica("ra");
+    rb = new TestReplica("rb");
     xa = new RecordExchange(envA, A, ADDR_A, ra, 100, 2, r -> 40, new CausalGate(envA, ra, 0, 8));
     xb = new RecordExchange(envB, B, ADDR_B, rb, 100, 2, r -> 40, new CausalGate(envB, rb, 0, 8));
   }

@@ -10,27 +10,15 @@ import io.geodatastore.cluster.ReplicationMessage.BatchAck;
 import io.geodatastore.cluster.ReplicationMessage.DeltaBatch;
 import io.geodatastore.cluster.ReplicationMessage.StreamProbe;
 import io.geodatastore.cluster.testkit.ManualEnv;
-import io.geodatastore.core.causal.Dot;
-import io.geodatastore.core.causal.HlcTimestamp;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
-import io.geodatastore.core.crdt.CrdtType;
-import io.geodatastore.core.crdt.Family;
-import io.geodatastore.storage.Epoch;
-import io.geodatastore.storage.KeyRecord;
-import io.geodatastore.storage.KeyRef;
-import io.geodatastore.storage.KeyedRecord;
 import io.geodatastore.storage.LogEntry;
-import io.geodatastore.storage.MemoryMerkleTree;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,191 +32,8 @@ class ReplicationTest {
   static final NodeAddress ADDR_C = new NodeAddress("c", 3);
   static final ReplicationOptions OPTIONS = new ReplicationOptions(4, 1 << 20, 2, 8, 100, 20, 10);
 
-  /** A replica in memory; merges complete synchronously. */
-  static class TestReplica implements LocalReplica {
-    final ReplicaId id;
-    final TreeMap<Long, LogEntry> log = new TreeMap<>();
-    final Map<ReplicaId, Long> applied = new TreeMap<>();
-    final List<LogEntry> merged = new ArrayList<>();
-    Map<NodeId, Long> peerAcks = Map.of();
-    long last;
-    long lastMaxBytes;
-
-    TestReplica(String id) {
-      this.id = new ReplicaId(id);
-    }
-
-    void append(int n) {
-      for (int i = 0; i < n; i++) {
-        last++;
-        log.put(last, entry(id, last));
-      }
-    }
-
-    @Override
-    public ReplicaId replicaId() {
-      return id;
-    }
-
-    @Override
-    public long lastSequence() {
-      return last;
-    }
-
-    @Override
-    public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
-      lastMaxBytes = maxBytes;
-      return log.tailMap(fromSeq, true).values().stream().limit(maxEntries).toList();
-    }
-
-    @Override
-    public long firstRetainedSequence() {
-      return log.isEmpty() ? last + 1 : log.firstKey();
-    }
-
-    @Override
-    public void trimLog(long throughSeq) {
-      log.headMap(throughSeq, true).clear();
-    }
-
-    @Override
-    public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
-      merged.addAll(entries);
-      done.accept(true);
-    }
-
-    @Override
-    public long applied(ReplicaId origin) {
-      return applied.getOrDefault(origin, 0L);
-    }
-
-    @Override
-    public void recordApplied(ReplicaId origin, long seq) {
-      applied.put(origin, seq);
-    }
-
-    @Override
-    public Map<NodeId, Long> peerAcks() {
-      return peerAcks;
-    }
-
-    @Override
-    public void recordPeerAcks(Map<NodeId, Long> acks) {
-      peerAcks = Map.copyOf(acks);
-    }
-
-    final Map<KeyRef, KeyRecord> records = new TreeMap<>(Comparator.comparing(KeyRef::toString));
-    VersionVector covered = VersionVector.EMPTY;
-
-    @Override
-    public VersionVector appliedVector() {
-      return VersionVector.of(applied).with(id, last);
-    }
-
-    @Override
-    public VersionVector coverage() {
-      return appliedVector().merge(covered);
-    }
-
-    @Override
-    public void readRecords(List<KeyRef> keys, Consumer<RecordRead> done) {
-      List<KeyedRecord> found = new ArrayList<>();
-      List<KeyRef> absent = new ArrayList<>();
-      List<KeyRef> unreadable = new ArrayList<>();
-      for (KeyRef k : keys) {
-        KeyRecord rec = records.get(k);
-        if (quarantined.contains(k)) {
-          unreadable.add(k);
-        } else if (rec == null) {
-          absent.add(k);
-        } else {
-          found.add(new KeyedRecord(k, rec));
-        }
-      }
-      done.accept(new RecordRead(found, absent, unreadable));
-    }
-
-    @Override
-    public void mergeRecords(List<KeyedRecord> incoming, VersionVector covers, IntConsumer done) {
-      covered = covered.merge(covers);
-      int changed = 0;
-      for (KeyedRecord kr : incoming) {
-        KeyRecord before = quarantined.contains(kr.key()) ? null : records.get(kr.key());
-        KeyRecord after = KeyRecord.merge(before, kr.record()).record();
-        if (after != before) {
-          put(kr.key(), after);
-          changed++;
-        }
-      }
-      done.accept(changed);
-    }
-
-    /** The tree over {@link #records}: kept current by {@link #put}. */
-    final MemoryMerkleTree tree = new MemoryMerkleTree();
-
-    final Set<KeyRef> quarantined = new TreeSet<>(Comparator.comparing(KeyRef::toString));
-
-    /** Stores a record and updates the tree. */
-    void put(KeyRef key, KeyRecord record) {
-      records.put(key, record);
-      quarantined.remove(key);
-      tree.put(key, record);
-    }
-
-    @Override
-    public long[] merkleBranches() {
-      return tree.branches();
-    }
-
-    @Override
-    public long[] merkleLeaves(int branch) {
-      return tree.leaves(branch);
-    }
-
-    @Override
-    public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
-      done.accept(LocalReplica.readLeaves(leaves, keysMax, tree::keys));
-    }
-
-    @Override
-    public List<KeyRef> quarantined() {
-      return List.copyOf(quarantined);
-    }
-
-    VersionVector horizon = VersionVector.EMPTY;
-    byte[] stabilityState;
-
-    @Override
-    public VersionVector horizon() {
-      return horizon;
-    }
-
-    @Override
-    public void raiseHorizon(VersionVector h) {
-      horizon = horizon.merge(h);
-    }
-
-    @Override
-    public byte[] stabilityState() {
-      return stabilityState;
-    }
-
-    @Override
-    public void recordStabilityState(byte[] state) {
-      stabilityState = state.clone();
-    }
-  }
-
   static LogEntry entry(ReplicaId origin, long seq) {
-    return new LogEntry(
-        new Dot(origin, seq),
-        KeyRef.of(Family.COUNTERS, "k" + seq),
-        CrdtType.PN_COUNTER,
-        Epoch.ZERO,
-        true,
-        CrdtType.PN_COUNTER.empty(),
-        null,
-        new HlcTimestamp(1, 0));
+    return TestReplica.entry(origin, seq);
   }
 
   ManualEnv env;

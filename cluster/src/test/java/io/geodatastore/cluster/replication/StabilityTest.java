@@ -9,6 +9,7 @@ import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.ReplicationMessage;
 import io.geodatastore.cluster.testkit.SimNetwork;
+import io.geodatastore.cluster.testkit.TestReplica;
 import io.geodatastore.core.causal.Dot;
 import io.geodatastore.core.causal.ReplicaId;
 import io.geodatastore.core.causal.VersionVector;
@@ -37,66 +38,15 @@ class StabilityTest {
       new ReplicationOptions(4, 1 << 20, 2, 8, 100, 24, 10, 50);
 
   /** A replica that remembers which entries it has (merged or issued). */
-  static final class Replica implements LocalReplica {
-    final ReplicaId id;
-    final TreeMap<Long, LogEntry> log = new TreeMap<>();
-    final Map<ReplicaId, Long> applied = new TreeMap<>();
+  /**
+   * A replica that keeps the dots it merged, not records (full records are not what this test
+   * exercises: its anti-entropy tree stays empty, and nothing is quarantined).
+   */
+  static final class Replica extends TestReplica {
     final Map<ReplicaId, BitSet> has = new TreeMap<>();
-    Map<NodeId, Long> peerAcks = Map.of();
-    VersionVector horizon = VersionVector.EMPTY;
-    byte[] stabilityState;
-    long last;
 
     Replica(String id) {
-      this.id = new ReplicaId(id);
-    }
-
-    // Full records are not what this test exercises: the replica keeps dots, not records (so its
-    // anti-entropy tree is empty, and nothing is quarantined).
-
-    @Override
-    public long[] merkleBranches() {
-      return new long[io.geodatastore.storage.Merkle.BRANCHES];
-    }
-
-    @Override
-    public long[] merkleLeaves(int branch) {
-      return new long[io.geodatastore.storage.Merkle.LEAVES_PER_BRANCH];
-    }
-
-    @Override
-    public void merkleKeys(List<Integer> leaves, int keysMax, Consumer<LeafKeys> done) {
-      done.accept(new LeafKeys(List.of(), leaves.size()));
-    }
-
-    @Override
-    public List<io.geodatastore.storage.KeyRef> quarantined() {
-      return List.of();
-    }
-
-    @Override
-    public VersionVector appliedVector() {
-      return VersionVector.of(applied).with(id, last);
-    }
-
-    @Override
-    public VersionVector coverage() {
-      return appliedVector();
-    }
-
-    @Override
-    public void readRecords(
-        java.util.List<io.geodatastore.storage.KeyRef> keys,
-        java.util.function.Consumer<RecordRead> done) {
-      done.accept(new RecordRead(java.util.List.of(), keys, java.util.List.of()));
-    }
-
-    @Override
-    public void mergeRecords(
-        java.util.List<io.geodatastore.storage.KeyedRecord> records,
-        VersionVector covers,
-        java.util.function.IntConsumer done) {
-      done.accept(0);
+      super(id);
     }
 
     boolean has(Dot d) {
@@ -115,74 +65,9 @@ class StabilityTest {
     }
 
     @Override
-    public ReplicaId replicaId() {
-      return id;
-    }
-
-    @Override
-    public long lastSequence() {
-      return last;
-    }
-
-    @Override
-    public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
-      return log.tailMap(fromSeq, true).values().stream().limit(maxEntries).toList();
-    }
-
-    @Override
-    public long firstRetainedSequence() {
-      return log.isEmpty() ? last + 1 : log.firstKey();
-    }
-
-    @Override
-    public void trimLog(long throughSeq) {
-      log.headMap(throughSeq, true).clear();
-    }
-
-    @Override
     public void merge(List<LogEntry> entries, Consumer<Boolean> done) {
       entries.forEach(e -> add(e.id()));
       done.accept(true);
-    }
-
-    @Override
-    public long applied(ReplicaId origin) {
-      return applied.getOrDefault(origin, 0L);
-    }
-
-    @Override
-    public void recordApplied(ReplicaId origin, long seq) {
-      applied.put(origin, seq);
-    }
-
-    @Override
-    public Map<NodeId, Long> peerAcks() {
-      return peerAcks;
-    }
-
-    @Override
-    public void recordPeerAcks(Map<NodeId, Long> acks) {
-      peerAcks = Map.copyOf(acks);
-    }
-
-    @Override
-    public VersionVector horizon() {
-      return horizon;
-    }
-
-    @Override
-    public void raiseHorizon(VersionVector h) {
-      horizon = horizon.merge(h);
-    }
-
-    @Override
-    public byte[] stabilityState() {
-      return stabilityState;
-    }
-
-    @Override
-    public void recordStabilityState(byte[] state) {
-      stabilityState = state.clone();
     }
   }
 
@@ -427,6 +312,37 @@ class StabilityTest {
     b.replication.antiEntropyCompleted(a.id, Map.of(origin, 40L));
     assertThat(b.replication.completeVector()).containsEntry(origin, 11L);
     assertThat(b.replication.stability().holes()).isEmpty();
+  }
+
+  @Test
+  void aReplicaThatLeftHoldsTheHorizonBackUntilAnOperatorRemovesIt() {
+    build(3);
+    Node a = nodes.get(0);
+    Node b = nodes.get(1);
+    Node c = nodes.get(2);
+    a.write(5);
+    assertThat(net.runUntil(() -> a.replication.stability().stable() == 5, 10, 5_000)).isTrue();
+    c.crash();
+    for (Node o : List.of(a, b)) {
+      o.replication.memberChanged(c.id, c.region, c.address, MemberState.LEFT);
+    }
+    a.write(5);
+    net.runFor(3_000);
+    assertThat(a.replication.stability().stable()).as("c left, it may come back").isEqualTo(5);
+
+    for (Node o : List.of(a, b)) {
+      o.replication.memberChanged(c.id, c.region, c.address, MemberState.REMOVED);
+      assertThat(o.replication.stability().members()).doesNotContainKey(c.id);
+    }
+    assertThat(
+            net.runUntil(
+                () ->
+                    a.replication.horizon().get(a.replica.id) == 10
+                        && b.replication.horizon().get(a.replica.id) == 10,
+                10,
+                5_000))
+        .as(describe(3))
+        .isTrue();
   }
 
   @Test

@@ -170,6 +170,7 @@ public final class ClusterNode implements AutoCloseable {
     env.sender((to, msg) -> transport.send(to, msg, env.random()));
     this.replication = new Replication(env, s.self(), s.region(), replica, s.replication());
     this.gate = new CausalGate(env, replica, s.antiEntropy().causalWaitMs(), CAUSAL_WAITERS_MAX);
+    replication.onApplied(gate::appliedAdvanced); // records waiting for a delta go on once it lands
     this.records =
         new RecordExchange(
             env,
@@ -318,13 +319,16 @@ public final class ClusterNode implements AutoCloseable {
 
     @Override
     public void onRemoved(MemberInfo m) {
-      // Purged after its retention: it no longer counts as a replica.
-      changed(m, MemberState.LEFT);
+      // Purged after its retention: it no longer counts as a replica. Removed by an operator: it
+      // is forgotten by causal stability too.
+      changed(m, m.state() == MemberState.REMOVED ? MemberState.REMOVED : MemberState.LEFT);
     }
 
     private void changed(MemberInfo m, MemberState state) {
       log.info("member {} ({}, {}) is {}", m.nodeId(), m.region(), m.address(), state.label());
-      transport.peer(m.address(), m.nodeId(), m.region());
+      if (state != MemberState.REMOVED) { // a removed member's address may be a placeholder
+        transport.peer(m.address(), m.nodeId(), m.region());
+      }
       if (state == MemberState.ALIVE) {
         transport.peerUp(m.address());
       }
@@ -442,6 +446,58 @@ public final class ClusterNode implements AutoCloseable {
   /** An anti-entropy job's progress, if known. */
   public CompletableFuture<Optional<JobStatus>> syncJob(String id) {
     return env.call(() -> antiEntropy.job(id));
+  }
+
+  /** The answer to {@link #removeMember}. */
+  public sealed interface Removal {
+    /** Neither the view nor causal stability knows the member. */
+    record Unknown() implements Removal {}
+
+    /** The member is alive or suspect here: it must be stopped first. */
+    record Active(MemberInfo member) implements Removal {}
+
+    /** The node asked to remove itself. */
+    record Self() implements Removal {}
+
+    /**
+     * Removed here and gossiped.
+     *
+     * @param member its row before (empty: it was purged from the view already)
+     * @param fromStability whether causal stability was waiting for it
+     */
+    record Removed(NodeId nodeId, Optional<MemberInfo> member, boolean fromStability)
+        implements Removal {}
+  }
+
+  /** Where a removal of a member purged from the view says it was: it is never contacted. */
+  static final NodeAddress REMOVED_ADDRESS = new NodeAddress("removed.invalid", 1);
+
+  /**
+   * Removes a member that left or died for good (Cassandra's {@code removenode}): it leaves the
+   * membership view and causal stability here, and the removal is gossiped so that every node
+   * forgets it. The garbage-collection horizon then stops waiting for it. It must never come back
+   * with its data (a restart with its old data directory could bring back what was collected).
+   */
+  public CompletableFuture<Removal> removeMember(NodeId id) {
+    return env.call(
+        () -> {
+          if (id.equals(settings.self())) {
+            return new Removal.Self();
+          }
+          Optional<MemberInfo> m = membership.member(id);
+          boolean inStability = replication.stability().members().containsKey(id);
+          if (m.isEmpty() && !inStability) {
+            return new Removal.Unknown();
+          }
+          if (m.isPresent() && m.get().state().isActive()) {
+            return new Removal.Active(m.get());
+          }
+          String region = m.map(MemberInfo::region).orElse(settings.region());
+          membership.remove(id, region, m.map(MemberInfo::address).orElse(REMOVED_ADDRESS));
+          viewSnapshot = membership.view();
+          stabilitySnapshot = computeStability();
+          return new Removal.Removed(id, m, inStability);
+        });
   }
 
   /** Anti-entropy's totals, as last refreshed (for metrics). */

@@ -162,6 +162,7 @@ public final class PeerCodec {
               case SUSPECT -> MemberStatus.MEMBER_SUSPECT;
               case DEAD -> MemberStatus.MEMBER_DEAD;
               case LEFT -> MemberStatus.MEMBER_LEFT;
+              case REMOVED -> MemberStatus.MEMBER_REMOVED;
             })
         .build();
   }
@@ -318,6 +319,7 @@ public final class PeerCodec {
           case MEMBER_SUSPECT -> MemberState.SUSPECT;
           case MEMBER_DEAD -> MemberState.DEAD;
           case MEMBER_LEFT -> MemberState.LEFT;
+          case MEMBER_REMOVED -> MemberState.REMOVED;
           case MEMBER_STATUS_UNSPECIFIED, UNRECOGNIZED ->
               throw new IllegalArgumentException("member " + m.getNodeId() + " has no state");
         };

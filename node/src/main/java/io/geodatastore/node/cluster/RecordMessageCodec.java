@@ -64,7 +64,12 @@ final class RecordMessageCodec {
                   .setReplyTo(p.replyTo().toString())
                   .setRequestId(p.requestId())
                   .addAllRecords(toProto(p.records()))
-                  .setCovers(ByteString.copyFrom(VersionVectorCodec.encode(p.covers()))));
+                  .setCovers(ByteString.copyFrom(VersionVectorCodec.encode(p.covers())))
+                  .setPast(
+                      p.past().equals(p.covers())
+                          ? ByteString.EMPTY
+                          : ByteString.copyFrom(VersionVectorCodec.encode(p.past())))
+                  .setWaitMaxMs(p.waitMaxMs()));
       case RecordMessage.PushAck a ->
           b.setPushAck(
               PushAck.newBuilder()
@@ -96,12 +101,18 @@ final class RecordMessageCodec {
   }
 
   static RecordMessage decodePush(PushRecords p) throws PeerCodec.PeerFormatException {
+    VersionVector covers = vector("covers", p.getCovers());
+    if (p.getWaitMaxMs() < 0) { // an unsigned field above Long.MAX_VALUE
+      throw new PeerCodec.PeerFormatException("push wait_max_ms out of range", null);
+    }
     return new RecordMessage.PushRecords(
         NodeId.of(p.getFrom()),
         NodeAddress.parse(p.getReplyTo()),
         p.getRequestId(),
         records(p.getRecordsList()),
-        vector("covers", p.getCovers()));
+        covers,
+        p.getPast().isEmpty() ? covers : vector("past", p.getPast()),
+        p.getWaitMaxMs());
   }
 
   static RecordMessage decodeAck(PushAck a) {

@@ -238,7 +238,15 @@ class PeerCodecTest {
                 VersionVector.of(new ReplicaId("eu-west-1.01020304"), 4)),
             new RecordMessage.PushRecords(
                 A, replyTo, 4, List.of(new KeyedRecord(x, counter)), covers),
-            new RecordMessage.PushAck(A, 4, true, 1));
+            new RecordMessage.PushAck(A, 4, true, 1),
+            new RecordMessage.PushRecords(
+                A,
+                replyTo,
+                6,
+                List.of(new KeyedRecord(x, counter)),
+                covers,
+                VersionVector.of(new ReplicaId("eu-west-1.01020304"), 4),
+                500));
     for (ClusterMessage m : ms) {
       assertThat(roundTrip(m)).isEqualTo(m);
     }

@@ -960,9 +960,7 @@ public final class RocksStore implements Store {
     } finally {
       merkleRepair.release();
     }
-    if (f.leaves() > 0) {
-      log.warn("anti-entropy tree verified: {} leaves were wrong and are fixed", f.leaves());
-    }
+    // How many leaves were fixed is the caller's to log (with its context) and the metric's.
     if (f.unreadableEntries() > 0) {
       // An entry no write can correct (a damaged key or value): only a rebuild repairs it.
       startRebuild(f.unreadableEntries() + " unreadable entries in the tree's key index");
