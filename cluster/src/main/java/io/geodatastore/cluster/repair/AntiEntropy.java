@@ -132,7 +132,7 @@ public final class AntiEntropy {
   private final Replication replication;
   private final AntiEntropyOptions options;
   private final Exchange.Context context;
-  private final Requests requests;
+  private final Requests<AntiEntropyMessage> requests;
   private final TokenBucket bucket;
   private final TokenBucket jobBucket;
   private final CausalGate gate;
@@ -214,7 +214,7 @@ public final class AntiEntropy {
     this.records = records;
     this.gate = gate;
     this.recordBytes = recordBytes;
-    this.requests = new Requests(env, REQUESTS_PENDING_MAX);
+    this.requests = new Requests<>(env, REQUESTS_PENDING_MAX, AntiEntropyMessage::requestId);
     this.context =
         new Exchange.Context(
             env,

@@ -89,7 +89,7 @@ final class Exchange {
       Replication replication,
       RecordExchange records,
       CausalGate gate,
-      Requests requests,
+      Requests<AntiEntropyMessage> requests,
       AntiEntropyOptions options,
       ToLongFunction<KeyedRecord> recordBytes) {}
 

@@ -1,6 +1,5 @@
 package io.geodatastore.cluster.repair;
 
-import io.geodatastore.cluster.Cancellable;
 import io.geodatastore.cluster.Env;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
@@ -10,9 +9,7 @@ import io.geodatastore.core.causal.VersionVector;
 import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.KeyedRecord;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
@@ -42,11 +39,9 @@ public final class RecordExchange {
   private final NodeAddress selfAddress;
   private final LocalReplica local;
   private final long replyBytesMax;
-  private final int pendingMax;
   private final ToLongFunction<KeyedRecord> recordBytes;
   private final CausalGate gate;
-  private final Map<Long, Pending<?>> pending = new HashMap<>();
-  private long nextRequestId = 1;
+  private final Requests<RecordMessage> requests;
   private long recordsServed;
   private long recordsMerged;
   private boolean stopped;
@@ -70,7 +65,7 @@ public final class RecordExchange {
     this.selfAddress = selfAddress;
     this.local = local;
     this.replyBytesMax = replyBytesMax;
-    this.pendingMax = pendingMax;
+    this.requests = new Requests<>(env, pendingMax, RecordMessage::requestId);
     this.recordBytes = recordBytes;
     this.gate = gate;
   }
@@ -84,10 +79,12 @@ public final class RecordExchange {
       List<KeyRef> keys,
       long timeoutMs,
       Consumer<Optional<RecordMessage.Records>> done) {
-    long id = register(RecordMessage.Records.class, timeoutMs, done);
-    if (id > 0) {
-      env.send(to, new RecordMessage.FetchRecords(self, selfAddress, id, keys));
-    }
+    requests.send(
+        to,
+        id -> new RecordMessage.FetchRecords(self, selfAddress, id, keys),
+        RecordMessage.Records.class,
+        timeoutMs,
+        done);
   }
 
   /**
@@ -113,10 +110,12 @@ public final class RecordExchange {
       VersionVector covers,
       long timeoutMs,
       Consumer<Optional<RecordMessage.PushAck>> done) {
-    long id = register(RecordMessage.PushAck.class, timeoutMs, done);
-    if (id > 0) {
-      env.send(to, new RecordMessage.PushRecords(self, selfAddress, id, records, covers));
-    }
+    requests.send(
+        to,
+        id -> new RecordMessage.PushRecords(self, selfAddress, id, records, covers),
+        RecordMessage.PushAck.class,
+        timeoutMs,
+        done);
   }
 
   /**
@@ -133,33 +132,14 @@ public final class RecordExchange {
       long waitMaxMs,
       long timeoutMs,
       Consumer<Optional<RecordMessage.PushAck>> done) {
-    long id = register(RecordMessage.PushAck.class, timeoutMs, done);
-    if (id > 0) {
-      env.send(
-          to,
-          new RecordMessage.PushRecords(
-              self, selfAddress, id, records, covers, past, Math.max(1, waitMaxMs)));
-    }
-  }
-
-  private <T extends RecordMessage> long register(
-      Class<T> answer, long timeoutMs, Consumer<Optional<T>> done) {
-    if (stopped || pending.size() >= pendingMax) {
-      env.schedule(0, () -> done.accept(Optional.empty()));
-      return 0;
-    }
-    long id = nextRequestId++;
-    Pending<T> p = new Pending<>(answer, done);
-    pending.put(id, p);
-    p.timer =
-        env.schedule(
-            timeoutMs,
-            () -> {
-              if (pending.remove(id) != null) {
-                p.done.accept(Optional.empty());
-              }
-            });
-    return id;
+    requests.send(
+        to,
+        id ->
+            new RecordMessage.PushRecords(
+                self, selfAddress, id, records, covers, past, Math.max(1, waitMaxMs)),
+        RecordMessage.PushAck.class,
+        timeoutMs,
+        done);
   }
 
   /** Delivers a record message. */
@@ -167,8 +147,8 @@ public final class RecordExchange {
     switch (m) {
       case RecordMessage.FetchRecords f -> serveFetch(f);
       case RecordMessage.PushRecords p -> servePush(p);
-      case RecordMessage.Records r -> answered(r);
-      case RecordMessage.PushAck a -> answered(a);
+      case RecordMessage.Records r -> requests.answered(r);
+      case RecordMessage.PushAck a -> requests.answered(a);
     }
   }
 
@@ -242,24 +222,10 @@ public final class RecordExchange {
         });
   }
 
-  private void answered(RecordMessage m) {
-    Pending<?> p = pending.get(m.requestId());
-    if (p != null && p.answer.isInstance(m)) {
-      pending.remove(m.requestId());
-      p.timer.cancel();
-      p.complete(m);
-    }
-  }
-
   /** Stops serving; every request still waiting hears "no answer". */
   public void stop() {
     stopped = true;
-    List<Pending<?>> waiting = List.copyOf(pending.values());
-    pending.clear();
-    for (Pending<?> p : waiting) {
-      p.timer.cancel();
-      p.done.accept(Optional.empty());
-    }
+    requests.stop();
   }
 
   /** Records this node sent in answers to fetches. */
@@ -270,20 +236,5 @@ public final class RecordExchange {
   /** Records pushed by peers that changed this node's state. */
   public long recordsMerged() {
     return recordsMerged;
-  }
-
-  private static final class Pending<T extends RecordMessage> {
-    final Class<T> answer;
-    final Consumer<Optional<T>> done;
-    Cancellable timer;
-
-    Pending(Class<T> answer, Consumer<Optional<T>> done) {
-      this.answer = answer;
-      this.done = done;
-    }
-
-    void complete(RecordMessage m) {
-      done.accept(Optional.of(answer.cast(m)));
-    }
   }
 }
