@@ -1,5 +1,7 @@
 package io.geodatastore.node;
 
+import static io.geodatastore.node.TestCluster.await;
+import static io.geodatastore.node.TestCluster.counter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,15 +13,9 @@ import io.geodatastore.core.crdt.GCounter;
 import io.geodatastore.storage.KeyRecord;
 import io.geodatastore.storage.KeyRef;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,86 +33,29 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTest {
 
-  private Path dir;
-
-  private final List<GeodsNode> nodes = new ArrayList<>();
-  private final List<TestHttp> http = new ArrayList<>();
   private static final String[][] SHAPE = {
     {"us-east-1", "us-east"}, {"us-east-2", "us-east"}, {"eu-west-1", "eu-west"}
   };
 
+  private TestCluster cluster;
+  private List<GeodsNode> nodes;
+  private List<TestHttp> http;
+
   @BeforeAll
   void startCluster() throws IOException {
-    dir = Files.createTempDirectory("cluster-test");
-    int[] peers = new int[SHAPE.length];
-    for (int i = 0; i < peers.length; i++) {
-      peers[i] = freePort();
-    }
-    String seeds = "127.0.0.1:" + peers[0] + ",127.0.0.1:" + peers[2];
-    for (int i = 0; i < SHAPE.length; i++) {
-      Map<String, String> s = TestNodes.settings(dir.resolve(SHAPE[i][0]));
-      s.put("node-id", SHAPE[i][0]);
-      s.put("region", SHAPE[i][1]);
-      s.put("peer", "127.0.0.1:" + peers[i]);
-      s.put("seeds", seeds);
-      s.put("enable-fault-injection", "true");
-      s.put("write-timeout-ms", "1500");
-      s.put("read-timeout-ms", "1500");
-      GeodsNode n = TestNodes.start(s);
-      nodes.add(n);
-      http.add(new TestHttp(n.httpPort()));
-    }
-    await(
-        "every node sees three alive members",
-        20_000,
-        () -> http.stream().allMatch(h -> aliveMembers(h) == SHAPE.length));
+    cluster =
+        TestCluster.start(
+            "cluster-test",
+            SHAPE,
+            Map.of("write-timeout-ms", "1500", "read-timeout-ms", "1500"),
+            20_000);
+    nodes = cluster.nodes();
+    http = cluster.http();
   }
 
   @AfterAll
   void stopCluster() throws IOException {
-    nodes.forEach(GeodsNode::close);
-    try (var files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static long aliveMembers(TestHttp h) {
-    JsonNode members = h.get("/admin/status").json().get("members");
-    long n = 0;
-    for (JsonNode m : members) {
-      if (m.get("state").asText().equals("alive")) {
-        n++;
-      }
-    }
-    return n;
-  }
-
-  private static void await(String what, long timeoutMs, BooleanSupplier cond) {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeoutMs + " ms waiting until " + what);
-      }
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
-
-  private static long counter(TestHttp h, String key) {
-    TestHttp.Resp r = h.get("/crdt/counters/" + key);
-    return r.status() == 200 ? r.json().get("value").asLong() : Long.MIN_VALUE;
+    cluster.close();
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.geodatastore.node;
 
+import static io.geodatastore.node.TestCluster.await;
+import static io.geodatastore.node.TestCluster.counter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.geodatastore.core.causal.ReplicaId;
@@ -11,16 +13,10 @@ import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,43 +34,22 @@ class GcClusterTest {
     {"us-east-1", "us-east"}, {"us-east-2", "us-east"}, {"eu-west-1", "eu-west"}
   };
 
-  private Path dir;
-  private final List<GeodsNode> nodes = new ArrayList<>();
-  private final List<TestHttp> http = new ArrayList<>();
+  private TestCluster cluster;
+  private List<GeodsNode> nodes = List.of();
+  private List<TestHttp> http = List.of();
 
   private void startCluster() throws IOException {
-    dir = Files.createTempDirectory("gc-cluster-test");
-    int[] peers = new int[SHAPE.length];
-    for (int i = 0; i < peers.length; i++) {
-      peers[i] = freePort();
-    }
-    String seeds = "127.0.0.1:" + peers[0] + ",127.0.0.1:" + peers[2];
-    for (int i = 0; i < SHAPE.length; i++) {
-      Map<String, String> s = TestNodes.settings(dir.resolve(SHAPE[i][0]));
-      s.put("node-id", SHAPE[i][0]);
-      s.put("region", SHAPE[i][1]);
-      s.put("peer", "127.0.0.1:" + peers[i]);
-      s.put("seeds", seeds);
-      s.put("enable-fault-injection", "true");
-      s.put("gc-interval-ms", "86400000"); // collected by hand here
-      GeodsNode n = TestNodes.start(s);
-      nodes.add(n);
-      http.add(new TestHttp(n.httpPort()));
-    }
-    await(
-        "every node sees three alive members",
-        30_000,
-        () -> http.stream().allMatch(h -> aliveMembers(h) == SHAPE.length));
+    // Collected by hand here.
+    cluster =
+        TestCluster.start("gc-cluster-test", SHAPE, Map.of("gc-interval-ms", "86400000"), 30_000);
+    nodes = cluster.nodes();
+    http = cluster.http();
   }
 
   @AfterEach
   void stopCluster() throws IOException {
-    nodes.forEach(GeodsNode::close);
-    nodes.clear();
-    if (dir != null) {
-      try (var files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
@@ -326,47 +301,5 @@ class GcClusterTest {
           .isEqualTo(200);
     }
     await("every key is replicated", 20_000, () -> counter(seer, "k" + (n - 1)) == by);
-  }
-
-  private static long counter(TestHttp h, String key) {
-    TestHttp.Resp r = h.get("/crdt/counters/" + key);
-    return r.status() == 200 ? r.json().get("value").asLong() : Long.MIN_VALUE;
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static long aliveMembers(TestHttp h) {
-    long n = 0;
-    for (var m : h.get("/admin/status").json().get("members")) {
-      if (m.get("state").asText().equals("alive")) {
-        n++;
-      }
-    }
-    return n;
-  }
-
-  private static void await(String what, long timeoutMs, BooleanSupplier cond) {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeoutMs + " ms waiting until " + what);
-      }
-      sleepMs(25);
-    }
-  }
-
-  private static void sleepMs(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }
