@@ -39,6 +39,7 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
+ * CROSS_LATENCIES (default 0,50,150) and CROSS_RATES (default 1000,10000) choose the runs.
  */
 public final class CrossRegionLoad {
 
@@ -76,10 +77,10 @@ public final class CrossRegionLoad {
       }
       injectLatency(nodes, regions, 0);
       System.out.println("warm-up: " + row(run(nodes, 0, 1_000, quick ? 3 : 10)));
-      for (long latency : new long[] {0, 50, 150}) {
+      for (long latency : longs("CROSS_LATENCIES", "0,50,150")) {
         injectLatency(nodes, regions, latency);
-        for (int rate : new int[] {1_000, 10_000}) {
-          Run r = run(nodes, latency, rate, seconds);
+        for (long rate : longs("CROSS_RATES", "1000,10000")) {
+          Run r = run(nodes, latency, (int) rate, seconds);
           System.out.println(row(r));
           runs.add(r);
         }
@@ -90,6 +91,15 @@ public final class CrossRegionLoad {
     Files.createDirectories(out);
     Files.writeString(out.resolve("cross-region.md"), md, StandardCharsets.UTF_8);
     System.out.println(md);
+  }
+
+  /** A comma-separated list of numbers from the environment variable {@code name}. */
+  private static long[] longs(String name, String fallback) {
+    String v = System.getenv().getOrDefault(name, fallback);
+    return java.util.Arrays.stream(v.split(","))
+        .map(String::trim)
+        .mapToLong(Long::parseLong)
+        .toArray();
   }
 
   /** Delays every node's messages towards each other region by {@code ms}; negative heals. */
