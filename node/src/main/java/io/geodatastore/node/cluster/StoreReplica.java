@@ -29,12 +29,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replication's view of the node's store: the log, trimming and applied marks go straight to the
- * store (called on the node's logical thread); merges go to the store's shards and their completion
- * is posted back onto the logical thread; reads of full records and of the anti-entropy tree's key
- * pages run on a reader thread of their own, so that a large anti-entropy fetch never holds the
- * logical thread. The tree's branch and leaf sums are read directly: the store keeps them in
- * memory.
+ * Replication's view of the node's store: the log is read straight from the store (on the node's
+ * logical thread); trims, applied marks and peers' acknowledgements are written in order on a marks
+ * thread of their own; merges go to the store's shards and their completion is posted back onto the
+ * logical thread; reads of full records and of the anti-entropy tree's key pages run on a reader
+ * thread of their own, so that a large anti-entropy fetch never holds the logical thread. The
+ * tree's branch and leaf sums are read directly: the store keeps them in memory.
  */
 final class StoreReplica implements LocalReplica, AutoCloseable {
 
@@ -52,10 +52,10 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   private final Map<ReplicaId, Long> appliedMarks = new ConcurrentHashMap<>();
 
   /**
-   * The first retained sequence of this replica's log, 0 when it must be looked up again: it moves
-   * only when the log is trimmed (entries are appended after it). Asked for every batch sent, and a
-   * look-up is a RocksDB iterator over a log whose trimmed ranges are range deletions: it cost the
-   * replication thread more than the rest of sending. Logical thread only.
+   * The first retained sequence of this replica's log, 0 until looked up: it moves only when the
+   * log is trimmed (entries are appended after it), and then before the trim's deletions are
+   * written. Asked for every batch sent, and a look-up is a RocksDB iterator over the log's start:
+   * it cost the replication thread more than the rest of sending. Logical thread only.
    */
   private long firstRetained;
 
@@ -67,14 +67,15 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
             return t;
           });
 
-  /**
-   * Writes applied marks and the stability state, in the order they were recorded, off the logical
-   * thread: a RocksDB write, even an unsynced one, queues behind the write group that is syncing
-   * the write-ahead log, and the logical thread must not wait for a disk flush.
-   */
   /** The stability state last recorded, while its write may still be queued. */
   private volatile byte[] stabilityState;
 
+  /**
+   * Writes applied marks, peers' acknowledgements, log trims and the stability state, in the order
+   * they were recorded, off the logical thread: a RocksDB write, even an unsynced one, queues
+   * behind the write group that is syncing the write-ahead log, and the logical thread must not
+   * wait for a disk flush.
+   */
   private final ExecutorService marks =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -101,7 +102,9 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
-    return store.readLog(store.replicaId(), fromSeq, maxEntries, maxBytes);
+    // From the first retained entry at the lowest: a trim's deletions may still be queued.
+    long from = Math.max(fromSeq, firstRetainedSequence());
+    return store.readLog(store.replicaId(), from, maxEntries, maxBytes);
   }
 
   @Override
@@ -123,8 +126,11 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public void trimLog(long throughSeq) {
-    store.trimLog(store.replicaId(), throughSeq);
-    firstRetained = 0;
+    // The first retained entry moves now, so no read of the log looks below it (the log only grows
+    // at its end, so it is the next one); the deletions follow on the marks thread, after the
+    // acknowledgements that allow them.
+    firstRetained = Math.max(firstRetainedSequence(), throughSeq + 1);
+    persist(() -> store.trimLog(store.replicaId(), throughSeq), "the log's trim to " + throughSeq);
   }
 
   @Override
@@ -207,7 +213,7 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
   public void recordPeerAcks(Map<NodeId, Long> acks) {
     Map<String, Long> byName = new TreeMap<>();
     acks.forEach((peer, seq) -> byName.put(peer.value(), seq));
-    store.recordPeerAcks(byName);
+    persist(() -> store.recordPeerAcks(byName), "the peers' acknowledgements");
   }
 
   @Override
