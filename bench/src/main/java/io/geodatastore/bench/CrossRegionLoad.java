@@ -31,11 +31,12 @@ import org.HdrHistogram.Histogram;
  * <p>Every 50 ms a probe writes a sequence number to an LWW register at the first region's node;
  * one poller per other region reads the register in a tight loop while a probe it has not seen is
  * out (and idles otherwise, so as not to take the cores the nodes replicate on), and records, for
- * each sequence number it sees first, the time since the origin acknowledged it. Two first runs, 10
- * s at 1,000 writes/s and 15 s at 10,000, not reported, warm the nodes' and this client's compilers
- * up. All processes share one machine and one clock, so the times compare directly. The replication
- * lag (the seed's {@code geodatastore_replication_lag_seconds}) is sampled at the start and end of
- * each run to show whether it grows.
+ * each sequence number it sees first, the time since the origin acknowledged it. Two first runs,
+ * not reported, warm the nodes' and this client's compilers up: a third of CROSS_WARMUP_S (default
+ * 60) at 1,000 writes/s, the rest at 10,000. All processes share one machine and one clock, so the
+ * times compare directly. The replication lag (the seed's {@code
+ * geodatastore_replication_lag_seconds}) is sampled at the start and end of each run to show
+ * whether it grows.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
@@ -76,10 +77,14 @@ public final class CrossRegionLoad {
                 .build());
       }
       injectLatency(nodes, regions, 0);
-      // Fresh JVMs compile the request and replication paths for tens of seconds, and the
+      // Fresh node JVMs spend about a minute of CPU compiling the request and replication paths
+      // (jstat -compiler: 62 s after the first 40 s of load, 101 s after two minutes), and the
       // compiler threads take the cores the nodes need: warm up at both rates, not reported.
-      System.out.println("warm-up: " + row(run(nodes, 0, 1_000, quick ? 3 : 10)));
-      System.out.println("warm-up: " + row(run(nodes, 0, 10_000, quick ? 3 : 15)));
+      long warmUp = Long.parseLong(System.getenv().getOrDefault("CROSS_WARMUP_S", "60"));
+      long warmUpSeconds = quick ? 6 : warmUp;
+      System.out.println("warm-up: " + row(run(nodes, 0, 1_000, warmUpSeconds / 3)));
+      System.out.println(
+          "warm-up: " + row(run(nodes, 0, 10_000, warmUpSeconds - warmUpSeconds / 3)));
       for (long latency : longs("CROSS_LATENCIES", "0,50,150")) {
         injectLatency(nodes, regions, latency);
         for (long rate : longs("CROSS_RATES", "1000,10000")) {
@@ -295,7 +300,7 @@ public final class CrossRegionLoad {
     sb.append(
         String.format(
             Locale.ROOT,
-            "- %d s per run%s, after a warm-up (1,000 then 10,000 writes/s, not reported); probes every 50 ms at us-east, observed from eu-west and ap-southeast; background increments on 10,000 keys at us-east%n%n",
+            "- %d s per run%s, after a warm-up (1,000 then 10,000 writes/s, not reported: CROSS_WARMUP_S); probes every 50 ms at us-east, observed from eu-west and ap-southeast; background increments on 10,000 keys at us-east%n%n",
             seconds,
             quick ? " (quick: indicative only)" : ""));
     sb.append(
