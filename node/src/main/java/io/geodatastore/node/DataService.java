@@ -614,8 +614,9 @@ final class DataService {
   }
 
   /**
-   * Tells replication about a durable local write, then answers once the write level is met, or 503
-   * with what was reached when the write timeout runs out (the write stays applied).
+   * Answers a durable local write once its write level is met, or 503 with what was reached when
+   * the write timeout runs out (the write stays applied). Replication already knows of the write:
+   * the store told it with the write's batch ({@link ClusterNode#localWritten}).
    */
   private CompletableFuture<HttpResponse> acknowledged(
       ServiceRequestContext ctx,
@@ -626,7 +627,6 @@ final class DataService {
     if (w.logId() == null) {
       return CompletableFuture.completedFuture(ok.get());
     }
-    cluster.localWritten();
     WriteLevel wl = level.writeLevel();
     if (wl == WriteLevel.LOCAL) {
       return CompletableFuture.completedFuture(ok.get());

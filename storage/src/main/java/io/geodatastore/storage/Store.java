@@ -32,6 +32,14 @@ public interface Store extends AutoCloseable {
   CompletableFuture<WriteResult> delete(KeyRef key);
 
   /**
+   * Sets what runs each time entries of this replica's log become durable: once per group-commit
+   * batch that appended any (not once per write), on the store's thread, before the batch's futures
+   * complete. Replication ships the new entries from there. It must return quickly and never block;
+   * the last one set wins.
+   */
+  void onLogDurable(Runnable listener);
+
+  /**
    * Merges a replicated entry from another origin. Idempotent. The entry counts as visible (see
    * {@link #visible()}) from the call on: writes made after it depend on it.
    */

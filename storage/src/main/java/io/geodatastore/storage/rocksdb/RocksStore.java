@@ -181,6 +181,12 @@ public final class RocksStore implements Store {
   private final ReentrantLock sequencer = new ReentrantLock();
 
   private final SequenceTracker durable;
+
+  /**
+   * Told once per batch that made entries of this replica's log durable ({@link #onLogDurable}).
+   */
+  private volatile Runnable logDurable = () -> {};
+
   private final Object clockLock = new Object();
   private Hlc hlc;
   private final AtomicLong hlcClamps = new AtomicLong();
@@ -573,6 +579,11 @@ public final class RocksStore implements Store {
     }
     Shard.WriteTask t = new Shard.WriteTask(this, key, op);
     return submit(t);
+  }
+
+  @Override
+  public void onLogDurable(Runnable listener) {
+    logDurable = listener;
   }
 
   @Override
@@ -1479,6 +1490,16 @@ public final class RocksStore implements Store {
 
   void statsInvalidated() {
     statsDirty = true;
+  }
+
+  /** A shard's batch made entries of this replica's log durable. */
+  void logDurable() {
+    try {
+      logDurable.run();
+    } catch (RuntimeException e) {
+      // The shard thread must go on: the entries are durable and the next batch tells again.
+      log.error("store {}: the log-durable listener failed", config.nodeId(), e);
+    }
   }
 
   void logAppended(int bytes) {

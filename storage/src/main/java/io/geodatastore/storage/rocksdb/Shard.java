@@ -322,6 +322,9 @@ final class Shard implements Runnable {
       if (b.conflicts > 0) {
         store.conflictLog().added(b.conflicts);
       }
+      if (!b.sequences.isEmpty()) {
+        store.logDurable();
+      }
       b.completions.forEach(Runnable::run);
     } catch (RocksDBException e) {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
