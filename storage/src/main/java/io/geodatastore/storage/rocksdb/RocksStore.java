@@ -42,8 +42,10 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -574,11 +576,19 @@ public final class RocksStore implements Store {
 
   @Override
   public CompletableFuture<WriteResult> write(KeyRef key, Operation op) {
+    return submitWrite(key, op, null);
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> write(KeyRef key, Operation op, Executor completer) {
+    return submitWrite(key, op, Objects.requireNonNull(completer, "completer"));
+  }
+
+  private CompletableFuture<WriteResult> submitWrite(KeyRef key, Operation op, Executor completer) {
     if (op.family() != key.family()) {
       throw new IllegalArgumentException(op + " is not an operation on " + key.family().apiName());
     }
-    Shard.WriteTask t = new Shard.WriteTask(this, key, op);
-    return submit(t);
+    return submit(new Shard.WriteTask(this, key, op, completer));
   }
 
   @Override
@@ -588,8 +598,12 @@ public final class RocksStore implements Store {
 
   @Override
   public CompletableFuture<WriteResult> delete(KeyRef key) {
-    Shard.DeleteTask t = new Shard.DeleteTask(this, key);
-    return submit(t);
+    return submit(new Shard.DeleteTask(this, key, null));
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> delete(KeyRef key, Executor completer) {
+    return submit(new Shard.DeleteTask(this, key, Objects.requireNonNull(completer, "completer")));
   }
 
   @Override

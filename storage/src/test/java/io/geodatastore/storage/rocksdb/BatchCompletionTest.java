@@ -11,6 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +29,52 @@ class BatchCompletionTest {
   private static final int WRITES = 500;
 
   @TempDir Path dir;
+
+  @Test
+  void writesCompleteOnTheirExecutorWithABatchsCompletionsInOneTask() {
+    KeyRef hot = KeyRef.of(Family.COUNTERS, "hot");
+    AtomicInteger tasks = new AtomicInteger();
+    ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "loop"));
+    Executor counting =
+        command -> {
+          tasks.incrementAndGet();
+          loop.execute(command);
+        };
+    try (RocksStore store = RocksStore.open(Stores.config(dir, "node-a"))) {
+      List<CompletableFuture<String>> threads = new ArrayList<>();
+      for (int i = 0; i < WRITES; i++) {
+        threads.add(
+            store
+                .write(hot, new Operation.Increment(1), counting)
+                .thenApply(
+                    r -> {
+                      assertThat(r).isInstanceOf(WriteResult.Written.class);
+                      return Thread.currentThread().getName();
+                    }));
+      }
+      for (CompletableFuture<String> f : threads) {
+        assertThat(Stores.await(f)).isEqualTo("loop");
+      }
+      // Writes queued while a batch was written share the next one, and its completions one task.
+      assertThat(tasks.get()).isBetween(1, WRITES - 1);
+    } finally {
+      loop.shutdown();
+    }
+  }
+
+  @Test
+  void anExecutorThatRefusesLeavesNoFutureIncomplete() {
+    KeyRef key = KeyRef.of(Family.COUNTERS, "refused");
+    Executor refusing =
+        command -> {
+          throw new RejectedExecutionException("shutting down");
+        };
+    try (RocksStore store = RocksStore.open(Stores.config(dir, "node-a"))) {
+      WriteResult r = Stores.await(store.write(key, new Operation.Increment(2), refusing));
+      assertThat(r).isInstanceOf(WriteResult.Written.class);
+      assertThat(Stores.await(store.delete(key, refusing))).isInstanceOf(WriteResult.Written.class);
+    }
+  }
 
   @Test
   void replicationIsToldOncePerBatchAfterItsEntriesAreDurable() {
