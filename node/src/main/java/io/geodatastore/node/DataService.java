@@ -548,8 +548,8 @@ final class DataService {
   private CompletableFuture<HttpResponse> delete(
       ServiceRequestContext ctx, KeyRef key, Consistency level, SessionToken token) {
     return store
-        .delete(key)
-        .thenComposeAsync(
+        .delete(key, ctx.eventLoop().withoutContext())
+        .thenCompose(
             r ->
                 switch (r) {
                   case WriteResult.Written w -> {
@@ -564,8 +564,7 @@ final class DataService {
                   case WriteResult.NotFound n -> throw notFound(key);
                   case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
                   default -> throw new IllegalStateException("a delete answered " + r);
-                },
-            ctx.eventLoop());
+                });
   }
 
   /** Submits a write and renders its result; {@code createdStatus} answers a key it created. */
@@ -577,10 +576,11 @@ final class DataService {
       HttpStatus createdStatus,
       Consistency level,
       SessionToken token) {
-    // Render on the request's event loop, not on the store's single-threaded shard.
+    // Rendered on the request's event loop, not on the store's single-threaded shard: the store
+    // completes the future there, with the rest of its batch's answers for that event loop.
     return store
-        .write(key, op)
-        .thenComposeAsync(
+        .write(key, op, ctx.eventLoop().withoutContext())
+        .thenCompose(
             r ->
                 switch (r) {
                   case WriteResult.Written w -> {
@@ -609,13 +609,13 @@ final class DataService {
                               + "; a counter holds a signed 64-bit value and nothing was changed");
                   case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
                   case WriteResult.NotFound n -> throw notFound(key);
-                },
-            ctx.eventLoop());
+                });
   }
 
   /**
-   * Tells replication about a durable local write, then answers once the write level is met, or 503
-   * with what was reached when the write timeout runs out (the write stays applied).
+   * Answers a durable local write once its write level is met, or 503 with what was reached when
+   * the write timeout runs out (the write stays applied). Replication already knows of the write:
+   * the store told it with the write's batch ({@link ClusterNode#localWritten}).
    */
   private CompletableFuture<HttpResponse> acknowledged(
       ServiceRequestContext ctx,
@@ -626,7 +626,6 @@ final class DataService {
     if (w.logId() == null) {
       return CompletableFuture.completedFuture(ok.get());
     }
-    cluster.localWritten();
     WriteLevel wl = level.writeLevel();
     if (wl == WriteLevel.LOCAL) {
       return CompletableFuture.completedFuture(ok.get());

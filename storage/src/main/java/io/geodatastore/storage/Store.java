@@ -7,6 +7,7 @@ import io.geodatastore.core.op.Operation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * A replica's durable state: every key's record, the replication log of the deltas this replica
@@ -25,11 +26,36 @@ public interface Store extends AutoCloseable {
   /** The node name the store was created for. */
   String nodeId();
 
-  /** Applies a client operation, creating the key with the family's default type if needed. */
+  /**
+   * Applies a client operation, creating the key with the family's default type if needed. The
+   * future completes on the store's thread.
+   */
   CompletableFuture<WriteResult> write(KeyRef key, Operation op);
+
+  /**
+   * As {@link #write(KeyRef, Operation)}, but the future completes on {@code completer} (on the
+   * store's thread if it refuses the task). Every future of one group-commit batch bound for the
+   * same executor (the same instance) completes in one task there: an HTTP event loop is woken once
+   * per batch instead of once per request.
+   */
+  CompletableFuture<WriteResult> write(KeyRef key, Operation op, Executor completer);
 
   /** Deletes a key, leaving a tombstone that begins a new epoch. */
   CompletableFuture<WriteResult> delete(KeyRef key);
+
+  /**
+   * As {@link #delete(KeyRef)}, completing on {@code completer} like {@link #write(KeyRef,
+   * Operation, Executor)}.
+   */
+  CompletableFuture<WriteResult> delete(KeyRef key, Executor completer);
+
+  /**
+   * Sets what runs each time entries of this replica's log become durable: once per group-commit
+   * batch that appended any (not once per write), on the store's thread, before the batch's futures
+   * complete. Replication ships the new entries from there. It must return quickly and never block;
+   * the last one set wins.
+   */
+  void onLogDurable(Runnable listener);
 
   /**
    * Merges a replicated entry from another origin. Idempotent. The entry counts as visible (see

@@ -236,6 +236,7 @@ public final class ClusterNode implements AutoCloseable {
               return null;
             })
         .join();
+    store.onLogDurable(c::localWritten);
     return c;
   }
 
@@ -341,8 +342,9 @@ public final class ClusterNode implements AutoCloseable {
   // ---- called from HTTP threads ----
 
   /**
-   * A local write is durable: replicate it. One hop onto the logical thread serves every write made
-   * durable until it runs (it reads the log's end then), instead of one task per write.
+   * Local writes are durable: replicate them. The store calls it once per group-commit batch
+   * ({@link Store#onLogDurable}). One hop onto the logical thread serves every write made durable
+   * until it runs (it reads the log's end then), instead of one task per write or batch.
    */
   public void localWritten() {
     if (writtenPending.compareAndSet(false, true)) {

@@ -42,8 +42,10 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -181,6 +183,12 @@ public final class RocksStore implements Store {
   private final ReentrantLock sequencer = new ReentrantLock();
 
   private final SequenceTracker durable;
+
+  /**
+   * Told once per batch that made entries of this replica's log durable ({@link #onLogDurable}).
+   */
+  private volatile Runnable logDurable = () -> {};
+
   private final Object clockLock = new Object();
   private Hlc hlc;
   private final AtomicLong hlcClamps = new AtomicLong();
@@ -568,17 +576,34 @@ public final class RocksStore implements Store {
 
   @Override
   public CompletableFuture<WriteResult> write(KeyRef key, Operation op) {
+    return submitWrite(key, op, null);
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> write(KeyRef key, Operation op, Executor completer) {
+    return submitWrite(key, op, Objects.requireNonNull(completer, "completer"));
+  }
+
+  private CompletableFuture<WriteResult> submitWrite(KeyRef key, Operation op, Executor completer) {
     if (op.family() != key.family()) {
       throw new IllegalArgumentException(op + " is not an operation on " + key.family().apiName());
     }
-    Shard.WriteTask t = new Shard.WriteTask(this, key, op);
-    return submit(t);
+    return submit(new Shard.WriteTask(this, key, op, completer));
+  }
+
+  @Override
+  public void onLogDurable(Runnable listener) {
+    logDurable = listener;
   }
 
   @Override
   public CompletableFuture<WriteResult> delete(KeyRef key) {
-    Shard.DeleteTask t = new Shard.DeleteTask(this, key);
-    return submit(t);
+    return submit(new Shard.DeleteTask(this, key, null));
+  }
+
+  @Override
+  public CompletableFuture<WriteResult> delete(KeyRef key, Executor completer) {
+    return submit(new Shard.DeleteTask(this, key, Objects.requireNonNull(completer, "completer")));
   }
 
   @Override
@@ -1479,6 +1504,16 @@ public final class RocksStore implements Store {
 
   void statsInvalidated() {
     statsDirty = true;
+  }
+
+  /** A shard's batch made entries of this replica's log durable. */
+  void logDurable() {
+    try {
+      logDurable.run();
+    } catch (RuntimeException e) {
+      // The shard thread must go on: the entries are durable and the next batch tells again.
+      log.error("store {}: the log-durable listener failed", config.nodeId(), e);
+    }
   }
 
   void logAppended(int bytes) {

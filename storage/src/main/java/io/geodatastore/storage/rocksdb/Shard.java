@@ -18,11 +18,14 @@ import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.WriteResult;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.rocksdb.RocksDBException;
@@ -148,6 +151,10 @@ final class Shard implements Runnable {
     final MerkleTree.BatchChanges treeChanges = new MerkleTree.BatchChanges();
     final List<Long> sequences = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
+
+    /** Completions handed to an executor, all of one executor's in one task (identity keys). */
+    final Map<Executor, List<Runnable>> handoffs = new IdentityHashMap<>();
+
     final Map<ReplicaId, Long> visibleMarks = new HashMap<>();
     int conflicts;
     HlcTimestamp lastTime;
@@ -322,7 +329,11 @@ final class Shard implements Runnable {
       if (b.conflicts > 0) {
         store.conflictLog().added(b.conflicts);
       }
+      if (!b.sequences.isEmpty()) {
+        store.logDurable();
+      }
       b.completions.forEach(Runnable::run);
+      b.handoffs.forEach((executor, completions) -> handOff(executor, completions));
     } catch (RocksDBException e) {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
       b.pending.keySet().forEach(cache::remove);
@@ -339,6 +350,20 @@ final class Shard implements Runnable {
     }
   }
 
+  /**
+   * Runs a batch's completions on their executor in one task: an event loop then wakes once per
+   * batch, not once per request. If it refuses (it is shutting down), they run here, so that no
+   * future is left incomplete.
+   */
+  private static void handOff(Executor executor, List<Runnable> completions) {
+    Runnable all = () -> completions.forEach(Runnable::run);
+    try {
+      executor.execute(all);
+    } catch (RejectedExecutionException e) {
+      all.run();
+    }
+  }
+
   private void releaseSequencer(Batch b) {
     if (b.holdsSequencer) {
       b.holdsSequencer = false;
@@ -350,7 +375,7 @@ final class Shard implements Runnable {
 
   /**
    * A unit of work on one key, run on the shard thread; its future completes after the batch that
-   * holds it is written.
+   * holds it is written, on the shard thread or, when the task names one, on its executor.
    *
    * @param <R> what the future completes with
    */
@@ -358,8 +383,16 @@ final class Shard implements Runnable {
     final KeyRef key;
     final CompletableFuture<R> done = new CompletableFuture<>();
 
+    /** Where the future completes; null: on the shard thread. */
+    private final Executor completer;
+
     Task(KeyRef key) {
+      this(key, null);
+    }
+
+    Task(KeyRef key, Executor completer) {
       this.key = key;
+      this.completer = completer;
     }
 
     KeyRef key() {
@@ -367,12 +400,21 @@ final class Shard implements Runnable {
     }
 
     void fail(Throwable t) {
-      done.completeExceptionally(t);
+      if (completer == null) {
+        done.completeExceptionally(t);
+      } else {
+        handOff(completer, List.of(() -> done.completeExceptionally(t)));
+      }
     }
 
     /** Completes the future once the batch is durable. */
     final void completeAfterWrite(Batch b, R result) {
-      b.completions.add(() -> done.complete(result));
+      Runnable complete = () -> done.complete(result);
+      if (completer == null) {
+        b.completions.add(complete);
+      } else {
+        b.handoffs.computeIfAbsent(completer, e -> new ArrayList<>()).add(complete);
+      }
     }
 
     abstract void apply(Batch b) throws RocksDBException;
@@ -383,8 +425,8 @@ final class Shard implements Runnable {
     private final Operation op;
     private final RocksStore store;
 
-    WriteTask(RocksStore store, KeyRef key, Operation op) {
-      super(key);
+    WriteTask(RocksStore store, KeyRef key, Operation op, Executor completer) {
+      super(key, completer);
       this.store = store;
       this.op = op;
     }
@@ -408,8 +450,8 @@ final class Shard implements Runnable {
   static final class DeleteTask extends Task<WriteResult> {
     private final RocksStore store;
 
-    DeleteTask(RocksStore store, KeyRef key) {
-      super(key);
+    DeleteTask(RocksStore store, KeyRef key, Executor completer) {
+      super(key, completer);
       this.store = store;
     }
 
