@@ -9,7 +9,9 @@ import io.geodatastore.wire.proto.ForwardRequest;
 import io.geodatastore.wire.proto.PeerEnvelope;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.CompressorRegistry;
 import io.grpc.ConnectivityState;
+import io.grpc.DecompressorRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -44,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * PeerEnvelope}s fire-and-forget. Each peer has a bounded outbound queue (messages beyond it are
  * dropped and counted: membership and replication tolerate loss) drained as gRPC flow control
  * allows; a broken stream is reopened after an exponential backoff. Streams to other regions are
- * gzip-compressed. Incoming envelopes are decoded and handed to {@code inbound} (which posts them
- * to the node's logical thread). Injected faults ({@link Faults}) drop or delay traffic here.
+ * gzip-compressed ({@link GzipCodec}, on both ends). Incoming envelopes are decoded and handed to
+ * {@code inbound} (which posts them to the node's logical thread). Injected faults ({@link Faults})
+ * drop or delay traffic here.
  */
 public final class GrpcTransport implements AutoCloseable {
 
@@ -117,6 +120,8 @@ public final class GrpcTransport implements AutoCloseable {
   private final Map<String, Traffic> traffic = new ConcurrentHashMap<>();
   private final AtomicLong decodeErrors = new AtomicLong();
   private final AtomicLong faultDrops = new AtomicLong();
+  private final CompressorRegistry compressors = CompressorRegistry.newEmptyInstance();
+  private final DecompressorRegistry decompressors;
   private volatile boolean closed;
 
   /**
@@ -138,6 +143,9 @@ public final class GrpcTransport implements AutoCloseable {
     this.selfRegion = selfRegion;
     this.faults = faults;
     this.options = options;
+    GzipCodec gzip = new GzipCodec(options.inboundMessageBytesMax());
+    compressors.register(gzip);
+    decompressors = DecompressorRegistry.getDefaultInstance().with(gzip, true);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -163,6 +171,7 @@ public final class GrpcTransport implements AutoCloseable {
             .keepAliveTimeout(options.keepAliveMs(), TimeUnit.MILLISECONDS)
             .permitKeepAliveTime(options.keepAliveMs() / 4, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true)
+            .decompressorRegistry(decompressors)
             .directExecutor()
             .addService(service)
             .build();
@@ -297,6 +306,8 @@ public final class GrpcTransport implements AutoCloseable {
               .keepAliveTime(options.keepAliveMs(), TimeUnit.MILLISECONDS)
               .keepAliveTimeout(options.keepAliveMs(), TimeUnit.MILLISECONDS)
               .keepAliveWithoutCalls(true)
+              .compressorRegistry(compressors)
+              .decompressorRegistry(decompressors)
               .build();
     }
 
@@ -380,7 +391,7 @@ public final class GrpcTransport implements AutoCloseable {
       boolean gzip = wantGzip();
       CallOptions opts = CallOptions.DEFAULT;
       if (gzip) {
-        opts = opts.withCompression("gzip");
+        opts = opts.withCompression(GzipCodec.ENCODING);
       }
       ClientCall<PeerEnvelope, DeliverSummary> call = channel.newCall(PeerService.DELIVER, opts);
       StreamHolder holder = new StreamHolder();
