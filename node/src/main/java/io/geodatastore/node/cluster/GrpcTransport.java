@@ -1,8 +1,10 @@
 package io.geodatastore.node.cluster;
 
+import com.google.protobuf.ByteString;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
+import io.geodatastore.storage.LogEntry;
 import io.geodatastore.wire.proto.DeliverSummary;
 import io.geodatastore.wire.proto.ForwardReply;
 import io.geodatastore.wire.proto.ForwardRequest;
@@ -122,6 +124,7 @@ public final class GrpcTransport implements AutoCloseable {
   private final String selfRegion;
   private final Faults faults;
   private final Options options;
+  private final Function<LogEntry, ByteString> entryBytes;
   private final Server server;
   private final ScheduledThreadPoolExecutor timer;
   private final Map<NodeAddress, Link> links = new ConcurrentHashMap<>();
@@ -136,6 +139,7 @@ public final class GrpcTransport implements AutoCloseable {
   /**
    * Binds the server.
    *
+   * @param entryBytes the bytes of a log entry to send (called on the sending thread)
    * @param inbound receives every decoded message not dropped by a fault (on a gRPC thread)
    * @param forward answers a forwarded write
    */
@@ -146,12 +150,14 @@ public final class GrpcTransport implements AutoCloseable {
       int bindPort,
       Faults faults,
       Options options,
+      Function<LogEntry, ByteString> entryBytes,
       Consumer<PeerCodec.Decoded> inbound,
       Function<ForwardRequest, CompletableFuture<ForwardReply>> forward) {
     this.self = self;
     this.selfRegion = selfRegion;
     this.faults = faults;
     this.options = options;
+    this.entryBytes = entryBytes;
     GzipCodec gzip = new GzipCodec(options.inboundMessageBytesMax());
     compressors.register(gzip);
     decompressors = DecompressorRegistry.getDefaultInstance().with(gzip, true);
@@ -245,7 +251,7 @@ public final class GrpcTransport implements AutoCloseable {
       faultDrops.incrementAndGet();
       return;
     }
-    PeerEnvelope env = PeerCodec.encode(self, selfRegion, msg);
+    PeerEnvelope env = PeerCodec.encode(self, selfRegion, msg, entryBytes);
     Link link = links.computeIfAbsent(to, Link::new);
     Faults.Latency latency = faults.latencyTo(region);
     if (latency == null) {

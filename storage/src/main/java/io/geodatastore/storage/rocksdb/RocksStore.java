@@ -27,6 +27,7 @@ import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.Store;
 import io.geodatastore.storage.StoreConfig;
+import io.geodatastore.storage.StoredLogEntry;
 import io.geodatastore.storage.WriteResult;
 import io.geodatastore.wire.VersionVectorCodec;
 import io.geodatastore.wire.WireFormatException;
@@ -796,7 +797,18 @@ public final class RocksStore implements Store {
 
   @Override
   public List<LogEntry> readLog(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes) {
-    List<LogEntry> out = new ArrayList<>();
+    List<StoredLogEntry> stored = readLogStored(origin, fromSeq, maxEntries, maxBytes);
+    List<LogEntry> out = new ArrayList<>(stored.size());
+    for (StoredLogEntry e : stored) {
+      out.add(e.entry());
+    }
+    return out;
+  }
+
+  @Override
+  public List<StoredLogEntry> readLogStored(
+      ReplicaId origin, long fromSeq, int maxEntries, long maxBytes) {
+    List<StoredLogEntry> out = new ArrayList<>();
     byte[] prefix = LogEntryCodec.keyPrefix(origin);
     long limit = origin.equals(replicaId) ? durable.watermark() : Long.MAX_VALUE;
     long bytes = 0;
@@ -813,7 +825,7 @@ public final class RocksStore implements Store {
             break;
           }
           byte[] v = it.value();
-          out.add(LogEntryCodec.decode(id, v));
+          out.add(new StoredLogEntry(LogEntryCodec.decode(id, v), v));
           bytes += v.length;
         } catch (CorruptRecordException e) {
           log.warn("skipping a corrupt replication-log entry of {}: {}", origin, e.getMessage());
