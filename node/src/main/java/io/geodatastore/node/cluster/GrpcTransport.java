@@ -48,10 +48,10 @@ import org.slf4j.LoggerFactory;
  * PeerEnvelope}s fire-and-forget. Each peer has a bounded outbound queue (messages beyond it are
  * dropped and counted: membership and replication tolerate loss) drained as gRPC flow control
  * allows; a broken stream is reopened after an exponential backoff. Streams to other regions are
- * gzip-compressed ({@link GzipCodec}, on both ends), but for messages too small to shrink
- * (acknowledgements, probes: gzip's 18 bytes of framing outweigh what it saves). Incoming envelopes
- * are decoded and handed to {@code inbound} (which posts them to the node's logical thread).
- * Injected faults ({@link Faults}) drop or delay traffic here.
+ * compressed ({@link SnappyCodec}: only nodes of this build read it), but for messages too small to
+ * shrink (acknowledgements, probes). Incoming envelopes are decoded and handed to {@code inbound}
+ * (which posts them to the node's logical thread). Injected faults ({@link Faults}) drop or delay
+ * traffic here.
  */
 public final class GrpcTransport implements AutoCloseable {
 
@@ -59,9 +59,8 @@ public final class GrpcTransport implements AutoCloseable {
 
   /**
    * Messages smaller than this go uncompressed on a compressed stream: an acknowledgement (about 60
-   * bytes) comes out of gzip no smaller, yet deflating it costs the sender about 3 us of CPU (zlib
-   * builds its Huffman trees for every message, however small) and inflating it the receiver about
-   * 0.5 us.
+   * bytes) comes out of a compressor no smaller (with gzip, deflating it cost the sender about 3 us
+   * of CPU: zlib builds its Huffman trees for every message, however small).
    */
   static final int COMPRESSED_BYTES_MIN = 128;
 
@@ -158,9 +157,9 @@ public final class GrpcTransport implements AutoCloseable {
     this.faults = faults;
     this.options = options;
     this.entryBytes = entryBytes;
-    GzipCodec gzip = new GzipCodec(options.inboundMessageBytesMax());
-    compressors.register(gzip);
-    decompressors = DecompressorRegistry.getDefaultInstance().with(gzip, true);
+    SnappyCodec snappy = new SnappyCodec(options.inboundMessageBytesMax());
+    compressors.register(snappy);
+    decompressors = DecompressorRegistry.getDefaultInstance().with(snappy, true);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -307,7 +306,7 @@ public final class GrpcTransport implements AutoCloseable {
     final ManagedChannel channel;
     private final ArrayDeque<PeerEnvelope> queue = new ArrayDeque<>();
     private ClientCallStreamObserver<PeerEnvelope> stream;
-    private boolean streamGzip;
+    private boolean streamCompressed;
     private long backoffMs;
     private long retryAtNanos;
     private boolean retryScheduled;
@@ -343,7 +342,7 @@ public final class GrpcTransport implements AutoCloseable {
       return traffic(info == null ? address.toString() : info.nodeId().value());
     }
 
-    private boolean wantGzip() {
+    private boolean wantCompression() {
       PeerInfo info = peers.get(address);
       return info != null && !info.region().equals(selfRegion);
     }
@@ -352,7 +351,7 @@ public final class GrpcTransport implements AutoCloseable {
       if (closed) {
         return;
       }
-      if (stream != null && streamGzip != wantGzip()) {
+      if (stream != null && streamCompressed != wantCompression()) {
         stream.onCompleted(); // the peer's region became known: reopen with the right codec
         stream = null;
       }
@@ -373,7 +372,7 @@ public final class GrpcTransport implements AutoCloseable {
         if (t == null) {
           t = trafficFor();
         }
-        if (streamGzip) {
+        if (streamCompressed) {
           stream.setMessageCompression(e.getSerializedSize() >= COMPRESSED_BYTES_MIN);
         }
         stream.onNext(e);
@@ -406,10 +405,10 @@ public final class GrpcTransport implements AutoCloseable {
     }
 
     private void open() {
-      boolean gzip = wantGzip();
+      boolean compressed = wantCompression();
       CallOptions opts = CallOptions.DEFAULT;
-      if (gzip) {
-        opts = opts.withCompression(GzipCodec.ENCODING);
+      if (compressed) {
+        opts = opts.withCompression(SnappyCodec.ENCODING);
       }
       ClientCall<PeerEnvelope, DeliverSummary> call = channel.newCall(PeerService.DELIVER, opts);
       StreamHolder holder = new StreamHolder();
@@ -419,7 +418,7 @@ public final class GrpcTransport implements AutoCloseable {
           (ClientCallStreamObserver<PeerEnvelope>)
               ClientCalls.asyncClientStreamingCall(call, holder);
       stream = s;
-      streamGzip = gzip;
+      streamCompressed = compressed;
     }
 
     private synchronized void failed(StreamHolder h, Throwable t) {
