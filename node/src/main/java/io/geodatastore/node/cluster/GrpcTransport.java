@@ -485,6 +485,11 @@ public final class GrpcTransport implements AutoCloseable {
     private long received;
     private long dropped;
 
+    /** The traffic figures of the stream's sender (one node per stream), looked up once. */
+    private String sender;
+
+    private Traffic senderTraffic;
+
     DeliverReceiver(StreamObserver<DeliverSummary> response, Consumer<PeerCodec.Decoded> inbound) {
       this.response = response;
       this.inbound = inbound;
@@ -500,7 +505,11 @@ public final class GrpcTransport implements AutoCloseable {
         dropped++;
         return;
       }
-      Traffic t = traffic(env.getSender());
+      if (!env.getSender().equals(sender)) {
+        sender = env.getSender();
+        senderTraffic = traffic(sender);
+      }
+      Traffic t = senderTraffic;
       t.messagesReceived.incrementAndGet();
       t.bytesReceived.addAndGet(env.getSerializedSize());
       if (env.hasDeltaBatch()) {

@@ -59,7 +59,8 @@ final class SnappyCodec implements Codec {
           return;
         }
         closed = true;
-        ByteBuf block = Unpooled.buffer(32 + count + count / 6); // Snappy's worst case
+        // Snappy's worst case; a plain array, which nothing needs to release.
+        ByteBuf block = Unpooled.wrappedBuffer(new byte[32 + count + count / 6]).clear();
         Snappy s = snappy.get();
         s.reset();
         s.encode(Unpooled.wrappedBuffer(buf, 0, count), block, count);
