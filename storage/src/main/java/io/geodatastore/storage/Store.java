@@ -103,6 +103,9 @@ public interface Store extends AutoCloseable {
    */
   List<LogEntry> readLog(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes);
 
+  /** {@link #readLog}, each entry with its bytes as stored. */
+  List<StoredLogEntry> readLogStored(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes);
+
   /** The lowest sequence of {@code origin} still in the log, or 0 when it holds none. */
   long firstRetainedSequence(ReplicaId origin);
 

@@ -162,6 +162,7 @@ public final class ClusterNode implements AutoCloseable {
             s.bindPort(),
             faults,
             s.transport(),
+            replica::entryBytes,
             d -> env.post(() -> dispatch(d.message())),
             forwardHandler);
     this.advertise =

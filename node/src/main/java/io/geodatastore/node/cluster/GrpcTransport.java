@@ -1,15 +1,19 @@
 package io.geodatastore.node.cluster;
 
+import com.google.protobuf.ByteString;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.NodeAddress;
 import io.geodatastore.cluster.NodeId;
+import io.geodatastore.storage.LogEntry;
 import io.geodatastore.wire.proto.DeliverSummary;
 import io.geodatastore.wire.proto.ForwardReply;
 import io.geodatastore.wire.proto.ForwardRequest;
 import io.geodatastore.wire.proto.PeerEnvelope;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.CompressorRegistry;
 import io.grpc.ConnectivityState;
+import io.grpc.DecompressorRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -44,12 +48,21 @@ import org.slf4j.LoggerFactory;
  * PeerEnvelope}s fire-and-forget. Each peer has a bounded outbound queue (messages beyond it are
  * dropped and counted: membership and replication tolerate loss) drained as gRPC flow control
  * allows; a broken stream is reopened after an exponential backoff. Streams to other regions are
- * gzip-compressed. Incoming envelopes are decoded and handed to {@code inbound} (which posts them
- * to the node's logical thread). Injected faults ({@link Faults}) drop or delay traffic here.
+ * compressed ({@link SnappyCodec}: only nodes of this build read it), but for messages too small to
+ * shrink (acknowledgements, probes). Incoming envelopes are decoded and handed to {@code inbound}
+ * (which posts them to the node's logical thread). Injected faults ({@link Faults}) drop or delay
+ * traffic here.
  */
 public final class GrpcTransport implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
+
+  /**
+   * Messages smaller than this go uncompressed on a compressed stream: an acknowledgement (about 60
+   * bytes) comes out of a compressor no smaller (with gzip, deflating it cost the sender about 3 us
+   * of CPU: zlib builds its Huffman trees for every message, however small).
+   */
+  static final int COMPRESSED_BYTES_MIN = 128;
 
   /** Bounds and timings. */
   public record Options(
@@ -110,6 +123,7 @@ public final class GrpcTransport implements AutoCloseable {
   private final String selfRegion;
   private final Faults faults;
   private final Options options;
+  private final Function<LogEntry, ByteString> entryBytes;
   private final Server server;
   private final ScheduledThreadPoolExecutor timer;
   private final Map<NodeAddress, Link> links = new ConcurrentHashMap<>();
@@ -117,11 +131,14 @@ public final class GrpcTransport implements AutoCloseable {
   private final Map<String, Traffic> traffic = new ConcurrentHashMap<>();
   private final AtomicLong decodeErrors = new AtomicLong();
   private final AtomicLong faultDrops = new AtomicLong();
+  private final CompressorRegistry compressors = CompressorRegistry.newEmptyInstance();
+  private final DecompressorRegistry decompressors;
   private volatile boolean closed;
 
   /**
    * Binds the server.
    *
+   * @param entryBytes the bytes of a log entry to send (called on the sending thread)
    * @param inbound receives every decoded message not dropped by a fault (on a gRPC thread)
    * @param forward answers a forwarded write
    */
@@ -132,12 +149,17 @@ public final class GrpcTransport implements AutoCloseable {
       int bindPort,
       Faults faults,
       Options options,
+      Function<LogEntry, ByteString> entryBytes,
       Consumer<PeerCodec.Decoded> inbound,
       Function<ForwardRequest, CompletableFuture<ForwardReply>> forward) {
     this.self = self;
     this.selfRegion = selfRegion;
     this.faults = faults;
     this.options = options;
+    this.entryBytes = entryBytes;
+    SnappyCodec snappy = new SnappyCodec(options.inboundMessageBytesMax());
+    compressors.register(snappy);
+    decompressors = DecompressorRegistry.getDefaultInstance().with(snappy, true);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -163,6 +185,7 @@ public final class GrpcTransport implements AutoCloseable {
             .keepAliveTimeout(options.keepAliveMs(), TimeUnit.MILLISECONDS)
             .permitKeepAliveTime(options.keepAliveMs() / 4, TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true)
+            .decompressorRegistry(decompressors)
             .directExecutor()
             .addService(service)
             .build();
@@ -227,7 +250,7 @@ public final class GrpcTransport implements AutoCloseable {
       faultDrops.incrementAndGet();
       return;
     }
-    PeerEnvelope env = PeerCodec.encode(self, selfRegion, msg);
+    PeerEnvelope env = PeerCodec.encode(self, selfRegion, msg, entryBytes);
     Link link = links.computeIfAbsent(to, Link::new);
     Faults.Latency latency = faults.latencyTo(region);
     if (latency == null) {
@@ -283,7 +306,7 @@ public final class GrpcTransport implements AutoCloseable {
     final ManagedChannel channel;
     private final ArrayDeque<PeerEnvelope> queue = new ArrayDeque<>();
     private ClientCallStreamObserver<PeerEnvelope> stream;
-    private boolean streamGzip;
+    private boolean streamCompressed;
     private long backoffMs;
     private long retryAtNanos;
     private boolean retryScheduled;
@@ -297,6 +320,8 @@ public final class GrpcTransport implements AutoCloseable {
               .keepAliveTime(options.keepAliveMs(), TimeUnit.MILLISECONDS)
               .keepAliveTimeout(options.keepAliveMs(), TimeUnit.MILLISECONDS)
               .keepAliveWithoutCalls(true)
+              .compressorRegistry(compressors)
+              .decompressorRegistry(decompressors)
               .build();
     }
 
@@ -317,7 +342,7 @@ public final class GrpcTransport implements AutoCloseable {
       return traffic(info == null ? address.toString() : info.nodeId().value());
     }
 
-    private boolean wantGzip() {
+    private boolean wantCompression() {
       PeerInfo info = peers.get(address);
       return info != null && !info.region().equals(selfRegion);
     }
@@ -326,7 +351,7 @@ public final class GrpcTransport implements AutoCloseable {
       if (closed) {
         return;
       }
-      if (stream != null && streamGzip != wantGzip()) {
+      if (stream != null && streamCompressed != wantCompression()) {
         stream.onCompleted(); // the peer's region became known: reopen with the right codec
         stream = null;
       }
@@ -346,6 +371,9 @@ public final class GrpcTransport implements AutoCloseable {
         PeerEnvelope e = queue.poll();
         if (t == null) {
           t = trafficFor();
+        }
+        if (streamCompressed) {
+          stream.setMessageCompression(e.getSerializedSize() >= COMPRESSED_BYTES_MIN);
         }
         stream.onNext(e);
         t.messagesSent.incrementAndGet();
@@ -377,10 +405,10 @@ public final class GrpcTransport implements AutoCloseable {
     }
 
     private void open() {
-      boolean gzip = wantGzip();
+      boolean compressed = wantCompression();
       CallOptions opts = CallOptions.DEFAULT;
-      if (gzip) {
-        opts = opts.withCompression("gzip");
+      if (compressed) {
+        opts = opts.withCompression(SnappyCodec.ENCODING);
       }
       ClientCall<PeerEnvelope, DeliverSummary> call = channel.newCall(PeerService.DELIVER, opts);
       StreamHolder holder = new StreamHolder();
@@ -390,7 +418,7 @@ public final class GrpcTransport implements AutoCloseable {
           (ClientCallStreamObserver<PeerEnvelope>)
               ClientCalls.asyncClientStreamingCall(call, holder);
       stream = s;
-      streamGzip = gzip;
+      streamCompressed = compressed;
     }
 
     private synchronized void failed(StreamHolder h, Throwable t) {
@@ -457,6 +485,11 @@ public final class GrpcTransport implements AutoCloseable {
     private long received;
     private long dropped;
 
+    /** The traffic figures of the stream's sender (one node per stream), looked up once. */
+    private String sender;
+
+    private Traffic senderTraffic;
+
     DeliverReceiver(StreamObserver<DeliverSummary> response, Consumer<PeerCodec.Decoded> inbound) {
       this.response = response;
       this.inbound = inbound;
@@ -472,7 +505,11 @@ public final class GrpcTransport implements AutoCloseable {
         dropped++;
         return;
       }
-      Traffic t = traffic(env.getSender());
+      if (!env.getSender().equals(sender)) {
+        sender = env.getSender();
+        senderTraffic = traffic(sender);
+      }
+      Traffic t = senderTraffic;
       t.messagesReceived.incrementAndGet();
       t.bytesReceived.addAndGet(env.getSerializedSize());
       if (env.hasDeltaBatch()) {

@@ -1,6 +1,7 @@
 package io.geodatastore.node.cluster;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.geodatastore.cluster.AntiEntropyMessage;
 import io.geodatastore.cluster.ClusterMessage;
 import io.geodatastore.cluster.MemberState;
@@ -32,6 +33,7 @@ import io.geodatastore.wire.proto.StabilityReport;
 import io.geodatastore.wire.proto.StreamProbe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The mapping between {@link ClusterMessage}s and {@code peer.proto}'s {@link PeerEnvelope}.
@@ -64,6 +66,18 @@ public final class PeerCodec {
   // ---- encoding ----
 
   public static PeerEnvelope encode(NodeId sender, String senderRegion, ClusterMessage msg) {
+    return encode(sender, senderRegion, msg, PeerCodec::entryBytes);
+  }
+
+  /**
+   * {@link #encode(NodeId, String, ClusterMessage)} with the log entries' bytes from {@code
+   * entryBytes} (the bytes the log stores, when the caller has them).
+   */
+  public static PeerEnvelope encode(
+      NodeId sender,
+      String senderRegion,
+      ClusterMessage msg,
+      Function<LogEntry, ByteString> entryBytes) {
     PeerEnvelope.Builder b =
         PeerEnvelope.newBuilder()
             .setFormatVersion(FORMAT_VERSION)
@@ -104,7 +118,7 @@ public final class PeerCodec {
           db.setFirstSequence(d.entries().getFirst().id().counter());
         }
         for (LogEntry e : d.entries()) {
-          db.addEntries(ByteString.copyFrom(LogEntryCodec.encode(e)));
+          db.addEntries(entryBytes.apply(e));
         }
         if (!d.horizon().isEmpty()) {
           db.setHorizon(vector(d.horizon()));
@@ -133,6 +147,11 @@ public final class PeerCodec {
       case AntiEntropyMessage a -> AntiEntropyMessageCodec.encode(a, b);
     }
     return b.build();
+  }
+
+  /** The {@link LogEntryCodec} bytes of {@code e}. */
+  public static ByteString entryBytes(LogEntry e) {
+    return UnsafeByteOperations.unsafeWrap(LogEntryCodec.encode(e));
   }
 
   private static ByteString vector(VersionVector v) {

@@ -1,5 +1,6 @@
 package io.geodatastore.node.cluster;
 
+import com.google.protobuf.ByteString;
 import io.geodatastore.cluster.NodeId;
 import io.geodatastore.cluster.replication.LocalReplica;
 import io.geodatastore.core.causal.ReplicaId;
@@ -59,6 +60,9 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
    */
   private long firstRetained;
 
+  /** The entries read last for the delta streams, and their bytes. Logical thread only. */
+  private final SentLogCache sent = new SentLogCache();
+
   private final ExecutorService reader =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -102,9 +106,23 @@ final class StoreReplica implements LocalReplica, AutoCloseable {
 
   @Override
   public List<LogEntry> readLog(long fromSeq, int maxEntries, long maxBytes) {
-    // From the first retained entry at the lowest: a trim's deletions may still be queued.
-    long from = Math.max(fromSeq, firstRetainedSequence());
-    return store.readLog(store.replicaId(), from, maxEntries, maxBytes);
+    // From the first retained entry at the lowest: a trim's deletions may still be queued, and the
+    // cache may hold trimmed entries.
+    return sent.read(
+        Math.max(fromSeq, firstRetainedSequence()),
+        maxEntries,
+        maxBytes,
+        store.lastSequence(),
+        (from, max, bytes) -> store.readLogStored(store.replicaId(), from, max, bytes));
+  }
+
+  /**
+   * The bytes of one of this replica's log entries, as stored when {@link #readLog} returned it
+   * (each entry of a batch is then encoded once, whatever the number of peers). Logical thread
+   * only.
+   */
+  ByteString entryBytes(LogEntry e) {
+    return sent.bytes(e);
   }
 
   @Override

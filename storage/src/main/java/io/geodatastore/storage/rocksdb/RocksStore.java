@@ -27,6 +27,7 @@ import io.geodatastore.storage.RecordCodec;
 import io.geodatastore.storage.StorageStats;
 import io.geodatastore.storage.Store;
 import io.geodatastore.storage.StoreConfig;
+import io.geodatastore.storage.StoredLogEntry;
 import io.geodatastore.storage.WriteResult;
 import io.geodatastore.wire.VersionVectorCodec;
 import io.geodatastore.wire.WireFormatException;
@@ -209,6 +210,10 @@ public final class RocksStore implements Store {
   private final ConcurrentHashMap<ReplicaId, Long> logFloor = new ConcurrentHashMap<>();
 
   private final AtomicLong logBytes = new AtomicLong();
+
+  /** The entries this replica appended last, read before the log itself. */
+  private final LogTail tail = new LogTail();
+
   private final AtomicLong tombstonesReclaimed = new AtomicLong();
   private final AtomicLong bytesReclaimed = new AtomicLong();
   private final AtomicLong epochsForgotten = new AtomicLong();
@@ -796,12 +801,41 @@ public final class RocksStore implements Store {
 
   @Override
   public List<LogEntry> readLog(ReplicaId origin, long fromSeq, int maxEntries, long maxBytes) {
-    List<LogEntry> out = new ArrayList<>();
-    byte[] prefix = LogEntryCodec.keyPrefix(origin);
-    long limit = origin.equals(replicaId) ? durable.watermark() : Long.MAX_VALUE;
+    List<StoredLogEntry> stored = readLogStored(origin, fromSeq, maxEntries, maxBytes);
+    List<LogEntry> out = new ArrayList<>(stored.size());
+    for (StoredLogEntry e : stored) {
+      out.add(e.entry());
+    }
+    return out;
+  }
+
+  @Override
+  public List<StoredLogEntry> readLogStored(
+      ReplicaId origin, long fromSeq, int maxEntries, long maxBytes) {
+    List<StoredLogEntry> out = new ArrayList<>();
+    boolean own = origin.equals(replicaId);
+    long limit = own ? durable.watermark() : Long.MAX_VALUE;
+    long seq = Math.max(1, fromSeq);
     long bytes = 0;
+    if (own) {
+      // The entries just written are in the tail; below the floor they were trimmed.
+      seq = Math.max(seq, logFloor(origin));
+      while (out.size() < maxEntries && bytes < maxBytes && seq <= limit) {
+        StoredLogEntry e = tail.get(seq);
+        if (e == null) {
+          break;
+        }
+        out.add(e);
+        bytes += e.bytes().length;
+        seq++;
+      }
+      if (out.size() == maxEntries || bytes >= maxBytes || seq > limit) {
+        return out;
+      }
+    }
+    byte[] prefix = LogEntryCodec.keyPrefix(origin);
     try (RocksIterator it = db.newIterator(replogCf)) {
-      for (it.seek(LogEntryCodec.key(origin, Math.max(1, fromSeq)));
+      for (it.seek(LogEntryCodec.key(origin, seq));
           it.isValid() && out.size() < maxEntries && bytes < maxBytes;
           it.next()) {
         if (!startsWith(it.key(), prefix)) {
@@ -813,7 +847,7 @@ public final class RocksStore implements Store {
             break;
           }
           byte[] v = it.value();
-          out.add(LogEntryCodec.decode(id, v));
+          out.add(new StoredLogEntry(LogEntryCodec.decode(id, v), v));
           bytes += v.length;
         } catch (CorruptRecordException e) {
           log.warn("skipping a corrupt replication-log entry of {}: {}", origin, e.getMessage());
@@ -1514,6 +1548,11 @@ public final class RocksStore implements Store {
       // The shard thread must go on: the entries are durable and the next batch tells again.
       log.error("store {}: the log-durable listener failed", config.nodeId(), e);
     }
+  }
+
+  /** An entry of this replica's log was written (its batch is on disk). */
+  void logWritten(StoredLogEntry e) {
+    tail.put(e);
   }
 
   void logAppended(int bytes) {

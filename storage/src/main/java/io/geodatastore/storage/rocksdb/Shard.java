@@ -15,6 +15,7 @@ import io.geodatastore.storage.LogEntryCodec;
 import io.geodatastore.storage.MergeResult;
 import io.geodatastore.storage.Merkle;
 import io.geodatastore.storage.RecordCodec;
+import io.geodatastore.storage.StoredLogEntry;
 import io.geodatastore.storage.WriteResult;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -150,6 +151,7 @@ final class Shard implements Runnable {
     final Map<KeyRef, Slot> pending = new HashMap<>();
     final MerkleTree.BatchChanges treeChanges = new MerkleTree.BatchChanges();
     final List<Long> sequences = new ArrayList<>();
+    final List<StoredLogEntry> logged = new ArrayList<>();
     final List<Runnable> completions = new ArrayList<>();
 
     /** Completions handed to an executor, all of one executor's in one task (identity keys). */
@@ -293,6 +295,7 @@ final class Shard implements Runnable {
       if (entry != null) {
         writes.put(store.replogCf(), LogEntryCodec.key(id), entry);
         store.logAppended(entry.length);
+        logged.add(new StoredLogEntry(c.entry(), entry));
       }
       return c.result();
     }
@@ -314,6 +317,7 @@ final class Shard implements Runnable {
         store.metaPut(b, index);
         store.db().write(store.writeOptions(), b.writes);
         store.merkle().applied(b.treeChanges);
+        b.logged.forEach(store::logWritten); // before their sequences count as durable
       }
       b.pending.forEach(
           (k, s) -> {
