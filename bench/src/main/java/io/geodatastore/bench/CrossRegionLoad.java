@@ -159,7 +159,7 @@ public final class CrossRegionLoad {
       pollers.add(
           Thread.ofPlatform()
               .name("poll-" + i)
-              .start(() -> poll(n, probeKey, ackNanos, lastProbe, visible, stop)));
+              .start(() -> poll(n, probeKey, latency, ackNanos, lastProbe, visible, stop)));
     }
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     int seq = 0;
@@ -236,15 +236,22 @@ public final class CrossRegionLoad {
   private static void poll(
       WebClient node,
       String key,
+      long injectedMs,
       long[] ackNanos,
       AtomicLong lastProbe,
       Histogram visible,
       AtomicBoolean stop) {
     long seen = 0;
     while (!stop.get()) {
-      if (seen >= lastProbe.get()) {
-        // Nothing to observe until the next probe is acknowledged: polling on would only take
-        // the CPU that the nodes, on the same cores, need to replicate it.
+      // Nothing to observe until the next probe is acknowledged, nor before the injected latency
+      // has nearly passed since (every message to this region waits that long): polling then
+      // would only take the CPU that the nodes, on the same cores, need to replicate it. (At 150
+      // ms injected, two pollers polling from the acknowledgement on kept the cores busy all the
+      // time.) Polls start 5 ms early; a probe already visible at the first poll counts as visible
+      // then, so the figure can only err high.
+      long next = ackNanos[(int) Math.min(seen + 1, ackNanos.length - 1)];
+      if (seen >= lastProbe.get()
+          || System.nanoTime() - next < TimeUnit.MILLISECONDS.toNanos(injectedMs - 5)) {
         LockSupport.parkNanos(POLL_IDLE_NANOS);
         continue;
       }
