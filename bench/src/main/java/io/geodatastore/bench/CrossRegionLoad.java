@@ -193,24 +193,17 @@ public final class CrossRegionLoad {
       WebClient origin, int rate, long seconds, AtomicBoolean stop, AtomicLong sent) {
     SplittableRandom r = new SplittableRandom(rate);
     AtomicLong inFlight = new AtomicLong();
-    long interval = 1_000_000_000L / rate;
-    long start = System.nanoTime();
-    long end = start + TimeUnit.SECONDS.toNanos(seconds);
-    long next = start;
-    while (!stop.get() && System.nanoTime() < end) {
-      long now = System.nanoTime();
-      if (now < next) {
-        if (next - now > 200_000) {
-          try {
-            TimeUnit.NANOSECONDS.sleep(next - now - 100_000);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
+    Pacer pacer = new Pacer(rate);
+    long end = pacer.start() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!stop.get()) {
+      try {
+        if (pacer.awaitNext(end) < 0) {
+          return;
         }
-        continue;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
-      next += interval;
       if (inFlight.get() >= 512) {
         continue;
       }

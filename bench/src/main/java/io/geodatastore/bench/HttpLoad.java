@@ -287,23 +287,13 @@ public final class HttpLoad {
     // found many starts overdue at once.)
     Semaphore slots = new Semaphore(maxInFlight);
     SplittableRandom r = new SplittableRandom(42);
-    long intervalNanos = (long) (1e9 / perSecond);
     long cpu0 = nodeCpu.getAsLong();
-    long start = System.nanoTime();
+    Pacer pacer = new Pacer(perSecond);
+    long start = pacer.start();
     long end = start + TimeUnit.SECONDS.toNanos(seconds);
-    long next = start;
     long late = 0;
-    while (next < end) {
-      long now = System.nanoTime();
-      if (now < next) {
-        long wait = next - now;
-        if (wait > 200_000) {
-          TimeUnit.NANOSECONDS.sleep(wait - 100_000);
-        }
-        continue;
-      }
-      long intended = next;
-      next += intervalNanos;
+    for (long due = pacer.awaitNext(end); due >= 0; due = pacer.awaitNext(end)) {
+      long intended = due;
       if (!slots.tryAcquire()) {
         late++;
         slots.acquire();
