@@ -157,6 +157,17 @@ public final class RocksStore implements Store {
   private static final String META_APPLIED_PREFIX = "applied.";
   private static final String CHECKPOINT_MARKER = "GEODATASTORE_CHECKPOINT";
 
+  /**
+   * Size of each column family's memtable. RocksDB's default, 64 MiB, held about 800,000 entries
+   * per column family under a 10,000-key load, and every insert into a skip list that size missed
+   * the cache at most of its levels: {@code InlineSkipList::RecomputeSpliceLevels} took 22% of the
+   * CPU of a three-node cluster replicating 8,000 writes/s, the largest single cost. At 4 MiB the
+   * shard threads spent 9–10 µs less per write (origin 33 → 23 µs, replicas 29 → 20 µs); flushes of
+   * such memtables also fold a hot key's versions into one. With 13 column families it also bounds
+   * the memtables at about 100 MiB per node instead of 1.6 GiB.
+   */
+  static final long MEMTABLE_BYTES = 4L << 20;
+
   private final StoreConfig config;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
@@ -261,6 +272,7 @@ public final class RocksStore implements Store {
             .setStatistics(statistics);
     cfOptions =
         new ColumnFamilyOptions()
+            .setWriteBufferSize(MEMTABLE_BYTES)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setTableFormatConfig(
                 new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloom));
@@ -268,6 +280,7 @@ public final class RocksStore implements Store {
     merkleCfOptions =
         new ColumnFamilyOptions()
             .setMergeOperator(addOperator)
+            .setWriteBufferSize(MEMTABLE_BYTES)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setTableFormatConfig(
                 new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloom));
