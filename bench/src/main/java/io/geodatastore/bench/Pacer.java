@@ -9,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The generators share the cores with the nodes they measure. Waiting for a start by looping on
  * {@code System.nanoTime()} (which they did whenever the next start was less than 200 µs away, so
  * always at 10,000/s) kept one of the machine's two cores busy doing nothing. Here the thread parks
- * until the next start; the kernel wakes it some tens of microseconds late, and the starts that came
- * due meanwhile then go out at once, each still stamped with its intended time.
+ * until the next start; the kernel wakes it some tens of microseconds late, and the starts that
+ * came due meanwhile then go out at once, each still stamped with its intended time.
  */
 final class Pacer {
 
