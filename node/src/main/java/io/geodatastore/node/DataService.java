@@ -301,24 +301,38 @@ final class DataService {
             ctx.eventLoop());
   }
 
-  /** This node's records as they are; the token joins what they may show. */
+  /**
+   * This node's records as they are; the token joins what they may show. Answered on the event loop
+   * when the record is all in memory (RocksDB's memtables and block cache), as a hot key's is, else
+   * from a blocking-task thread. The hop there and back cost an idle node half of a read's 0.95 ms,
+   * and 2.8 ms at the median on a replica under replication load (thread wake-ups on this two-core
+   * machine).
+   */
   private CompletableFuture<HttpResponse> readLocal(
       ServiceRequestContext ctx, KeyRef key, SessionToken token) {
+    ReadResult inMemory = store.readInMemory(key);
+    if (inMemory != null) {
+      try {
+        return CompletableFuture.completedFuture(answerLocal(key, inMemory, token));
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
     return CompletableFuture.supplyAsync(
-        () -> {
-          ReadResult r = store.read(key);
-          // Taken after the read: everything the answer shows is below it.
-          SessionToken after = token.join(cluster.coverage());
-          return switch (r) {
-            case ReadResult.Found f -> {
-              metrics.operation(f.type(), "read");
-              yield Responses.json(HttpStatus.OK, render(key, f.state()), after.encode());
-            }
-            case ReadResult.NotFound n -> throw notFound(key);
-            case ReadResult.Quarantined q -> throw quarantined(key, q.reason());
-          };
-        },
-        ctx.blockingTaskExecutor());
+        () -> answerLocal(key, store.read(key), token), ctx.blockingTaskExecutor());
+  }
+
+  private HttpResponse answerLocal(KeyRef key, ReadResult r, SessionToken token) {
+    // Taken after the read: everything the answer shows is below it.
+    SessionToken after = token.join(cluster.coverage());
+    return switch (r) {
+      case ReadResult.Found f -> {
+        metrics.operation(f.type(), "read");
+        yield Responses.json(HttpStatus.OK, render(key, f.state()), after.encode());
+      }
+      case ReadResult.NotFound n -> throw notFound(key);
+      case ReadResult.Quarantined q -> throw quarantined(key, q.reason());
+    };
   }
 
   /** How a session read that could not be served at once ended; null if it could after all. */

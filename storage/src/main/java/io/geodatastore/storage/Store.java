@@ -88,6 +88,13 @@ public interface Store extends AutoCloseable {
   /** The key's live state. */
   ReadResult read(KeyRef key);
 
+  /**
+   * {@link #read} if it needs no disk I/O (all it reads is in memory), else null: so that a caller
+   * on a thread that must not block (an event loop) can answer at once and hand only the rest to a
+   * thread that may.
+   */
+  ReadResult readInMemory(KeyRef key);
+
   /** The key's record including tombstones, or null when absent (anti-entropy ships these). */
   KeyRecord readRecord(KeyRef key) throws CorruptRecordException;
 

@@ -65,10 +65,13 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
+import org.rocksdb.Status;
 import org.rocksdb.UInt64AddOperator;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -178,6 +181,12 @@ public final class RocksStore implements Store {
   private final Statistics statistics;
   private final WriteOptions writeOptions;
   private final WriteOptions unsyncedWrites;
+  private final ReadOptions readDefaults = new ReadOptions();
+  private final ReadOptions memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
+
+  /** For scans of every record, which must not push the keys in use out of the block cache. */
+  private final ReadOptions wholeScans = new ReadOptions().setFillCache(false);
+
   private final RocksDB db;
   private final List<ColumnFamilyHandle> handles;
   private final EnumMap<CrdtType, ColumnFamilyHandle> typeCfs = new EnumMap<>(CrdtType.class);
@@ -682,6 +691,14 @@ public final class RocksStore implements Store {
    * quarantined key the one its index entry holds (one more read, on that rare path only).
    */
   private Slot loadSlot(KeyRef key, boolean forWrite) {
+    return loadSlot(key, forWrite, readDefaults);
+  }
+
+  /**
+   * {@link #loadSlot(KeyRef, boolean)} reading with {@code reads}; null when they are {@link
+   * #memoryOnly} and the record is not all in the memtables and the block cache.
+   */
+  private Slot loadSlot(KeyRef key, boolean forWrite, ReadOptions reads) {
     QuarantinedKey q = quarantine.get(key);
     if (q != null) {
       return Slot.corrupt(key, q.reason(), forWrite ? merkle.indexed(key) : 0);
@@ -696,8 +713,13 @@ public final class RocksStore implements Store {
       }
       byte[] v;
       try {
-        v = db.get(typeCfs.get(t), name);
+        v = db.get(typeCfs.get(t), reads, name);
       } catch (RocksDBException e) {
+        if (reads == memoryOnly
+            && e.getStatus() != null
+            && e.getStatus().getCode() == Status.Code.Incomplete) {
+          return null; // it would have to read a file
+        }
         throw new StorageException("read of " + key + " failed: " + e.getMessage(), e);
       }
       if (v == null) {
@@ -742,7 +764,16 @@ public final class RocksStore implements Store {
 
   @Override
   public ReadResult read(KeyRef key) {
-    Slot s = loadSlot(key, false);
+    return result(key, loadSlot(key, false));
+  }
+
+  @Override
+  public ReadResult readInMemory(KeyRef key) {
+    Slot s = loadSlot(key, false, memoryOnly);
+    return s == null ? null : result(key, s);
+  }
+
+  private ReadResult result(KeyRef key, Slot s) {
     if (s.corrupt() != null) {
       return new ReadResult.Quarantined(key, s.corrupt());
     }
@@ -1162,7 +1193,7 @@ public final class RocksStore implements Store {
     long fixed = 0;
     List<CompletableFuture<Boolean>> inFlight = new ArrayList<>();
     for (CrdtType t : CrdtType.values()) {
-      try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
+      try (RocksIterator it = db.newIterator(typeCfs.get(t), wholeScans)) {
         for (it.seekToFirst(); it.isValid() && !closed; it.next()) {
           KeyRef key = new KeyRef(t.family(), new String(it.key(), StandardCharsets.UTF_8));
           scanned++;
@@ -1283,7 +1314,7 @@ public final class RocksStore implements Store {
     List<CompletableFuture<long[]>> pending = new ArrayList<>();
     long[] sum = new long[3];
     for (CrdtType t : CrdtType.values()) {
-      try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
+      try (RocksIterator it = db.newIterator(typeCfs.get(t), wholeScans)) {
         for (it.seekToFirst(); it.isValid() && !closed; it.next()) {
           byte[] v = it.value();
           if (v.length < 2 || (v[1] & 4) == 0) {
@@ -1504,7 +1535,7 @@ public final class RocksStore implements Store {
     statsDirty = false;
     typeStats.values().forEach(a -> Arrays.stream(a).forEach(LongAdder::reset));
     for (CrdtType t : CrdtType.values()) {
-      try (RocksIterator it = db.newIterator(typeCfs.get(t))) {
+      try (RocksIterator it = db.newIterator(typeCfs.get(t), wholeScans)) {
         for (it.seekToFirst(); it.isValid(); it.next()) {
           KeyRef key = new KeyRef(t.family(), new String(it.key(), StandardCharsets.UTF_8));
           byte[] v = it.value();
@@ -1753,6 +1784,9 @@ public final class RocksStore implements Store {
     db.close();
     writeOptions.close();
     unsyncedWrites.close();
+    readDefaults.close();
+    memoryOnly.close();
+    wholeScans.close();
     dbOptions.close();
     cfOptions.close();
     merkleCfOptions.close();

@@ -282,6 +282,27 @@ class RocksStoreTest {
   }
 
   @Test
+  void aReadInMemoryAnswersFromMemoryAndDeclinesWhatOnlyATableFileHolds() {
+    // Enough counters for many blocks: opening a store reads the first block of each column family.
+    for (int i = 0; i < 2_000; i++) {
+      written(counter(String.format("c%04d", i)), inc(i));
+    }
+    KeyRef last = counter("c1999");
+    ReadResult fromMemtable = store.readInMemory(last);
+    assertThat(fromMemtable).isInstanceOf(ReadResult.Found.class);
+    assertThat(((PnCounter) ((ReadResult.Found) fromMemtable).state()).value()).isEqualTo(1999);
+
+    store.compactRecords(); // into a table file
+    store.close();
+    store = RocksStore.open(Stores.fast(dir.resolve("db"), "node-a")); // an empty block cache
+    assertThat(store.readInMemory(last)).as("a record only on disk").isNull();
+    assertThat(((PnCounter) found(last).state()).value()).isEqualTo(1999);
+    ReadResult cached = store.readInMemory(last); // the read above cached its block
+    assertThat(cached).isInstanceOf(ReadResult.Found.class);
+    assertThat(((PnCounter) ((ReadResult.Found) cached).state()).value()).isEqualTo(1999);
+  }
+
+  @Test
   void aReopenedStoreKeepsItsDataReplicaIdAndSequenceNumbering() throws Exception {
     written(counter("c"), inc(41));
     written(set("s"), add("\"x\""));
