@@ -40,7 +40,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
- * CROSS_LATENCIES (default 0,50,150) and CROSS_RATES (default 1000,10000) choose the runs.
+ * CROSS_LATENCIES (default 0,50,150) and CROSS_RATES (default 1000,10000) choose the runs;
+ * CROSS_SETTLE_S (default 5) is the pause without load before each.
  */
 public final class CrossRegionLoad {
 
@@ -73,6 +74,11 @@ public final class CrossRegionLoad {
     int base = Integer.parseInt(System.getenv().getOrDefault("BASE_PORT", "8080"));
     int[] ports = {base, base + 1, base + 2};
     List<Run> runs = new ArrayList<>();
+    // A run at 10,000/s leaves work behind it (RocksDB flushes and compactions, collections): each
+    // run starts after a pause without load, so as not to be charged with the one before.
+    long settleMs =
+        TimeUnit.SECONDS.toMillis(
+            Long.parseLong(System.getenv().getOrDefault("CROSS_SETTLE_S", quick ? "1" : "5")));
     try (ClientFactory factory =
         ClientFactory.builder().channelOption(ChannelOption.TCP_NODELAY, true).build()) {
       List<WebClient> nodes = new ArrayList<>();
@@ -95,6 +101,7 @@ public final class CrossRegionLoad {
       for (long latency : longs("CROSS_LATENCIES", "0,50,150")) {
         injectLatency(nodes, regions, latency);
         for (long rate : longs("CROSS_RATES", "1000,10000")) {
+          Thread.sleep(settleMs);
           Run r = run(nodes, latency, (int) rate, seconds);
           System.out.println(row(r));
           runs.add(r);
@@ -102,7 +109,7 @@ public final class CrossRegionLoad {
       }
       injectLatency(nodes, regions, -1);
     }
-    String md = report(runs, seconds, quick);
+    String md = report(runs, seconds, settleMs, quick);
     Files.createDirectories(out);
     Files.writeString(out.resolve("cross-region.md"), md, StandardCharsets.UTF_8);
     System.out.println(md);
@@ -300,7 +307,7 @@ public final class CrossRegionLoad {
         r.injectedMs() + 20);
   }
 
-  static String report(List<Run> runs, long seconds, boolean quick) {
+  static String report(List<Run> runs, long seconds, long settleMs, boolean quick) {
     StringBuilder sb = new StringBuilder("# Cross-region propagation\n\n");
     sb.append("- when: ").append(OffsetDateTime.now()).append('\n');
     sb.append("- machine: ")
@@ -309,9 +316,10 @@ public final class CrossRegionLoad {
     sb.append(
         String.format(
             Locale.ROOT,
-            "- %d s per run%s, after a warm-up (1,000 then 10,000 writes/s, not reported: CROSS_WARMUP_S); probes every 50 ms at us-east, observed from eu-west and ap-southeast; background increments on 10,000 keys at us-east%n%n",
+            "- %d s per run%s, each after %d s without load (CROSS_SETTLE_S), after a warm-up (1,000 then 10,000 writes/s, not reported: CROSS_WARMUP_S); probes every 50 ms at us-east, observed from eu-west and ap-southeast; background increments on 10,000 keys at us-east%n%n",
             seconds,
-            quick ? " (quick: indicative only)" : ""));
+            quick ? " (quick: indicative only)" : "",
+            settleMs / 1000));
     sb.append(
         "| injected ms | target writes/s | achieved writes/s | observations | p50 ms | p99 ms | max ms | goal p99 ≤ ms |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
