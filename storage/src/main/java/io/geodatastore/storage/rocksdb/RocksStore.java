@@ -167,7 +167,10 @@ public final class RocksStore implements Store {
    * CPU of a three-node cluster replicating 8,000 writes/s, the largest single cost. At 4 MiB the
    * shard threads spent 9–10 µs less per write (origin 33 → 23 µs, replicas 29 → 20 µs); flushes of
    * such memtables also fold a hot key's versions into one. With 13 column families it also bounds
-   * the memtables at about 100 MiB per node instead of 1.6 GiB.
+   * the memtables at about 100 MiB per node instead of 1.6 GiB. The price is background I/O when
+   * the keys are many: 6,000,000 increments on 1,000,000 keys in one process flushed and compacted
+   * 1.03 bytes per byte written, against 0.34 at 64 MiB, while the writes went faster (46,705
+   * against 36,796 a second on two cores).
    */
   static final long MEMTABLE_BYTES = 4L << 20;
 
