@@ -283,7 +283,8 @@ class RocksStoreTest {
 
   @Test
   void aReadInMemoryAnswersFromMemoryAndDeclinesWhatOnlyATableFileHolds() {
-    // Enough counters for many blocks: opening a store reads the first block of each column family.
+    // Counters enough for a table file of many blocks, so that nothing but the read below caches
+    // the block of the last one.
     for (int i = 0; i < 2_000; i++) {
       written(counter(String.format("c%04d", i)), inc(i));
     }
