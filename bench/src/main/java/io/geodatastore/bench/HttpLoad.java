@@ -29,7 +29,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * HTTP load on one node started as a child process ({@code bin/geods node}): a non-blocking
- * HTTP/1.1 keep-alive client (Armeria, one connection per concurrent request) in two modes:
+ * HTTP/1.1 keep-alive client (Armeria, one connection per concurrent request; {@code
+ * --protocol=h2c} for HTTP/2 without TLS, the requests in flight sharing connections) in two modes:
  *
  * <ul>
  *   <li>closed loop: {@code connections} requests always in flight, for the most throughput;
@@ -41,7 +42,8 @@ import org.HdrHistogram.Histogram;
  * Scenarios: increments of one hot counter, increments over 100,000 counters, OR-Set adds, reads.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.HttpLoad OUT_DIR [--quick]
- * [--durability=fsync|os] [--connections=16] [--seconds=10]}.
+ * [--durability=fsync|os] [--connections=16] [--seconds=10] [--protocol=h1c|h2c]}; the report goes
+ * to {@code http-load-DURABILITY.md}, with {@code -h2c} before {@code .md} for HTTP/2.
  */
 public final class HttpLoad {
 
@@ -76,6 +78,10 @@ public final class HttpLoad {
     String durability = option(args, "durability", "fsync");
     int connections = Integer.parseInt(option(args, "connections", "16"));
     long seconds = Long.parseLong(option(args, "seconds", quick ? "3" : "10"));
+    String protocol = option(args, "protocol", "h1c");
+    if (!protocol.equals("h1c") && !protocol.equals("h2c")) {
+      throw new IllegalArgumentException("--protocol is h1c or h2c, got " + protocol);
+    }
     Files.createDirectories(out.resolve("tmp"));
     int port = freePort();
     Path data = out.resolve("tmp").resolve("http-node-" + System.nanoTime());
@@ -92,7 +98,7 @@ public final class HttpLoad {
             .build()) {
       awaitReady(factory, port);
       WebClient client =
-          WebClient.builder("h1c://127.0.0.1:" + port)
+          WebClient.builder(protocol + "://127.0.0.1:" + port)
               .factory(factory)
               .responseTimeout(Duration.ofSeconds(30))
               .build();
@@ -113,8 +119,9 @@ public final class HttpLoad {
         node.destroyForcibly();
       }
     }
-    String md = report(results, durability, connections, seconds, quick);
-    Files.writeString(out.resolve("http-load-" + durability + ".md"), md, StandardCharsets.UTF_8);
+    String md = report(results, durability, protocol, connections, seconds, quick);
+    String name = "http-load-" + durability + (protocol.equals("h2c") ? "-h2c" : "") + ".md";
+    Files.writeString(out.resolve(name), md, StandardCharsets.UTF_8);
     System.out.println(md);
   }
 
@@ -370,7 +377,12 @@ public final class HttpLoad {
   }
 
   static String report(
-      List<Result> results, String durability, int connections, long seconds, boolean quick) {
+      List<Result> results,
+      String durability,
+      String protocol,
+      int connections,
+      long seconds,
+      boolean quick) {
     StringBuilder sb = new StringBuilder("# HTTP load on one node\n\n");
     sb.append("- when: ").append(OffsetDateTime.now()).append('\n');
     sb.append("- machine: ")
@@ -380,9 +392,11 @@ public final class HttpLoad {
     sb.append(
         String.format(
             Locale.ROOT,
-            "- node: bin/geods, durability %s; client: Armeria HTTP/1.1 keep-alive, %d connections, %d s per scenario%s%n%n",
+            "- node: bin/geods, durability %s; client: Armeria %s, %d %s, %d s per scenario%s%n%n",
             durability,
+            protocol.equals("h2c") ? "HTTP/2 without TLS" : "HTTP/1.1 keep-alive",
             connections,
+            protocol.equals("h2c") ? "requests in flight on shared connections" : "connections",
             seconds,
             quick ? " (quick: indicative only)" : ""));
     sb.append(
