@@ -117,7 +117,7 @@ import org.slf4j.LoggerFactory;
 public final class RocksStore implements Store {
 
   static {
-    RocksDB.loadLibrary();
+    NativeLibrary.load();
   }
 
   private static final Logger log = LoggerFactory.getLogger(RocksStore.class);
