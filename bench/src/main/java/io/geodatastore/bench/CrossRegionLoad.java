@@ -31,12 +31,16 @@ import org.HdrHistogram.Histogram;
  * <p>Every 50 ms a probe writes a sequence number to an LWW register at the first region's node;
  * one poller per other region reads the register in a tight loop while a probe it has not seen is
  * out (and idles otherwise, so as not to take the cores the nodes replicate on), and records, for
- * each sequence number it sees first, the time since the origin acknowledged it. Two first runs,
- * not reported, warm the nodes' and this client's compilers up: a third of CROSS_WARMUP_S (default
- * 60) at 1,000 writes/s, the rest at 10,000. All processes share one machine and one clock, so the
- * times compare directly. The replication lag (the seed's {@code
- * geodatastore_replication_lag_seconds}) is sampled at the start and end of each run to show
- * whether it grows.
+ * each sequence number it sees first, the time since the origin acknowledged it. Each run also
+ * reports the background writes: how many were not sent because {@link #MAX_IN_FLIGHT} were out (a
+ * stall of the origin longer than that many starts), how many failed, and their latency from
+ * intended start to answer. Two first runs, not reported, warm the nodes' and this client's
+ * compilers up: a third of CROSS_WARMUP_S (default 120) at 1,000 writes/s, the rest at 10,000. A
+ * node's compilers take about 60 s of CPU in the first minute of load and keep compiling for about
+ * two (jstat -compiler on the origin at 10,000/s: 56 s compiled at 60 s, 72 s at 140 s, then nearly
+ * nothing). All processes share one machine and one clock, so the times compare directly. The
+ * replication lag (the seed's {@code geodatastore_replication_lag_seconds}) is sampled at the start
+ * and end of each run to show whether it grows.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
@@ -64,6 +68,9 @@ public final class CrossRegionLoad {
 
   private CrossRegionLoad() {}
 
+  /** Most background writes in flight; a start due while this many are out is not sent. */
+  static final int MAX_IN_FLIGHT = 512;
+
   record Run(
       long injectedMs,
       int rate,
@@ -71,7 +78,28 @@ public final class CrossRegionLoad {
       Histogram visibleMicros,
       long probes,
       String lagStart,
-      String lagEnd) {}
+      String lagEnd,
+      Load load) {}
+
+  /**
+   * What the background load did: writes answered with success, failed, and not sent because {@link
+   * #MAX_IN_FLIGHT} were out (the node had stalled for about {@code MAX_IN_FLIGHT / rate}); latency
+   * from each write's intended start to its answer.
+   */
+  static final class Load {
+    final AtomicLong ok = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final AtomicLong notSent = new AtomicLong();
+    final Histogram micros = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+
+    synchronized void record(long startNanos) {
+      micros.recordValue(Math.max(0, (System.nanoTime() - startNanos) / 1_000));
+    }
+
+    synchronized double percentileMs(double p) {
+      return micros.getValueAtPercentile(p) / 1000.0;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args.length > 0 ? args[0] : "build/bench");
@@ -101,7 +129,7 @@ public final class CrossRegionLoad {
       // Fresh node JVMs spend about a minute of CPU compiling the request and replication paths
       // (jstat -compiler: 62 s after the first 40 s of load, 101 s after two minutes), and the
       // compiler threads take the cores the nodes need: warm up at both rates, not reported.
-      long warmUp = Long.parseLong(System.getenv().getOrDefault("CROSS_WARMUP_S", "60"));
+      long warmUp = Long.parseLong(System.getenv().getOrDefault("CROSS_WARMUP_S", "120"));
       long warmUpSeconds = quick ? 6 : warmUp;
       System.out.println("warm-up: " + row(run(nodes, 0, 1_000, warmUpSeconds / 3)));
       System.out.println(
@@ -167,14 +195,14 @@ public final class CrossRegionLoad {
     // sequence number than this run's first probes.
     String probeKey = "probe-" + latency + "-" + rate + "-" + Long.toHexString(System.nanoTime());
     AtomicBoolean stop = new AtomicBoolean(false);
-    AtomicLong sent = new AtomicLong();
+    Load load = new Load();
     Histogram visible = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     long[] ackNanos = new long[(int) (seconds * 20 + 100)];
     AtomicLong lastProbe = new AtomicLong(0);
     String lagStart = lag(origin);
 
-    Thread load =
-        Thread.ofPlatform().name("load").start(() -> background(origin, rate, seconds, stop, sent));
+    Thread loader =
+        Thread.ofPlatform().name("load").start(() -> background(origin, rate, seconds, stop, load));
     List<Thread> pollers = new ArrayList<>();
     for (int i = 1; i < nodes.size(); i++) {
       WebClient n = nodes.get(i);
@@ -202,31 +230,34 @@ public final class CrossRegionLoad {
     }
     Thread.sleep(Math.max(1_000, latency * 4));
     stop.set(true);
-    load.join(TimeUnit.SECONDS.toMillis(60));
+    loader.join(TimeUnit.SECONDS.toMillis(60));
     for (Thread p : pollers) {
       p.join(TimeUnit.SECONDS.toMillis(10));
     }
     return new Run(
-        latency, rate, sent.get() / (double) seconds, visible, seq, lagStart, lag(origin));
+        latency, rate, load.ok.get() / (double) seconds, visible, seq, lagStart, lag(origin), load);
   }
 
-  /** Increments on 10,000 keys at {@code rate} per second, at most 512 in flight. */
+  /** Increments on 10,000 keys at {@code rate} per second, at most {@link #MAX_IN_FLIGHT} out. */
   private static void background(
-      WebClient origin, int rate, long seconds, AtomicBoolean stop, AtomicLong sent) {
+      WebClient origin, int rate, long seconds, AtomicBoolean stop, Load load) {
     SplittableRandom r = new SplittableRandom(rate);
     AtomicLong inFlight = new AtomicLong();
     Pacer pacer = new Pacer(rate);
     long end = pacer.start() + TimeUnit.SECONDS.toNanos(seconds);
     while (!stop.get()) {
+      long intended;
       try {
-        if (pacer.awaitNext(end) < 0) {
+        intended = pacer.awaitNext(end);
+        if (intended < 0) {
           return;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       }
-      if (inFlight.get() >= 512) {
+      if (inFlight.get() >= MAX_IN_FLIGHT) {
+        load.notSent.incrementAndGet();
         continue;
       }
       inFlight.incrementAndGet();
@@ -242,7 +273,10 @@ public final class CrossRegionLoad {
               (res, err) -> {
                 inFlight.decrementAndGet();
                 if (err == null && res.status().code() < 300) {
-                  sent.incrementAndGet();
+                  load.ok.incrementAndGet();
+                  load.record(intended);
+                } else {
+                  load.failed.incrementAndGet();
                 }
               });
     }
@@ -304,7 +338,7 @@ public final class CrossRegionLoad {
     Histogram h = r.visibleMicros();
     return String.format(
         Locale.ROOT,
-        "| %d | %,d | %,.0f | %d | %.1f | %.1f | %.1f | %s |",
+        "| %d | %,d | %,.0f | %d | %.1f | %.1f | %.1f | %s | %,d | %,d | %.1f | %.1f |",
         r.injectedMs(),
         r.rate(),
         r.achievedRate(),
@@ -312,7 +346,11 @@ public final class CrossRegionLoad {
         h.getValueAtPercentile(50) / 1000.0,
         h.getValueAtPercentile(99) / 1000.0,
         h.getMaxValue() / 1000.0,
-        r.injectedMs() + 20);
+        r.injectedMs() + 20,
+        r.load().notSent.get(),
+        r.load().failed.get(),
+        r.load().percentileMs(99),
+        r.load().percentileMs(100));
   }
 
   static String report(
@@ -331,8 +369,8 @@ public final class CrossRegionLoad {
             settleMs / 1000,
             protocol));
     sb.append(
-        "| injected ms | target writes/s | achieved writes/s | observations | p50 ms | p99 ms | max ms | goal p99 ≤ ms |\n");
-    sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        "| injected ms | target writes/s | achieved writes/s | observations | p50 ms | p99 ms | max ms | goal p99 ≤ ms | writes not sent | writes failed | write p99 ms | write max ms |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     runs.forEach(r -> sb.append(row(r)).append('\n'));
     sb.append("\nReplication lag at the origin, start → end of each run:\n\n");
     runs.forEach(
