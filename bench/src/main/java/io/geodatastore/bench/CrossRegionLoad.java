@@ -33,14 +33,14 @@ import org.HdrHistogram.Histogram;
  * out (and idles otherwise, so as not to take the cores the nodes replicate on), and records, for
  * each sequence number it sees first, the time since the origin acknowledged it. Each run also
  * reports the background writes: how many were not sent because {@link #MAX_IN_FLIGHT} were out (a
- * stall of the origin longer than that many starts), how many failed, and their latency from
- * intended start to answer. Two first runs, not reported, warm the nodes' and this client's
- * compilers up: a third of CROSS_WARMUP_S (default 120) at 1,000 writes/s, the rest at 10,000. A
- * node's compilers take about 60 s of CPU in the first minute of load and keep compiling for about
- * two (jstat -compiler on the origin at 10,000/s: 56 s compiled at 60 s, 72 s at 140 s, then nearly
- * nothing). All processes share one machine and one clock, so the times compare directly. The
- * replication lag (the seed's {@code geodatastore_replication_lag_seconds}) is sampled at the start
- * and end of each run to show whether it grows.
+ * stall, of the origin or of this client, longer than that many starts), how many failed, and their
+ * latency from intended start to answer. Two first runs, not reported, warm the nodes' and this
+ * client's compilers up: a third of CROSS_WARMUP_S (default 120) at 1,000 writes/s, the rest at
+ * 10,000. A node's compilers take about 60 s of CPU in the first minute of load and keep compiling
+ * for about two (jstat -compiler on the origin at 10,000/s: 56 s compiled at 60 s, 72 s at 140 s,
+ * then nearly nothing). All processes share one machine and one clock, so the times compare
+ * directly. The replication lag (the seed's {@code geodatastore_replication_lag_seconds}) is
+ * sampled at the start and end of each run to show whether it grows.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
@@ -87,8 +87,8 @@ public final class CrossRegionLoad {
 
   /**
    * What the background load did: writes answered with success, failed, and not sent because {@link
-   * #MAX_IN_FLIGHT} were out (the node had stalled for about {@code MAX_IN_FLIGHT / rate}); latency
-   * from each write's intended start to its answer.
+   * #MAX_IN_FLIGHT} were out (the origin, or this client, had stalled for over {@code MAX_IN_FLIGHT
+   * / rate}); latency from each write's intended start to its answer.
    */
   static final class Load {
     final AtomicLong ok = new AtomicLong();
