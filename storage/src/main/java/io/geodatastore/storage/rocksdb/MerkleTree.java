@@ -319,7 +319,8 @@ final class MerkleTree {
     long[] stored = new long[Merkle.LEAVES];
     long unreadable = 0;
     Snapshot snapshot = db.getSnapshot();
-    try (ReadOptions at = new ReadOptions().setSnapshot(snapshot)) {
+    // A walk of the whole index every few hours: its blocks must not evict the working set.
+    try (ReadOptions at = new ReadOptions().setSnapshot(snapshot).setFillCache(false)) {
       hook.accept("snapshot");
       long n = 0;
       try (RocksIterator it = db.newIterator(keysCf, at)) {

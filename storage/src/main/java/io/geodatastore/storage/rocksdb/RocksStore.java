@@ -1041,6 +1041,11 @@ public final class RocksStore implements Store {
     return merkle.leaves(branch);
   }
 
+  /** Bytes the shared block cache holds now (tests: whether a scan filled it). */
+  long blockCacheUsage() {
+    return blockCache.getUsage();
+  }
+
   @Override
   public MerklePage merkleKeys(int fromLeaf, int toLeaf, int maxKeys) {
     return merkle.keys(fromLeaf, toLeaf, maxKeys);
@@ -1218,7 +1223,7 @@ public final class RocksStore implements Store {
     long scanned = 0;
     long fixed = 0;
     List<CompletableFuture<Boolean>> inFlight = new ArrayList<>();
-    try (RocksIterator it = db.newIterator(merkle.keysCf())) {
+    try (RocksIterator it = db.newIterator(merkle.keysCf(), wholeScans)) {
       for (it.seekToFirst(); it.isValid() && !closed; it.next()) {
         scanned++;
         KeyRef key = MerkleTree.keyOf(it.key());

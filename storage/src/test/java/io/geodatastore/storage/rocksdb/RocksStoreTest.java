@@ -304,6 +304,25 @@ class RocksStoreTest {
   }
 
   @Test
+  void verifyingTheTreeWalksItsWholeIndexWithoutFillingTheBlockCache() {
+    for (int i = 0; i < 20_000; i++) {
+      written(counter(String.format("v%05d", i)), inc(1));
+    }
+    store.compactRecords();
+    store.close();
+    store = RocksStore.open(Stores.fast(dir.resolve("db"), "node-a")); // index in table files
+    long before = store.blockCacheUsage();
+
+    assertThat(store.verifyMerkle()).isZero();
+
+    // The index of 20,000 keys is hundreds of kilobytes of blocks; a walk that cached them would
+    // show here.
+    assertThat(store.blockCacheUsage() - before).isLessThan(32 << 10);
+    assertThat(((PnCounter) found(counter("v12345")).state()).value()).isEqualTo(1);
+    assertThat(store.blockCacheUsage() - before).as("a point read still caches").isPositive();
+  }
+
+  @Test
   void aReopenedStoreKeepsItsDataReplicaIdAndSequenceNumbering() throws Exception {
     written(counter("c"), inc(41));
     written(set("s"), add("\"x\""));
