@@ -36,6 +36,9 @@ import io.geodatastore.storage.KeyRef;
 import io.geodatastore.storage.MergeResult;
 import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.rocksdb.RocksStore;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -147,7 +150,8 @@ public final class GeodsNode implements AutoCloseable {
           .maxRequestLength(config.maxBodyBytes())
           .meterRegistry(metrics.registry())
           .gracefulShutdownTimeout(SHUTDOWN_QUIET, SHUTDOWN_TIMEOUT)
-          .errorHandler(new JsonErrorHandler(config.maxBodyBytes()));
+          .errorHandler(new JsonErrorHandler(config.maxBodyBytes()))
+          .childChannelPipelineCustomizer(GeodsNode::consolidateFlushes);
       route(sb, "/crdt/{family}", "crdt.list", data::serveFamily);
       route(sb, "/crdt/{family}/{key}", "crdt.key", data::serveKey);
       route(sb, "/crdt/{family}/", "crdt.empty_key", data::serveEmptyKey);
@@ -234,6 +238,23 @@ public final class GeodsNode implements AutoCloseable {
       store.close();
       metrics.close();
       throw e;
+    }
+  }
+
+  /**
+   * Answers written outside a read of their connection (a group commit's answers, handed to the
+   * event loop in one task) are flushed once per connection when that task ends, not once each:
+   * Armeria's own handler flushes every answer at once when no read is in progress, which over a
+   * multiplexed HTTP/2 connection is a write system call per answer.
+   */
+  private static void consolidateFlushes(ChannelPipeline p) {
+    ChannelHandlerContext c = p.context(FlushConsolidationHandler.class);
+    if (c != null) {
+      p.replace(
+          c.name(),
+          c.name(),
+          new FlushConsolidationHandler(
+              FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     }
   }
 
