@@ -59,7 +59,11 @@ public record StoreConfig(
     }
   }
 
-  /** The defaults: fsync, one shard per core, batches of up to 1,024, 10,000 cached per shard. */
+  /**
+   * The defaults: fsync, one shard per core, batches of up to 1,024, 65,536 records cached per
+   * shard (a uniform load on 100,000 counters missed a 10,000-entry cache on 80% of its writes, and
+   * each miss read two column families: 17.8 µs of shard time per write against 13.2–14.7).
+   */
   public static StoreConfig defaults(Path dataDir, String nodeId) {
     return new StoreConfig(
         dataDir,
@@ -68,7 +72,7 @@ public record StoreConfig(
         Runtime.getRuntime().availableProcessors(),
         1024,
         0,
-        10_000,
+        65_536,
         60_000,
         System::currentTimeMillis,
         CONFLICT_LOG_MAX_DEFAULT,

@@ -288,6 +288,11 @@ public final class RocksStore implements Store {
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setTableFormatConfig(
                 new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloom));
+    // A bloom filter over each memtable's keys (a tenth of its size): a read of a record that is
+    // not
+    // there (a write loads every type's column family of its key's family, and only one holds it)
+    // then skips the memtable's skip list as the table files' filters let it skip their blocks.
+    cfOptions.setMemtablePrefixBloomSizeRatio(0.1).setMemtableWholeKeyFiltering(true);
     addOperator = new UInt64AddOperator();
     merkleCfOptions =
         new ColumnFamilyOptions()

@@ -20,7 +20,6 @@ import io.geodatastore.storage.WriteResult;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -44,11 +43,17 @@ final class Shard implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(Shard.class);
 
+  /**
+   * The most stored bytes of records one shard's cache holds (their decoded form is a few times
+   * larger), whatever its entry bound: a few large sets must not hold the heap.
+   */
+  static final long CACHE_STORED_BYTES_MAX = 16L << 20;
+
   private final RocksStore store;
   private final int index;
   private final ConcurrentLinkedQueue<Task<?>> queue = new ConcurrentLinkedQueue<>();
   private final Thread thread;
-  private final LinkedHashMap<KeyRef, Slot> cache;
+  private final RecordCache cache;
 
   /** This shard's persisted visible marks (shard thread only), so a mark never goes down. */
   private final Map<ReplicaId, Long> visibleWritten;
@@ -62,15 +67,7 @@ final class Shard implements Runnable {
     this.store = store;
     this.index = index;
     this.visibleWritten = new HashMap<>(visibleWritten);
-    this.cache =
-        new LinkedHashMap<>(1024, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<KeyRef, Slot> eldest) {
-            return size() > cacheEntries;
-          }
-        };
+    this.cache = new RecordCache(cacheEntries, CACHE_STORED_BYTES_MAX);
     this.thread = new Thread(this, "geods-shard-" + index);
   }
 
@@ -340,7 +337,7 @@ final class Shard implements Runnable {
       b.handoffs.forEach((executor, completions) -> handOff(executor, completions));
     } catch (RocksDBException e) {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
-      b.pending.keySet().forEach(cache::remove);
+      b.pending.keySet().forEach(k -> cache.remove(k));
       store.statsInvalidated();
       if (!b.sequences.isEmpty()) {
         store.dependencies().forgetCarried(); // the lost entries carried dependencies
