@@ -110,6 +110,11 @@ public final class GeoClient implements AutoCloseable {
     return new Admin();
   }
 
+  /** A batch of writes, sent as one request ({@code POST /crdt/batch}) by {@link Batch#send}. */
+  public Batch batch() {
+    return new Batch();
+  }
+
   /** Deletes a key of {@code family} ({@code counters}, {@code sets}, {@code registers}). */
   public void delete(String family, String key) {
     send("DELETE", "/crdt/" + family + "/" + PathSegments.encode(key), null);
@@ -234,6 +239,84 @@ public final class GeoClient implements AutoCloseable {
 
     public Optional<Values.Register> get(String key, Consistency level) {
       return read(path("registers", key), level).map(GeoClient::register);
+    }
+  }
+
+  /**
+   * Writes collected and sent as one request. Each is applied as if sent alone, those on one key in
+   * the order added; {@link #send} answers one result per write, in order. A write the node refuses
+   * (a type mismatch, say) is a failed result, not an exception, and does not stop the others; a
+   * malformed one makes the node refuse the whole batch before applying any.
+   */
+  public final class Batch {
+    private final ArrayNode operations = JSON.createArrayNode();
+
+    private Batch() {}
+
+    private ObjectNode op(String family, String key, String op) {
+      return operations.addObject().put("family", family).put("key", key).put("op", op);
+    }
+
+    public Batch increment(String key, long amount) {
+      op("counters", key, "increment").put("value", amount);
+      return this;
+    }
+
+    public Batch decrement(String key, long amount) {
+      op("counters", key, "decrement").put("value", amount);
+      return this;
+    }
+
+    public Batch add(String key, Object... elements) {
+      op("sets", key, "add").setAll(elementsBody(elements));
+      return this;
+    }
+
+    public Batch remove(String key, Object... elements) {
+      op("sets", key, "remove").setAll(elementsBody(elements));
+      return this;
+    }
+
+    /** Writes register {@code key}; {@code context} is an MV read's context (or null). */
+    public Batch write(String key, Object value, JsonNode context) {
+      ObjectNode o = op("registers", key, "write");
+      o.set("value", JSON.valueToTree(value));
+      if (context != null) {
+        o.set("context", context);
+      }
+      return this;
+    }
+
+    /** Creates {@code key} of {@code family} with {@code type} (a register without a value). */
+    public Batch create(String family, String key, String type) {
+      op(family, key, "create").put("type", type);
+      return this;
+    }
+
+    public Batch delete(String family, String key) {
+      op(family, key, "delete");
+      return this;
+    }
+
+    /** The writes added so far. */
+    public int size() {
+      return operations.size();
+    }
+
+    public Values.BatchResult send() {
+      return send(Consistency.EVENTUAL);
+    }
+
+    /** Sends the batch; {@code level} applies to all of it. */
+    public Values.BatchResult send(Consistency level) {
+      ObjectNode body = JSON.createObjectNode().put("consistency", level.apiName());
+      body.set("operations", operations);
+      JsonNode answer = GeoClient.this.send("POST", "/crdt/batch", body).body();
+      List<Values.BatchItem> items = new ArrayList<>();
+      for (JsonNode r : answer.path("results")) {
+        items.add(new Values.BatchItem(r.path("status").asInt(), r));
+      }
+      return new Values.BatchResult(items, answer.path("failed").asInt());
     }
   }
 

@@ -43,4 +43,22 @@ public final class Values {
 
   /** A page of keys; {@code nextAfter} is null on the last page. */
   public record KeyPage(List<KeyEntry> keys, String nextAfter) {}
+
+  /**
+   * One write's result in a batch: the status and body the single call would have answered (a key's
+   * state, or {@code {"error","message"}}).
+   */
+  public record BatchItem(int status, JsonNode body) {
+    public boolean ok() {
+      return status < 300;
+    }
+
+    /** The error code of a failed write, or null. */
+    public String error() {
+      return ok() ? null : body.path("error").asText();
+    }
+  }
+
+  /** A batch's results, one per write in the order sent, and how many of them failed. */
+  public record BatchResult(List<BatchItem> results, int failed) {}
 }

@@ -42,10 +42,7 @@ import io.geodatastore.storage.ReadResult;
 import io.geodatastore.storage.WriteResult;
 import io.geodatastore.storage.rocksdb.RocksStore;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -81,6 +78,7 @@ final class DataService {
   private final BooleanSupplier stopping;
   private final ClusterNode cluster;
   private final Forwarder forwarder;
+  private final BatchService batches;
 
   DataService(
       RocksStore store,
@@ -95,6 +93,7 @@ final class DataService {
     this.store = store;
     this.config = config;
     this.metrics = metrics;
+    this.batches = new BatchService(store, config, metrics, cluster);
   }
 
   // ---- routing ----
@@ -132,6 +131,17 @@ final class DataService {
             return delete(ctx, key, level, token);
           }
           throw methodNotAllowed(m, "GET, POST, DELETE");
+        });
+  }
+
+  /** {@code /crdt/batch}: POST applies many writes ({@link BatchService}). */
+  HttpResponse serveBatch(ServiceRequestContext ctx, HttpRequest req) {
+    return run(
+        ctx,
+        req,
+        (agg, token) -> {
+          requireMethod(ctx, HttpMethod.POST);
+          return batches.apply(ctx, CanonicalJson.parseBody(agg.content().array()), token);
         });
   }
 
@@ -175,7 +185,7 @@ final class DataService {
           }
           requireMethod(ctx, HttpMethod.POST);
           KeyRef key = key(ctx, family, ctx.pathParam("key"));
-          Body body = new Body(CanonicalJson.parseBody(agg.content().array()));
+          RequestBody body = new RequestBody(CanonicalJson.parseBody(agg.content().array()));
           return switch (op) {
             case "increment", "decrement" -> counterOp(ctx, key, op, body, token);
             default -> setOp(ctx, key, op, body, token);
@@ -455,7 +465,7 @@ final class DataService {
 
   private CompletableFuture<HttpResponse> create(
       ServiceRequestContext ctx, KeyRef key, ObjectNode json, SessionToken token) {
-    Body body = new Body(json);
+    RequestBody body = new RequestBody(json);
     return switch (key.family()) {
       case COUNTERS -> createCounter(ctx, key, body, token);
       case SETS -> {
@@ -470,7 +480,7 @@ final class DataService {
   }
 
   private CompletableFuture<HttpResponse> createCounter(
-      ServiceRequestContext ctx, KeyRef key, Body body, SessionToken token) {
+      ServiceRequestContext ctx, KeyRef key, RequestBody body, SessionToken token) {
     body.allow("type", "initial_value", "consistency");
     Consistency level = consistency(ctx, body);
     CrdtType type = body.type(key.family());
@@ -506,7 +516,7 @@ final class DataService {
   }
 
   private CompletableFuture<HttpResponse> writeRegister(
-      ServiceRequestContext ctx, KeyRef key, Body body, SessionToken token) {
+      ServiceRequestContext ctx, KeyRef key, RequestBody body, SessionToken token) {
     body.allow("type", "value", "context", "region", "consistency");
     Consistency level = consistency(ctx, body);
     String region = region(body.json.get("region"));
@@ -519,19 +529,7 @@ final class DataService {
               + " write it");
     }
     CrdtType type = hasType ? body.type(key.family()) : null;
-    Operation write = null;
-    if (value != null) {
-      if (value.isNull()) {
-        throw ApiError.badRequest(
-            "null_value",
-            "\"value\" may be any JSON value except null; to remove a key, DELETE it");
-      }
-      JsonNode c = body.json.get("context");
-      DotContext context = c == null || c.isNull() ? null : ContextCodec.decode(c);
-      write = new Operation.Write(CanonicalJson.canonical(value), context);
-    } else if (body.json.has("context")) {
-      throw ApiError.badRequest("invalid_field", "\"context\" goes with a \"value\" to write");
-    }
+    Operation.Write write = registerWrite(body);
     Operation op = type == null ? write : new Operation.Create(type, write);
     if (region != null && !region.equals(config.region())) {
       return forwarder.forward(ctx, region, body.json, token);
@@ -541,7 +539,7 @@ final class DataService {
   }
 
   private CompletableFuture<HttpResponse> counterOp(
-      ServiceRequestContext ctx, KeyRef key, String op, Body body, SessionToken token) {
+      ServiceRequestContext ctx, KeyRef key, String op, RequestBody body, SessionToken token) {
     body.allow("value", "consistency");
     Consistency level = consistency(ctx, body);
     long amount = body.integer("value", 1, false);
@@ -551,7 +549,7 @@ final class DataService {
   }
 
   private CompletableFuture<HttpResponse> setOp(
-      ServiceRequestContext ctx, KeyRef key, String op, Body body, SessionToken token) {
+      ServiceRequestContext ctx, KeyRef key, String op, RequestBody body, SessionToken token) {
     body.allow("element", "elements", "consistency");
     Consistency level = consistency(ctx, body);
     List<String> elements = body.elements(config.maxElementsPerRequest());
@@ -612,18 +610,25 @@ final class DataService {
                                 render(key, w.state()),
                                 t));
                   }
-                  case WriteResult.TypeMismatch m ->
-                      throw typeMismatch(key, m.actual(), op, opName);
-                  case WriteResult.Overflow o ->
-                      throw ApiError.conflict(
-                          "counter_overflow",
-                          key
-                              + ": "
-                              + o.message()
-                              + "; a counter holds a signed 64-bit value and nothing was changed");
-                  case WriteResult.Quarantined q -> throw quarantined(key, q.reason());
-                  case WriteResult.NotFound n -> throw notFound(key);
+                  default -> throw refusal(key, r, op, opName);
                 });
+  }
+
+  /** Why the store refused operation {@code op} ({@code opName}) on {@code key}. */
+  static ApiError refusal(KeyRef key, WriteResult r, Operation op, String opName) {
+    return switch (r) {
+      case WriteResult.TypeMismatch m -> typeMismatch(key, m.actual(), op, opName);
+      case WriteResult.Overflow o ->
+          ApiError.conflict(
+              "counter_overflow",
+              key
+                  + ": "
+                  + o.message()
+                  + "; a counter holds a signed 64-bit value and nothing was changed");
+      case WriteResult.Quarantined q -> quarantined(key, q.reason());
+      case WriteResult.NotFound n -> notFound(key);
+      case WriteResult.Written w -> throw new IllegalArgumentException("a write is no refusal");
+    };
   }
 
   /**
@@ -669,6 +674,27 @@ final class DataService {
                                 + " replicate when the others are reachable"),
                         token),
             ctx.eventLoop());
+  }
+
+  /**
+   * The register write a body asks for with {@code value} (and {@code context}), or null when it
+   * has no value.
+   */
+  static Operation.Write registerWrite(RequestBody body) {
+    JsonNode value = body.json.get("value");
+    if (value == null) {
+      if (body.json.has("context")) {
+        throw ApiError.badRequest("invalid_field", "\"context\" goes with a \"value\" to write");
+      }
+      return null;
+    }
+    if (value.isNull()) {
+      throw ApiError.badRequest(
+          "null_value", "\"value\" may be any JSON value except null; to remove a key, DELETE it");
+    }
+    JsonNode c = body.json.get("context");
+    DotContext context = c == null || c.isNull() ? null : ContextCodec.decode(c);
+    return new Operation.Write(CanonicalJson.canonical(value), context);
   }
 
   /** Counts a write's conflicts (the store logged them with the write). */
@@ -736,7 +762,7 @@ final class DataService {
 
   // ---- validation ----
 
-  private static Family family(String name) {
+  static Family family(String name) {
     Family f = Family.fromApiName(name);
     if (f == null) {
       throw ApiError.badRequest(
@@ -750,12 +776,17 @@ final class DataService {
     String raw = ctx.rawPath();
     int q = raw.indexOf('?');
     boolean emptySegment = (q < 0 ? raw : raw.substring(0, q)).contains("//");
-    int bytes = name == null || emptySegment ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes == 0 || bytes > config.maxKeyBytes()) {
+    return keyRef(family, emptySegment ? "" : name, config.maxKeyBytes());
+  }
+
+  /** Key {@code name} of {@code family}, if it is 1 to {@code maxKeyBytes} bytes of UTF-8. */
+  static KeyRef keyRef(Family family, String name, int maxKeyBytes) {
+    int bytes = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes == 0 || bytes > maxKeyBytes) {
       throw ApiError.badRequest(
           "invalid_key",
           "a key name is 1 to "
-              + config.maxKeyBytes()
+              + maxKeyBytes
               + " bytes of UTF-8 after percent-decoding, got "
               + bytes);
     }
@@ -775,7 +806,7 @@ final class DataService {
         m + " is not served here; use " + allowed);
   }
 
-  private static Consistency consistency(ServiceRequestContext ctx, Body body) {
+  static Consistency consistency(ServiceRequestContext ctx, RequestBody body) {
     JsonNode c = body.json.get("consistency");
     if (c != null && !c.isTextual()) {
       throw ApiError.badRequest(
@@ -796,12 +827,12 @@ final class DataService {
     return r.textValue();
   }
 
-  private static ApiError notFound(KeyRef key) {
+  static ApiError notFound(KeyRef key) {
     return ApiError.notFound(
         "not_found", "no key " + key + "; create it with POST /crdt/" + key + " or write to it");
   }
 
-  private static ApiError quarantined(KeyRef key, String reason) {
+  static ApiError quarantined(KeyRef key, String reason) {
     return new ApiError(
         HttpStatus.SERVICE_UNAVAILABLE,
         "quarantined",
@@ -812,7 +843,7 @@ final class DataService {
             + ") and is quarantined until anti-entropy repairs it from a replica; retry later");
   }
 
-  private static ApiError typeMismatch(KeyRef key, CrdtType actual, Operation op, String opName) {
+  static ApiError typeMismatch(KeyRef key, CrdtType actual, Operation op, String opName) {
     String msg =
         op instanceof Operation.Create c
             ? key + " exists as a " + actual.apiName() + ", not a " + c.type().apiName()
@@ -828,132 +859,5 @@ final class DataService {
                   default -> "";
                 };
     return ApiError.conflict("type_mismatch", msg + "; delete it first to change its type");
-  }
-
-  /** A request body with typed, validated access to its fields. */
-  private static final class Body {
-    final ObjectNode json;
-
-    Body(ObjectNode json) {
-      this.json = json;
-    }
-
-    void allow(String... fields) {
-      Set<String> allowed = Set.of(fields);
-      for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
-        String f = it.next();
-        if (!allowed.contains(f)) {
-          throw ApiError.badRequest(
-              "unknown_field",
-              "unknown field \"" + f + "\"; this call takes " + String.join(", ", fields));
-        }
-      }
-    }
-
-    CrdtType type(Family family) {
-      JsonNode t = json.get("type");
-      if (t == null) {
-        return family.defaultType();
-      }
-      List<String> names = new ArrayList<>();
-      for (CrdtType c : CrdtType.values()) {
-        if (c.family() == family) {
-          names.add(c.apiName());
-        }
-      }
-      if (!t.isTextual()) {
-        throw ApiError.badRequest(
-            "invalid_field", "\"type\" is a string, one of " + String.join(", ", names));
-      }
-      CrdtType c = CrdtType.fromApiName(t.textValue());
-      if (c == null || c.family() != family) {
-        throw ApiError.badRequest(
-            "unknown_type",
-            "unknown type '"
-                + t.textValue()
-                + "' for "
-                + family.apiName()
-                + (c == null ? "" : " (it is a type of " + c.family().apiName() + ")")
-                + "; use one of "
-                + String.join(", ", names));
-      }
-      return c;
-    }
-
-    long integer(String field, long dflt, boolean negativeAllowed) {
-      JsonNode v = json.get(field);
-      if (v == null) {
-        return dflt;
-      }
-      if (!v.isNumber()
-          || !v.canConvertToExactIntegral()
-          || !v.canConvertToLong()
-          || (v.isFloatingPointNumber() && v.decimalValue().stripTrailingZeros().scale() > 0)) {
-        throw ApiError.badRequest(
-            "invalid_field",
-            "\""
-                + field
-                + "\" is a whole number (a JSON integer within the signed 64-bit range), got "
-                + v);
-      }
-      long n = v.longValue();
-      if (n < 0 && !negativeAllowed) {
-        throw ApiError.badRequest(
-            "invalid_amount",
-            "\""
-                + field
-                + "\" must be 0 or more, got "
-                + n
-                + "; use decrement on a pn_counter to subtract");
-      }
-      if (n == Long.MIN_VALUE) {
-        throw ApiError.badRequest("invalid_amount", "\"" + field + "\" is out of range");
-      }
-      return n;
-    }
-
-    List<String> elements(int max) {
-      JsonNode one = json.get("element");
-      JsonNode many = json.get("elements");
-      if (one != null && many != null) {
-        throw ApiError.badRequest("invalid_field", "give \"element\" or \"elements\", not both");
-      }
-      if (one == null && many == null) {
-        throw ApiError.badRequest(
-            "missing_field", "give \"element\":E or \"elements\":[E,…] (any JSON values)");
-      }
-      List<String> out = new ArrayList<>();
-      if (one != null) {
-        out.add(element(one));
-        return out;
-      }
-      if (!many.isArray()) {
-        throw ApiError.badRequest(
-            "invalid_field", "\"elements\" is an array, got a " + CanonicalJson.kind(many));
-      }
-      if (many.isEmpty()) {
-        throw ApiError.badRequest("invalid_field", "\"elements\" is empty; give at least one");
-      }
-      if (many.size() > max) {
-        throw ApiError.badRequest(
-            "too_many_elements",
-            "\"elements\" has "
-                + many.size()
-                + " elements, more than the limit of "
-                + max
-                + " (--max-elements-per-request); split the request");
-      }
-      for (JsonNode e : many) {
-        out.add(element(e));
-      }
-      return out;
-    }
-
-    private static String element(JsonNode e) {
-      if (e.isNull()) {
-        throw ApiError.badRequest("null_value", "an element may be any JSON value except null");
-      }
-      return CanonicalJson.canonical(e);
-    }
   }
 }

@@ -152,6 +152,7 @@ public final class GeodsNode implements AutoCloseable {
           .gracefulShutdownTimeout(SHUTDOWN_QUIET, SHUTDOWN_TIMEOUT)
           .errorHandler(new JsonErrorHandler(config.maxBodyBytes()))
           .childChannelPipelineCustomizer(GeodsNode::consolidateFlushes);
+      route(sb, "/crdt/batch", "crdt.batch", data::serveBatch);
       route(sb, "/crdt/{family}", "crdt.list", data::serveFamily);
       route(sb, "/crdt/{family}/{key}", "crdt.key", data::serveKey);
       route(sb, "/crdt/{family}/", "crdt.empty_key", data::serveEmptyKey);

@@ -152,6 +152,12 @@ public final class Main implements Runnable {
     String maxElementsPerRequest;
 
     @Option(
+        names = "--max-batch-operations",
+        paramLabel = "N",
+        description = "Most operations in one POST /crdt/batch (default 1000, at most 100000).")
+    String maxBatchOperations;
+
+    @Option(
         names = "--write-timeout-ms",
         paramLabel = "MS",
         description =

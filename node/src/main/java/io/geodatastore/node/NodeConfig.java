@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  * @param maxBodyBytes the largest request body; larger answers 413
  * @param maxKeyBytes the longest key name in UTF-8 bytes (at most 512)
  * @param maxElementsPerRequest the most set elements one request may carry
+ * @param maxBatchOperations the most operations one {@code POST /crdt/batch} may carry
  * @param writeTimeoutMs how long a write at local_quorum, quorum or all waits for acknowledgements
  *     before it answers 503
  * @param readTimeoutMs how long a read beyond eventual may take in all before it answers 503
@@ -62,6 +63,7 @@ public record NodeConfig(
     int maxBodyBytes,
     int maxKeyBytes,
     int maxElementsPerRequest,
+    int maxBatchOperations,
     long writeTimeoutMs,
     long readTimeoutMs,
     long sessionWaitMs,
@@ -99,6 +101,12 @@ public record NodeConfig(
   /** Default most elements per request. */
   public static final int MAX_ELEMENTS_PER_REQUEST_DEFAULT = 10_000;
 
+  /** Default most operations per batch. */
+  public static final int MAX_BATCH_OPERATIONS_DEFAULT = 1_000;
+
+  /** The most a node may be configured to take per batch. */
+  public static final int MAX_BATCH_OPERATIONS_LIMIT = 100_000;
+
   /** Default anti-entropy round within a region: 30 s. */
   public static final long ANTI_ENTROPY_INTERVAL_MS_DEFAULT = 30_000;
 
@@ -133,6 +141,7 @@ public record NodeConfig(
           "max-body-bytes",
           "max-key-bytes",
           "max-elements-per-request",
+          "max-batch-operations",
           "write-timeout-ms",
           "read-timeout-ms",
           "session-wait-ms",
@@ -200,6 +209,7 @@ public record NodeConfig(
       throw new IllegalArgumentException(
           "max-elements-per-request is at least 1, got " + maxElementsPerRequest);
     }
+    requireRange("max-batch-operations", maxBatchOperations, 1, MAX_BATCH_OPERATIONS_LIMIT);
   }
 
   /**
@@ -234,6 +244,7 @@ public record NodeConfig(
         integer(s, "max-body-bytes", MAX_BODY_BYTES_DEFAULT),
         integer(s, "max-key-bytes", KeyRef.NAME_BYTES_MAX),
         integer(s, "max-elements-per-request", MAX_ELEMENTS_PER_REQUEST_DEFAULT),
+        integer(s, "max-batch-operations", MAX_BATCH_OPERATIONS_DEFAULT),
         integer(s, "write-timeout-ms", WRITE_TIMEOUT_MS_DEFAULT),
         integer(s, "read-timeout-ms", READ_TIMEOUT_MS_DEFAULT),
         integer(s, "session-wait-ms", SESSION_WAIT_MS_DEFAULT),

@@ -143,6 +143,28 @@ class BadInputTest {
         "POST|/crdt/counters/|{}|400|invalid_key",
         "POST|/crdt/counters//increment|{}|400|invalid_key",
         "GET|/nowhere||404|not_found",
+        "POST|/crdt/batch|{}|400|missing_field",
+        "POST|/crdt/batch|{\"operations\":5}|400|invalid_field",
+        "POST|/crdt/batch|{\"operations\":[]}|400|invalid_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},5]}|400|invalid_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\",\"value\":-1}]}|400|invalid_amount",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"key\":\"pn\",\"op\":\"increment\"}]}|400|missing_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"things\",\"key\":\"pn\",\"op\":\"increment\"}]}|400|unknown_family",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"counters\",\"key\":\"\",\"op\":\"increment\"}]}|400|invalid_key",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"counters\",\"key\":5,\"op\":\"increment\"}]}|400|invalid_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"add\"}]}|400|unknown_operation",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\",\"valeu\":1}]}|400|unknown_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"counters\",\"key\":\"n2\",\"op\":\"create\",\"initial_value\":3}]}|400|invalid_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"counters\",\"key\":\"n2\",\"op\":\"create\",\"type\":\"or_set\"}]}|400|unknown_type",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"sets\",\"key\":\"tp\",\"op\":\"add\",\"elements\":[]}]}|400|invalid_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"sets\",\"key\":\"tp\",\"op\":\"add\",\"element\":null}]}|400|null_value",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"registers\",\"key\":\"lww\",\"op\":\"write\"}]}|400|missing_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"registers\",\"key\":\"lww\",\"op\":\"write\",\"value\":1,\"region\":\"us-east\"}]}|400|invalid_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},{\"family\":\"registers\",\"key\":\"mv\",\"op\":\"write\",\"value\":1,\"context\":\"abc\"}]}|400|invalid_context",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"}],\"consistency\":\"strong\"}|400|unknown_consistency",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"}],\"extra\":1}|400|unknown_field",
+        "POST|/crdt/batch|{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"}]|400|bad_json",
+        "GET|/crdt/batch||405|method_not_allowed",
       })
   void badRequestsAnswerAJsonErrorAndChangeNothing(
       String method, String path, String body, int status, String code) {
@@ -192,6 +214,25 @@ class BadInputTest {
     assertError(
         http.post("/crdt/counters/" + "k".repeat(513) + "/increment", "{}"), 400, "invalid_key");
     assertError(http.get("/crdt/counters/" + "k".repeat(513)), 400, "invalid_key");
+    assertError(
+        http.post(
+            "/crdt/batch",
+            "{\"operations\":[{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"},"
+                + "{\"family\":\"counters\",\"key\":\""
+                + "k".repeat(513)
+                + "\",\"op\":\"increment\"}]}"),
+        400,
+        "invalid_key");
+  }
+
+  @Test
+  void aBatchOverTheOperationLimitIs400AndAppliesNothing() {
+    StringBuilder b = new StringBuilder("{\"operations\":[");
+    for (int i = 0; i <= NodeConfig.MAX_BATCH_OPERATIONS_DEFAULT; i++) {
+      b.append(i == 0 ? "" : ",")
+          .append("{\"family\":\"counters\",\"key\":\"pn\",\"op\":\"increment\"}");
+    }
+    assertError(http.post("/crdt/batch", b.append("]}").toString()), 400, "too_many_operations");
   }
 
   @Test

@@ -108,6 +108,38 @@ class ClientApiTest {
   }
 
   @Test
+  void batchesOfEveryKindOfWriteThroughTheClient() {
+    client.counters().create("batch-g", "g_counter", 0);
+    Values.BatchResult r =
+        client
+            .batch()
+            .increment("batch-c", 4)
+            .decrement("batch-c", 1)
+            .decrement("batch-g", 1) // a g_counter cannot: this one fails alone
+            .add("batch-s", "a", 2, Map.of("k", true))
+            .remove("batch-s", 2)
+            .create("registers", "batch-mv", "mv_register")
+            .write("batch-r", List.of(1, 2), null)
+            .delete("counters", "batch-g")
+            .send(Consistency.QUORUM);
+    assertThat(r.results()).hasSize(8);
+    assertThat(r.failed()).isEqualTo(1);
+    assertThat(r.results().get(1).body().get("value").asLong()).isEqualTo(3);
+    assertThat(r.results().get(2).error()).isEqualTo("type_mismatch");
+    assertThat(r.results().get(4).body().get("size").asInt()).isEqualTo(2);
+    assertThat(r.results().get(5).status()).isEqualTo(201);
+    assertThat(r.results().get(7).ok()).isTrue();
+    assertThat(client.counters().get("batch-c").orElseThrow().value()).isEqualTo(3);
+    assertThat(client.registers().get("batch-r").orElseThrow().value().toString())
+        .isEqualTo("[1,2]");
+    assertThat(client.counters().get("batch-g")).isEmpty();
+    assertThatThrownBy(() -> client.batch().increment("batch-c", -1).send())
+        .isInstanceOfSatisfying(
+            GeoClientException.class, e -> assertThat(e.error()).isEqualTo("invalid_amount"));
+    assertThat(client.counters().get("batch-c").orElseThrow().value()).isEqualTo(3);
+  }
+
+  @Test
   void theSessionTokenIsCarriedAndOnlyGrows() {
     client.counters().increment("session-key", 1);
     String first = client.sessionToken();

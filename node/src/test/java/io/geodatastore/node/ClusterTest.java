@@ -135,6 +135,41 @@ class ClusterTest {
   }
 
   @Test
+  @Order(4)
+  void aBatchWaitsForItsWriteLevelAndAnswers503WithItsResultsWhenOneReplicaIsCutOff() {
+    String ops =
+        "{\"operations\":[{\"family\":\"counters\",\"key\":\"batched\",\"op\":\"increment\","
+            + "\"value\":2},{\"family\":\"sets\",\"key\":\"batched\",\"op\":\"add\","
+            + "\"element\":\"x\"}]}";
+    TestHttp.Resp all = http.get(0).post("/crdt/batch?consistency=all", ops);
+    assertThat(all.status()).as(all.text()).isEqualTo(200);
+    // "all" was met: every replica holds both writes already.
+    for (TestHttp h : http) {
+      assertThat(counter(h, "batched")).isEqualTo(2);
+      assertThat(h.get("/crdt/sets/batched").json().get("size").asInt()).isEqualTo(1);
+    }
+    assertThat(http.get(0).post("/admin/faults/partition", "{\"nodes\":[\"eu-west-1\"]}").status())
+        .isEqualTo(200);
+    try {
+      TestHttp.Resp cut = http.get(0).post("/crdt/batch?consistency=all", ops);
+      assertThat(cut.status()).as(cut.text()).isEqualTo(503);
+      assertThat(cut.json().get("error").asText()).isEqualTo("consistency_unavailable");
+      assertThat(cut.json().get("message").asText()).contains("reached 2 of 3");
+      assertThat(cut.json().get("results").get(0).get("value").asLong()).isEqualTo(4);
+      assertThat(cut.json().get("failed").asInt()).isZero();
+      assertThat(counter(http.get(0), "batched")).isEqualTo(4); // applied all the same
+      TestHttp.Resp local = http.get(0).post("/crdt/batch?consistency=local_quorum", ops);
+      assertThat(local.status()).as(local.text()).isEqualTo(200);
+    } finally {
+      assertThat(http.get(0).delete("/admin/faults").status()).isEqualTo(200);
+    }
+    await(
+        "eu-west-1 gets the batches written while it was cut off",
+        15_000,
+        () -> counter(http.get(2), "batched") == 6);
+  }
+
+  @Test
   @Order(3)
   void aRegisterWriteNamingAnotherRegionIsForwardedThere() {
     TestHttp.Resp r =

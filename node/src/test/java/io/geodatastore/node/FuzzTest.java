@@ -60,7 +60,10 @@ class FuzzTest {
           "/admin/status",
           "/admin/conflicts",
           "/crdt/counters/%FF",
-          "/crdt/counters/f?consistency=");
+          "/crdt/counters/f?consistency=",
+          "/crdt/batch",
+          "/crdt/batch",
+          "/crdt/batch?consistency=quorum");
 
   static final List<String> FIELDS =
       List.of(
@@ -72,6 +75,8 @@ class FuzzTest {
           "context",
           "region",
           "consistency",
+          "operations",
+          "operations",
           "x");
 
   static final List<String> TYPES =
@@ -152,7 +157,7 @@ class FuzzTest {
       b.append(
           f.equals("type") && rnd.nextBoolean()
               ? TYPES.get(rnd.nextInt(TYPES.size()))
-              : value(rnd, 2));
+              : f.equals("operations") && rnd.nextInt(4) > 0 ? operations(rnd) : value(rnd, 2));
     }
     b.append('}');
     String s = b.toString();
@@ -160,6 +165,41 @@ class FuzzTest {
       return s.substring(0, rnd.nextInt(s.length())); // truncated
     }
     return s;
+  }
+
+  static final List<String> FAMILIES = List.of("counters", "sets", "registers", "bogus");
+
+  static final List<String> OPS =
+      List.of("increment", "decrement", "add", "remove", "write", "create", "delete", "bogus");
+
+  /** A batch's operations: mostly well formed, on the fuzzed keys only (never "keep"). */
+  private static String operations(Random rnd) {
+    StringBuilder b = new StringBuilder("[");
+    int n = rnd.nextInt(5);
+    for (int i = 0; i < n; i++) {
+      b.append(i == 0 ? "" : ",");
+      if (rnd.nextInt(8) == 0) {
+        b.append(value(rnd, 1));
+        continue;
+      }
+      b.append("{\"family\":\"")
+          .append(FAMILIES.get(rnd.nextInt(FAMILIES.size())))
+          .append("\",\"key\":")
+          .append(rnd.nextInt(8) == 0 ? value(rnd, 0) : rnd.nextBoolean() ? "\"f\"" : "\"fg\"")
+          .append(",\"op\":\"")
+          .append(OPS.get(rnd.nextInt(OPS.size())))
+          .append('"');
+      for (int k = rnd.nextInt(3); k > 0; k--) {
+        String f = FIELDS.get(rnd.nextInt(FIELDS.size()));
+        b.append(",\"").append(f).append("\":");
+        b.append(
+            f.equals("type") && rnd.nextBoolean()
+                ? TYPES.get(rnd.nextInt(TYPES.size()))
+                : value(rnd, 2));
+      }
+      b.append('}');
+    }
+    return b.append(']').toString();
   }
 
   private static String value(Random rnd, int depth) {

@@ -1,0 +1,140 @@
+package io.geodatastore.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.geodatastore.core.crdt.CrdtType;
+import io.geodatastore.core.crdt.Family;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A JSON object from a request (a body, or one operation of a batch) with typed, validated access
+ * to its fields.
+ */
+final class RequestBody {
+  final ObjectNode json;
+
+  RequestBody(ObjectNode json) {
+    this.json = json;
+  }
+
+  void allow(String... fields) {
+    Set<String> allowed = Set.of(fields);
+    for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!allowed.contains(f)) {
+        throw ApiError.badRequest(
+            "unknown_field",
+            "unknown field \"" + f + "\"; this call takes " + String.join(", ", fields));
+      }
+    }
+  }
+
+  CrdtType type(Family family) {
+    JsonNode t = json.get("type");
+    if (t == null) {
+      return family.defaultType();
+    }
+    List<String> names = new ArrayList<>();
+    for (CrdtType c : CrdtType.values()) {
+      if (c.family() == family) {
+        names.add(c.apiName());
+      }
+    }
+    if (!t.isTextual()) {
+      throw ApiError.badRequest(
+          "invalid_field", "\"type\" is a string, one of " + String.join(", ", names));
+    }
+    CrdtType c = CrdtType.fromApiName(t.textValue());
+    if (c == null || c.family() != family) {
+      throw ApiError.badRequest(
+          "unknown_type",
+          "unknown type '"
+              + t.textValue()
+              + "' for "
+              + family.apiName()
+              + (c == null ? "" : " (it is a type of " + c.family().apiName() + ")")
+              + "; use one of "
+              + String.join(", ", names));
+    }
+    return c;
+  }
+
+  long integer(String field, long dflt, boolean negativeAllowed) {
+    JsonNode v = json.get(field);
+    if (v == null) {
+      return dflt;
+    }
+    if (!v.isNumber()
+        || !v.canConvertToExactIntegral()
+        || !v.canConvertToLong()
+        || (v.isFloatingPointNumber() && v.decimalValue().stripTrailingZeros().scale() > 0)) {
+      throw ApiError.badRequest(
+          "invalid_field",
+          "\""
+              + field
+              + "\" is a whole number (a JSON integer within the signed 64-bit range), got "
+              + v);
+    }
+    long n = v.longValue();
+    if (n < 0 && !negativeAllowed) {
+      throw ApiError.badRequest(
+          "invalid_amount",
+          "\""
+              + field
+              + "\" must be 0 or more, got "
+              + n
+              + "; use decrement on a pn_counter to subtract");
+    }
+    if (n == Long.MIN_VALUE) {
+      throw ApiError.badRequest("invalid_amount", "\"" + field + "\" is out of range");
+    }
+    return n;
+  }
+
+  List<String> elements(int max) {
+    JsonNode one = json.get("element");
+    JsonNode many = json.get("elements");
+    if (one != null && many != null) {
+      throw ApiError.badRequest("invalid_field", "give \"element\" or \"elements\", not both");
+    }
+    if (one == null && many == null) {
+      throw ApiError.badRequest(
+          "missing_field", "give \"element\":E or \"elements\":[E,…] (any JSON values)");
+    }
+    List<String> out = new ArrayList<>();
+    if (one != null) {
+      out.add(element(one));
+      return out;
+    }
+    if (!many.isArray()) {
+      throw ApiError.badRequest(
+          "invalid_field", "\"elements\" is an array, got a " + CanonicalJson.kind(many));
+    }
+    if (many.isEmpty()) {
+      throw ApiError.badRequest("invalid_field", "\"elements\" is empty; give at least one");
+    }
+    if (many.size() > max) {
+      throw ApiError.badRequest(
+          "too_many_elements",
+          "\"elements\" has "
+              + many.size()
+              + " elements, more than the limit of "
+              + max
+              + " (--max-elements-per-request); split the request");
+    }
+    for (JsonNode e : many) {
+      out.add(element(e));
+    }
+    return out;
+  }
+
+  private static String element(JsonNode e) {
+    if (e.isNull()) {
+      throw ApiError.badRequest("null_value", "an element may be any JSON value except null");
+    }
+    return CanonicalJson.canonical(e);
+  }
+}
