@@ -39,11 +39,14 @@ import org.HdrHistogram.Histogram;
  *       flight (a request due while all are busy is sent late, not dropped).
  * </ul>
  *
- * Scenarios: increments of one hot counter, increments over 100,000 counters, OR-Set adds, reads.
+ * Scenarios: increments of one hot counter, increments over 100,000 counters, OR-Set adds, reads,
+ * and the same increments sent {@code batch} at a time ({@code POST /crdt/batch}, default 100 per
+ * request), where throughput is counted in operations.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.HttpLoad OUT_DIR [--quick]
- * [--durability=fsync|os] [--connections=16] [--seconds=10] [--protocol=h1c|h2c]}; the report goes
- * to {@code http-load-DURABILITY.md}, with {@code -h2c} before {@code .md} for HTTP/2.
+ * [--durability=fsync|os] [--connections=16] [--seconds=10] [--protocol=h1c|h2c] [--batch=100]};
+ * the report goes to {@code http-load-DURABILITY.md}, with {@code -h2c} before {@code .md} for
+ * HTTP/2.
  */
 public final class HttpLoad {
 
@@ -53,8 +56,17 @@ public final class HttpLoad {
     INCR_HOT,
     INCR_100K,
     ORSET_ADD,
-    READ
+    READ,
+    BATCH_INCR_HOT,
+    BATCH_INCR_100K;
+
+    boolean batched() {
+      return this == BATCH_INCR_HOT || this == BATCH_INCR_100K;
+    }
   }
+
+  /** Operations per batched request ({@code --batch}). */
+  private static int batchOps = 100;
 
   /**
    * One scenario's outcome; {@code nodeCpuMicros} is the node process's CPU time (all its threads,
@@ -62,9 +74,19 @@ public final class HttpLoad {
    * far less than throughput does.
    */
   record Result(
-      String label, long ok, long errors, double seconds, Histogram micros, double nodeCpuMicros) {
+      String label,
+      long ok,
+      long errors,
+      double seconds,
+      Histogram micros,
+      double nodeCpuMicros,
+      int opsPerRequest) {
     double rate() {
       return ok / seconds;
+    }
+
+    double opsRate() {
+      return rate() * opsPerRequest;
     }
 
     double cpuMicrosPerRequest() {
@@ -79,6 +101,7 @@ public final class HttpLoad {
     int connections = Integer.parseInt(option(args, "connections", "16"));
     long seconds = Long.parseLong(option(args, "seconds", quick ? "3" : "10"));
     String protocol = option(args, "protocol", "h1c");
+    batchOps = Integer.parseInt(option(args, "batch", "100"));
     if (!protocol.equals("h1c") && !protocol.equals("h2c")) {
       throw new IllegalArgumentException("--protocol is h1c or h2c, got " + protocol);
     }
@@ -113,6 +136,13 @@ public final class HttpLoad {
       Result fixed = fixedRate(client, Scenario.INCR_100K, connections * 4, half, seconds, nodeCpu);
       System.out.println(row(fixed));
       results.add(fixed);
+      // The same for batches: half the batched closed-loop rate of requests.
+      double halfBatches = results.get(Scenario.BATCH_INCR_100K.ordinal()).rate() / 2;
+      Result fixedBatches =
+          fixedRate(
+              client, Scenario.BATCH_INCR_100K, connections * 4, halfBatches, seconds, nodeCpu);
+      System.out.println(row(fixedBatches));
+      results.add(fixedBatches);
     } finally {
       node.destroy();
       if (!node.waitFor(30, TimeUnit.SECONDS)) {
@@ -197,7 +227,21 @@ public final class HttpLoad {
               "/crdt/sets/s" + r.nextInt(1_000) + "/add",
               "{\"element\":\"e" + r.nextInt(1_000_000) + "\"}");
       case READ -> HttpRequest.of(HttpMethod.GET, "/crdt/counters/k" + r.nextInt(1_000));
+      case BATCH_INCR_HOT -> post("/crdt/batch", batch(r, 1));
+      case BATCH_INCR_100K -> post("/crdt/batch", batch(r, 100_000));
     };
+  }
+
+  /** A batch of {@code batchOps} increments of 1, on keys drawn from {@code keys} (1: "hot"). */
+  private static String batch(SplittableRandom r, int keys) {
+    StringBuilder sb = new StringBuilder(64 * batchOps).append("{\"operations\":[");
+    for (int i = 0; i < batchOps; i++) {
+      sb.append(i == 0 ? "" : ",")
+          .append("{\"family\":\"counters\",\"key\":\"")
+          .append(keys == 1 ? "hot" : "k" + r.nextInt(keys))
+          .append("\",\"op\":\"increment\",\"value\":1}");
+    }
+    return sb.append("]}").toString();
   }
 
   private static HttpRequest post(String path, String body) {
@@ -235,7 +279,12 @@ public final class HttpLoad {
         errors.get(),
         elapsed,
         h,
-        (cpu1 - cpu0) / 1e3);
+        (cpu1 - cpu0) / 1e3,
+        opsPerRequest(s));
+  }
+
+  private static int opsPerRequest(Scenario s) {
+    return s.batched() ? batchOps : 1;
   }
 
   private static void loop(
@@ -348,18 +397,20 @@ public final class HttpLoad {
         errors.get(),
         elapsed,
         h,
-        (cpu1 - cpu0) / 1e3);
+        (cpu1 - cpu0) / 1e3,
+        opsPerRequest(s));
   }
 
   static String row(Result r) {
     Histogram h = r.micros();
     return String.format(
         Locale.ROOT,
-        "| %s | %,.0f | %d | %.0f | %d | %d | %d | %d |",
+        "| %s | %,.0f | %,.0f | %d | %.1f | %d | %d | %d | %d |",
         r.label(),
         r.rate(),
+        r.opsRate(),
         r.errors(),
-        r.cpuMicrosPerRequest(),
+        r.cpuMicrosPerRequest() / r.opsPerRequest(),
         h.getValueAtPercentile(50),
         h.getValueAtPercentile(99),
         h.getValueAtPercentile(99.9),
@@ -392,7 +443,7 @@ public final class HttpLoad {
     sb.append(
         String.format(
             Locale.ROOT,
-            "- node: bin/geods, durability %s; client: Armeria %s, %d %s, %d s per scenario%s%n%n",
+            "- node: bin/geods, durability %s; client: Armeria %s, %d %s, %d s per scenario%s%n",
             durability,
             protocol.equals("h2c") ? "HTTP/2 without TLS" : "HTTP/1.1 keep-alive",
             connections,
@@ -400,8 +451,15 @@ public final class HttpLoad {
             seconds,
             quick ? " (quick: indicative only)" : ""));
     sb.append(
-        "| scenario | req/s | errors | node CPU µs/req | p50 µs | p99 µs | p99.9 µs | max µs |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        String.format(
+            Locale.ROOT,
+            "- batch_* scenarios: POST /crdt/batch with %d increments per request; operations/s"
+                + " counts increments, and node CPU is per increment%n%n",
+            batchOps));
+    sb.append(
+        "| scenario | req/s | operations/s | errors | node CPU µs/operation | p50 µs | p99 µs |"
+            + " p99.9 µs | max µs |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     results.forEach(r -> sb.append(row(r)).append('\n'));
     return sb.toString();
   }
