@@ -45,8 +45,9 @@ public final class Values {
   public record KeyPage(List<KeyEntry> keys, String nextAfter) {}
 
   /**
-   * One write's result in a batch: the status and body the single call would have answered (a key's
-   * state, or {@code {"error","message"}}).
+   * One write's result in a batch: the status the single call would have answered, and a body of
+   * {@code {"error","message"}}, or of {@code {"key","type"}} with a counter's {@code value}, a
+   * set's {@code size} or a delete's {@code deleted}.
    */
   public record BatchItem(int status, JsonNode body) {
     public boolean ok() {
