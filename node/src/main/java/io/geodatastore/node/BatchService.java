@@ -92,28 +92,13 @@ final class BatchService {
   // ---- checking ----
 
   private List<Planned> plan(JsonNode ops) {
-    int max = config.maxBatchOperations();
     if (ops == null) {
       throw ApiError.badRequest(
           "missing_field",
           "give \"operations\": [{\"family\":\"counters\",\"key\":\"k\",\"op\":\"increment\"},…]");
     }
-    if (!ops.isArray()) {
-      throw ApiError.badRequest(
-          "invalid_field", "\"operations\" is an array, got a " + CanonicalJson.kind(ops));
-    }
-    if (ops.isEmpty()) {
-      throw ApiError.badRequest("invalid_field", "\"operations\" is empty; give at least one");
-    }
-    if (ops.size() > max) {
-      throw ApiError.badRequest(
-          "too_many_operations",
-          "\"operations\" has "
-              + ops.size()
-              + " operations, more than the limit of "
-              + max
-              + " (--max-batch-operations); split the batch");
-    }
+    RequestBody.boundedArray(
+        "operations", ops, config.maxBatchOperations(), "--max-batch-operations");
     List<Planned> out = new ArrayList<>(ops.size());
     for (int i = 0; i < ops.size(); i++) {
       try {
@@ -299,21 +284,9 @@ final class BatchService {
               if (a.met()) {
                 return Responses.json(HttpStatus.OK, body, t);
               }
-              ObjectNode e =
-                  Responses.errorBody(
-                      "consistency_unavailable",
-                      "consistency level '"
-                          + level.apiName()
-                          + "' was not met within "
-                          + timeoutMs
-                          + " ms: reached "
-                          + a.acknowledged()
-                          + " of "
-                          + a.needed()
-                          + " needed replicas ("
-                          + a.replicas()
-                          + " counted); the results below are applied on this node and will"
-                          + " replicate when the others are reachable");
+              ApiError notMet =
+                  DataService.levelNotMet(level, timeoutMs, a, "the results below are");
+              ObjectNode e = Responses.errorBody(notMet.code(), notMet.getMessage());
               e.setAll(body);
               return Responses.json(HttpStatus.SERVICE_UNAVAILABLE, e, t);
             },

@@ -19,6 +19,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.geodatastore.cluster.coordination.ReadCoordinator;
 import io.geodatastore.cluster.coordination.ReadLevel;
 import io.geodatastore.cluster.coordination.ReadOutcome;
+import io.geodatastore.cluster.replication.Replication;
 import io.geodatastore.cluster.replication.WriteLevel;
 import io.geodatastore.core.causal.DotContext;
 import io.geodatastore.core.causal.VersionVector;
@@ -656,24 +657,29 @@ final class DataService {
             o ->
                 o.met()
                     ? ok.get()
-                    : Responses.error(
-                        new ApiError(
-                            HttpStatus.SERVICE_UNAVAILABLE,
-                            "consistency_unavailable",
-                            "consistency level '"
-                                + level.apiName()
-                                + "' was not met within "
-                                + timeoutMs
-                                + " ms: reached "
-                                + o.acknowledged()
-                                + " of "
-                                + o.needed()
-                                + " needed replicas ("
-                                + o.replicas()
-                                + " counted); the write is applied on this node and will"
-                                + " replicate when the others are reachable"),
-                        token),
+                    : Responses.error(levelNotMet(level, timeoutMs, o, "the write is"), token),
             ctx.eventLoop());
+  }
+
+  /** 503: write level {@code level} reached only {@code o} in {@code timeoutMs}. */
+  static ApiError levelNotMet(
+      Consistency level, long timeoutMs, Replication.AckOutcome o, String applied) {
+    return new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        "consistency_unavailable",
+        "consistency level '"
+            + level.apiName()
+            + "' was not met within "
+            + timeoutMs
+            + " ms: reached "
+            + o.acknowledged()
+            + " of "
+            + o.needed()
+            + " needed replicas ("
+            + o.replicas()
+            + " counted); "
+            + applied
+            + " applied on this node and will replicate when the others are reachable");
   }
 
   /**

@@ -109,26 +109,40 @@ final class RequestBody {
       out.add(element(one));
       return out;
     }
-    if (!many.isArray()) {
-      throw ApiError.badRequest(
-          "invalid_field", "\"elements\" is an array, got a " + CanonicalJson.kind(many));
-    }
-    if (many.isEmpty()) {
-      throw ApiError.badRequest("invalid_field", "\"elements\" is empty; give at least one");
-    }
-    if (many.size() > max) {
-      throw ApiError.badRequest(
-          "too_many_elements",
-          "\"elements\" has "
-              + many.size()
-              + " elements, more than the limit of "
-              + max
-              + " (--max-elements-per-request); split the request");
-    }
-    for (JsonNode e : many) {
+    for (JsonNode e : boundedArray("elements", many, max, "--max-elements-per-request")) {
       out.add(element(e));
     }
     return out;
+  }
+
+  /**
+   * {@code value}, field {@code field}, if it is an array of 1 to {@code max} items; else 400, with
+   * {@code too_many_<field>} naming the setting {@code flag} when it is too long.
+   */
+  static JsonNode boundedArray(String field, JsonNode value, int max, String flag) {
+    if (!value.isArray()) {
+      throw ApiError.badRequest(
+          "invalid_field", "\"" + field + "\" is an array, got a " + CanonicalJson.kind(value));
+    }
+    if (value.isEmpty()) {
+      throw ApiError.badRequest("invalid_field", "\"" + field + "\" is empty; give at least one");
+    }
+    if (value.size() > max) {
+      throw ApiError.badRequest(
+          "too_many_" + field,
+          "\""
+              + field
+              + "\" has "
+              + value.size()
+              + " "
+              + field
+              + ", more than the limit of "
+              + max
+              + " ("
+              + flag
+              + "); split the request");
+    }
+    return value;
   }
 
   private static String element(JsonNode e) {
