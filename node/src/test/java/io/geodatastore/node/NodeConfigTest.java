@@ -124,6 +124,32 @@ class NodeConfigTest {
   }
 
   @Test
+  void maxBatchOperationsHasADefaultAFlagAndBounds() {
+    assertThat(NodeConfig.from(TestNodes.settings(dir)).maxBatchOperations()).isEqualTo(1_000);
+    Main.NodeCommand flag = new Main.NodeCommand();
+    new CommandLine(flag)
+        .parseArgs(
+            "--node-id",
+            "a",
+            "--region",
+            "r",
+            "--http",
+            "127.0.0.1:0",
+            "--peer",
+            "127.0.0.1:0",
+            "--data-dir",
+            "/tmp/x",
+            "--max-batch-operations",
+            "20000");
+    assertThat(NodeConfig.from(flag.settings()).maxBatchOperations()).isEqualTo(20_000);
+    for (String bad : new String[] {"0", "100001"}) {
+      Map<String, String> s = TestNodes.settings(dir);
+      s.put("max-batch-operations", bad);
+      assertThatThrownBy(() -> NodeConfig.from(s)).hasMessageContaining("max-batch-operations");
+    }
+  }
+
+  @Test
   void badSettingsAreNamedInTheMessage() {
     Map<String, String> s = TestNodes.settings(dir);
     s.put("http", "localhost");
