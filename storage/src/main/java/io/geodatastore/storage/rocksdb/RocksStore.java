@@ -289,9 +289,8 @@ public final class RocksStore implements Store {
             .setTableFormatConfig(
                 new BlockBasedTableConfig().setBlockCache(blockCache).setFilterPolicy(bloom));
     // A bloom filter over each memtable's keys (a tenth of its size): a read of a record that is
-    // not
-    // there (a write loads every type's column family of its key's family, and only one holds it)
-    // then skips the memtable's skip list as the table files' filters let it skip their blocks.
+    // not there (a write loads every type's column family of its key's family, and only one holds
+    // it) then skips the memtable's skip list, as the table files' filters skip their blocks.
     cfOptions.setMemtablePrefixBloomSizeRatio(0.1).setMemtableWholeKeyFiltering(true);
     addOperator = new UInt64AddOperator();
     merkleCfOptions =
