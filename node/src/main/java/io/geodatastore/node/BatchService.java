@@ -268,8 +268,7 @@ final class BatchService {
       }
     }
     body.put("failed", failed);
-    SessionToken after = token.join(cluster.coverage());
-    String t = (lastSeq > 0 ? after.with(store.replicaId(), lastSeq) : after).encode();
+    String t = DataService.tokenAfterWrites(token, cluster, store, lastSeq);
     WriteLevel wl = level.writeLevel();
     if (lastSeq == 0 || wl == WriteLevel.LOCAL) {
       return CompletableFuture.completedFuture(Responses.json(HttpStatus.OK, body, t));

@@ -710,13 +710,20 @@ final class DataService {
     }
   }
 
-  /**
-   * The token after a write: what the answer's state may show (the node's coverage, taken after the
-   * write) and the write itself (durable, though the node's watermark may not be past it yet).
-   */
   private String tokenAfter(SessionToken token, WriteResult.Written w) {
+    return tokenAfterWrites(token, cluster, store, w.logId() == null ? 0 : w.logId().counter());
+  }
+
+  /**
+   * The token after writes (a single one or a batch's): what the answer's state may show (the
+   * node's coverage, taken after the writes) and the writes themselves up to sequence {@code
+   * lastSeq} of this node (durable, though the node's watermark may not be past them yet; 0: none
+   * was logged).
+   */
+  static String tokenAfterWrites(
+      SessionToken token, ClusterNode cluster, RocksStore store, long lastSeq) {
     SessionToken t = token.join(cluster.coverage());
-    return (w.logId() != null ? t.with(store.replicaId(), w.logId().counter()) : t).encode();
+    return (lastSeq > 0 ? t.with(store.replicaId(), lastSeq) : t).encode();
   }
 
   private String tokenAfterRead(SessionToken token) {

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A JSON object from a request (a body, or one operation of a batch) with typed, validated access
@@ -20,11 +20,14 @@ final class RequestBody {
     this.json = json;
   }
 
+  /**
+   * Refuses a field not in {@code fields}. A look through a handful of names, not a set built for
+   * each call: a batch checks up to a thousand operations per request.
+   */
   void allow(String... fields) {
-    Set<String> allowed = Set.of(fields);
     for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!allowed.contains(f)) {
+      if (!Arrays.asList(fields).contains(f)) {
         throw ApiError.badRequest(
             "unknown_field",
             "unknown field \"" + f + "\"; this call takes " + String.join(", ", fields));

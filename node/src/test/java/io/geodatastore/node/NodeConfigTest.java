@@ -8,6 +8,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,20 +129,7 @@ class NodeConfigTest {
   void maxBatchOperationsHasADefaultAFlagAndBounds() {
     assertThat(NodeConfig.from(TestNodes.settings(dir)).maxBatchOperations()).isEqualTo(1_000);
     Main.NodeCommand flag = new Main.NodeCommand();
-    new CommandLine(flag)
-        .parseArgs(
-            "--node-id",
-            "a",
-            "--region",
-            "r",
-            "--http",
-            "127.0.0.1:0",
-            "--peer",
-            "127.0.0.1:0",
-            "--data-dir",
-            "/tmp/x",
-            "--max-batch-operations",
-            "20000");
+    new CommandLine(flag).parseArgs(withRequiredFlags("/tmp/x", "--max-batch-operations", "20000"));
     assertThat(NodeConfig.from(flag.settings()).maxBatchOperations()).isEqualTo(20_000);
     for (String bad : new String[] {"0", "100001"}) {
       Map<String, String> s = TestNodes.settings(dir);
@@ -176,20 +165,7 @@ class NodeConfigTest {
     Main.NodeCommand cmd = new Main.NodeCommand();
     new CommandLine(cmd)
         .parseArgs(
-            "--config",
-            f.toString(),
-            "--node-id",
-            "n",
-            "--region",
-            "r",
-            "--http",
-            "127.0.0.1:0",
-            "--peer",
-            "127.0.0.1:0",
-            "--data-dir",
-            dir.toString(),
-            "--session-wait-ms",
-            "0");
+            withRequiredFlags(dir.toString(), "--config", f.toString(), "--session-wait-ms", "0"));
     NodeConfig c = NodeConfig.from(cmd.settings());
     assertThat(c.readTimeoutMs()).isEqualTo(800);
     assertThat(c.sessionWaitMs()).isZero();
@@ -211,5 +187,26 @@ class NodeConfigTest {
             .execute("node", "--region", "us-east");
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--node-id is required");
+  }
+
+  /**
+   * The flags every node needs (a node called n in region r, data in {@code dataDir}), then more.
+   */
+  private static String[] withRequiredFlags(String dataDir, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--node-id",
+                "n",
+                "--region",
+                "r",
+                "--http",
+                "127.0.0.1:0",
+                "--peer",
+                "127.0.0.1:0",
+                "--data-dir",
+                dataDir));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
   }
 }

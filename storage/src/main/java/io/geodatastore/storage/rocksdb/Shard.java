@@ -337,7 +337,7 @@ final class Shard implements Runnable {
       b.handoffs.forEach((executor, completions) -> handOff(executor, completions));
     } catch (RocksDBException e) {
       log.error("shard {}: write of a batch of {} failed: {}", index, tasks.size(), e.getMessage());
-      b.pending.keySet().forEach(k -> cache.remove(k));
+      b.pending.keySet().forEach(cache::remove);
       store.statsInvalidated();
       if (!b.sequences.isEmpty()) {
         store.dependencies().forgetCarried(); // the lost entries carried dependencies
