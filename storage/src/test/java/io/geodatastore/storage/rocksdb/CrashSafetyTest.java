@@ -52,6 +52,15 @@ class CrashSafetyTest {
   /** Per key: the sum of acknowledged and of attempted amounts, over every round so far. */
   private final Map<String, long[]> sums = new HashMap<>();
 
+  /** Per key: the amounts attempted in the current round, in the order they were printed. */
+  private final Map<String, List<Long>> triedThisRound = new HashMap<>();
+
+  /** Per key: its replica's increment count after the previous rounds (from the log). */
+  private final Map<String, Long> countBefore = new HashMap<>();
+
+  /** The replication log's length after the previous rounds. */
+  private int logBefore;
+
   private void rounds(int n) throws Exception {
     long seed = new Random().nextLong();
     System.out.println("CrashSafetyTest: seed " + seed + ", " + n + " rounds");
@@ -135,11 +144,43 @@ class CrashSafetyTest {
   private int record(String line) {
     String[] p = line.split(" ");
     if (p[0].equals("try") || p[0].equals("ack")) {
+      long amount = Long.parseLong(p[2]);
       long[] s = sums.computeIfAbsent(p[1], k -> new long[2]);
-      s[p[0].equals("ack") ? 0 : 1] += Long.parseLong(p[2]);
+      s[p[0].equals("ack") ? 0 : 1] += amount;
+      if (p[0].equals("try")) {
+        triedThisRound.computeIfAbsent(p[1], k -> new ArrayList<>()).add(amount);
+      }
       return p[0].equals("ack") ? 1 : 0;
     }
     return 0;
+  }
+
+  /**
+   * Each of this round's log entries raised its key's count by the amount of one distinct attempt
+   * of this round: nothing was applied twice, and nothing unattempted was applied. Stronger than
+   * the sums, and when it fails it prints both sides.
+   */
+  private void explainRound(List<LogEntry> entries, ReplicaId replica, String at) {
+    Map<String, List<Long>> steps = new HashMap<>();
+    for (LogEntry e : entries) {
+      String key = e.key().name();
+      long count = ((PnCounter) e.delta()).increments().counts().get(replica);
+      long before = countBefore.getOrDefault(key, 0L);
+      steps.computeIfAbsent(key, k -> new ArrayList<>()).add(count - before);
+      countBefore.put(key, count);
+    }
+    steps.forEach(
+        (key, list) -> {
+          List<Long> unmatched = new ArrayList<>(triedThisRound.getOrDefault(key, List.of()));
+          for (Long step : list) {
+            assertThat(unmatched.remove(step))
+                .as(
+                    "%s: %s's log steps %s are not each one attempt of %s",
+                    at, key, list, triedThisRound.getOrDefault(key, List.of()))
+                .isTrue();
+          }
+        });
+    triedThisRound.clear();
   }
 
   private void verify(Path db, ReplicaId replica, long seed, int round) throws Exception {
@@ -150,6 +191,9 @@ class CrashSafetyTest {
       for (int i = 0; i < log.size(); i++) {
         assertThat(log.get(i).id().counter()).as("%s: log entry %d", at, i).isEqualTo(i + 1);
       }
+      assertThat(log.size()).as("%s: the log never shrinks", at).isGreaterThanOrEqualTo(logBefore);
+      explainRound(log.subList(logBefore, log.size()), replica, at);
+      logBefore = log.size();
       assertThat(store.lastSequence()).as(at).isEqualTo(log.size());
       Map<String, LogEntry> lastPerKey = new HashMap<>();
       for (LogEntry e : log) {
