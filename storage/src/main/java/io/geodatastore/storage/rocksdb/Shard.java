@@ -20,6 +20,7 @@ import io.geodatastore.storage.WriteResult;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
@@ -146,6 +148,15 @@ final class Shard implements Runnable {
   final class Batch {
     final WriteBatch writes = new WriteBatch();
     final Map<KeyRef, Slot> pending = new HashMap<>();
+
+    /**
+     * Each changed key's newest record, added to the batch once its tasks are all applied: a hot
+     * key written a hundred times in one group commit is put once, not a hundred times (the earlier
+     * versions would only be shadowed in the memtable, and flushed with it). Deletes go in at once
+     * and drop the key's pending put, so that a key's last change wins.
+     */
+    final Map<KeyRef, RecordPut> recordPuts = new LinkedHashMap<>();
+
     final MerkleTree.BatchChanges treeChanges = new MerkleTree.BatchChanges();
     final List<Long> sequences = new ArrayList<>();
     final List<StoredLogEntry> logged = new ArrayList<>();
@@ -187,7 +198,7 @@ final class Shard implements Runnable {
       for (CrdtType stray : before.strayTypes()) {
         writes.delete(store.cf(stray), name);
       }
-      writes.put(store.cf(record.type()), name, value);
+      recordPuts.put(before.key(), new RecordPut(store.cf(record.type()), name, value));
       long hash = Merkle.keyHash(before.key(), value);
       treeChanges.changed(before.key(), before.merkleHash(), hash);
       Slot after = new Slot(before.key(), record, value.length, null, List.of(), hash);
@@ -223,6 +234,7 @@ final class Shard implements Runnable {
      */
     void delete(Slot before) throws RocksDBException {
       byte[] name = before.key().nameBytes();
+      recordPuts.remove(before.key());
       writes.delete(store.cf(before.record().type()), name);
       for (CrdtType stray : before.strayTypes()) {
         writes.delete(store.cf(stray), name);
@@ -298,6 +310,9 @@ final class Shard implements Runnable {
     }
   }
 
+  /** A record put that waits for the end of its batch. */
+  private record RecordPut(ColumnFamilyHandle cf, byte[] name, byte[] value) {}
+
   private void commit(List<Task<?>> tasks) {
     Batch b = new Batch();
     try (b.writes) {
@@ -308,6 +323,9 @@ final class Shard implements Runnable {
           log.error("shard {}: task on {} failed", index, t.key(), e);
           t.fail(e);
         }
+      }
+      for (RecordPut p : b.recordPuts.values()) {
+        b.writes.put(p.cf(), p.name(), p.value());
       }
       store.merkle().addTo(b.writes, b.treeChanges);
       if (b.writes.count() > 0) {

@@ -2,22 +2,30 @@ package io.geodatastore.storage.rocksdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.geodatastore.core.crdt.CrdtType;
 import io.geodatastore.core.crdt.Family;
+import io.geodatastore.core.crdt.GCounter;
+import io.geodatastore.core.crdt.PnCounter;
 import io.geodatastore.core.op.Operation;
 import io.geodatastore.storage.KeyRef;
+import io.geodatastore.storage.ReadResult;
+import io.geodatastore.storage.StoreConfig;
 import io.geodatastore.storage.WriteResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.TickerType;
 
 /**
  * What a group-commit batch tells when it is durable: replication once per batch ({@code
@@ -60,6 +68,77 @@ class BatchCompletionTest {
     } finally {
       loop.shutdown();
     }
+  }
+
+  /**
+   * A group commit puts each changed key's newest record once: a batch of 500 increments of one key
+   * writes 500 log entries and one record, not 500 records. A key created, changed, deleted and
+   * re-created with another type in the same batch ends as its last change left it, in memory and
+   * on disk.
+   */
+  @Test
+  void aBatchPutsEachChangedKeysNewestRecordOnce() throws Exception {
+    KeyRef hot = KeyRef.of(Family.COUNTERS, "hot");
+    KeyRef turned = KeyRef.of(Family.COUNTERS, "turned");
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    // Runs on the shard's thread (its batch's completions are handed over there): while it waits,
+    // every write below queues, and the next batch takes them all.
+    Executor holding =
+        command -> {
+          entered.countDown();
+          try {
+            gate.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          command.run();
+        };
+    try (RocksStore store = RocksStore.open(StoreConfig.defaults(dir, "node-a").withShards(1))) {
+      CompletableFuture<WriteResult> first =
+          store.write(KeyRef.of(Family.COUNTERS, "first"), new Operation.Increment(1), holding);
+      assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+      long keysBefore = store.rocksStatistics().getTickerCount(TickerType.NUMBER_KEYS_WRITTEN);
+      List<CompletableFuture<WriteResult>> writes = new ArrayList<>();
+      for (int i = 0; i < WRITES; i++) {
+        writes.add(store.write(hot, new Operation.Increment(1)));
+      }
+      writes.add(
+          store.write(
+              turned, new Operation.Create(CrdtType.G_COUNTER, new Operation.Increment(5))));
+      writes.add(store.write(turned, new Operation.Increment(2)));
+      writes.add(store.delete(turned));
+      writes.add(
+          store.write(
+              turned, new Operation.Create(CrdtType.PN_COUNTER, new Operation.Decrement(3))));
+      gate.countDown();
+      assertThat(Stores.await(first)).isInstanceOf(WriteResult.Written.class);
+      for (CompletableFuture<WriteResult> w : writes) {
+        assertThat(Stores.await(w)).isInstanceOf(WriteResult.Written.class);
+      }
+      long keys =
+          store.rocksStatistics().getTickerCount(TickerType.NUMBER_KEYS_WRITTEN) - keysBefore;
+      // One log entry per write (504), two records, and a few per batch (tree, sequence, clock):
+      // a record per write would make it more than 1,000.
+      assertThat(keys).isBetween(WRITES + 6L, WRITES + 20L);
+      assertThat(counter(store, hot)).isEqualTo(WRITES);
+      assertThat(counter(store, turned)).isEqualTo(-3);
+      assertThat(store.verifyMerkle()).isZero();
+    }
+    try (RocksStore store = RocksStore.open(StoreConfig.defaults(dir, "node-a").withShards(1))) {
+      assertThat(counter(store, hot)).isEqualTo(WRITES);
+      assertThat(((ReadResult.Found) store.read(turned)).state()).isInstanceOf(PnCounter.class);
+      assertThat(counter(store, turned)).isEqualTo(-3);
+      assertThat(store.verifyMerkle()).isZero();
+    }
+  }
+
+  private static long counter(RocksStore store, KeyRef key) {
+    return switch (((ReadResult.Found) store.read(key)).state()) {
+      case PnCounter c -> c.value();
+      case GCounter c -> c.value();
+      default -> throw new AssertionError("not a counter: " + key);
+    };
   }
 
   @Test
