@@ -35,12 +35,15 @@ import org.HdrHistogram.Histogram;
  * reports the background writes: how many were not sent because {@link #MAX_IN_FLIGHT} were out (a
  * stall, of the origin or of this client, longer than that many starts), how many failed, and their
  * latency from intended start to answer. Two first runs, not reported, warm the nodes' and this
- * client's compilers up: a third of CROSS_WARMUP_S (default 120) at 1,000 writes/s, the rest at
+ * client's compilers up: a third of CROSS_WARMUP_S (default 360) at 1,000 writes/s, the rest at
  * 10,000. A node's compilers take about 60 s of CPU in the first minute of load and keep compiling
  * for about two (jstat -compiler on the origin at 10,000/s: 56 s compiled at 60 s, 72 s at 140 s,
- * then nearly nothing). All processes share one machine and one clock, so the times compare
- * directly. The replication lag (the seed's {@code geodatastore_replication_lag_seconds}) is
- * sampled at the start and end of each run to show whether it grows.
+ * then nearly nothing); while they do, the origin's shard and cluster threads were seen to stall
+ * together for 15–40 ms about twice a second (JFR, h2load at 1,000 writes/s). After 120 s of
+ * warm-up the probe p99 at 1,000/s with nothing injected was 37.2 ms, after 360 s 23.8 ms (session
+ * 8). All processes share one machine and one clock, so the times compare directly. The replication
+ * lag (the seed's {@code geodatastore_replication_lag_seconds}) is sampled at the start and end of
+ * each run to show whether it grows.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
@@ -127,6 +130,11 @@ public final class CrossRegionLoad {
         TimeUnit.SECONDS.toMillis(
             Long.parseLong(System.getenv().getOrDefault("CROSS_SETTLE_S", quick ? "1" : "5")));
     String protocol = System.getenv().getOrDefault("CROSS_PROTOCOL", "h2c");
+    // Fresh node JVMs spend about a minute of CPU compiling the request and replication paths
+    // (jstat -compiler: 62 s after the first 40 s of load, 101 s after two minutes), and the
+    // compiler threads take the cores the nodes need: warm up at both rates, not reported.
+    long warmUpSeconds =
+        quick ? 6 : Long.parseLong(System.getenv().getOrDefault("CROSS_WARMUP_S", "360"));
     try (ClientFactory factory =
         ClientFactory.builder().channelOption(ChannelOption.TCP_NODELAY, true).build()) {
       List<WebClient> nodes = new ArrayList<>();
@@ -138,11 +146,6 @@ public final class CrossRegionLoad {
                 .build());
       }
       injectLatency(nodes, regions, 0);
-      // Fresh node JVMs spend about a minute of CPU compiling the request and replication paths
-      // (jstat -compiler: 62 s after the first 40 s of load, 101 s after two minutes), and the
-      // compiler threads take the cores the nodes need: warm up at both rates, not reported.
-      long warmUp = Long.parseLong(System.getenv().getOrDefault("CROSS_WARMUP_S", "120"));
-      long warmUpSeconds = quick ? 6 : warmUp;
       System.out.println("warm-up: " + row(run(nodes, 0, 1_000, warmUpSeconds / 3)));
       System.out.println(
           "warm-up: " + row(run(nodes, 0, 10_000, warmUpSeconds - warmUpSeconds / 3)));
@@ -157,7 +160,7 @@ public final class CrossRegionLoad {
       }
       injectLatency(nodes, regions, -1);
     }
-    String md = report(runs, seconds, settleMs, quick, protocol);
+    String md = report(runs, seconds, settleMs, warmUpSeconds, quick, protocol);
     Files.createDirectories(out);
     Files.writeString(out.resolve("cross-region.md"), md, StandardCharsets.UTF_8);
     System.out.println(md);
@@ -398,7 +401,12 @@ public final class CrossRegionLoad {
   }
 
   static String report(
-      List<Run> runs, long seconds, long settleMs, boolean quick, String protocol) {
+      List<Run> runs,
+      long seconds,
+      long settleMs,
+      long warmUpSeconds,
+      boolean quick,
+      String protocol) {
     StringBuilder sb = new StringBuilder("# Cross-region propagation\n\n");
     sb.append("- when: ").append(OffsetDateTime.now()).append('\n');
     sb.append("- machine: ")
@@ -407,10 +415,11 @@ public final class CrossRegionLoad {
     sb.append(
         String.format(
             Locale.ROOT,
-            "- %d s per run%s, each after %d s without load (CROSS_SETTLE_S), after a warm-up (1,000 then 10,000 writes/s, not reported: CROSS_WARMUP_S); probes every 50 ms at us-east, observed from eu-west and ap-southeast; background increments on 10,000 keys at us-east; client protocol %s (CROSS_PROTOCOL), at most %d background requests in flight (CROSS_MAX_IN_FLIGHT), %s%n%n",
+            "- %d s per run%s, each after %d s without load (CROSS_SETTLE_S), after a warm-up of %d s (1,000 then 10,000 writes/s, not reported: CROSS_WARMUP_S); probes every 50 ms at us-east, observed from eu-west and ap-southeast; background increments on 10,000 keys at us-east; client protocol %s (CROSS_PROTOCOL), at most %d background requests in flight (CROSS_MAX_IN_FLIGHT), %s%n%n",
             seconds,
             quick ? " (quick: indicative only)" : "",
             settleMs / 1000,
+            warmUpSeconds,
             protocol,
             MAX_IN_FLIGHT,
             BATCH == 1
