@@ -118,8 +118,8 @@ class BatchCompletionTest {
       }
       long keys =
           store.rocksStatistics().getTickerCount(TickerType.NUMBER_KEYS_WRITTEN) - keysBefore;
-      // One log entry per write (504), two records, and a few per batch (tree, sequence, clock):
-      // a record per write would make it more than 1,000.
+      // One log entry per write (504), two records and one delete, and a few per batch (tree,
+      // sequence, clock): a record per write would make it more than 1,000.
       assertThat(keys).isBetween(WRITES + 6L, WRITES + 20L);
       assertThat(counter(store, hot)).isEqualTo(WRITES);
       assertThat(counter(store, turned)).isEqualTo(-3);

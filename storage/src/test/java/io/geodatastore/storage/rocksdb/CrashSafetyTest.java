@@ -27,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of a real writer process at a random moment, then recovery in this process: every
  * acknowledged increment is there, nothing is half-applied (each key's state agrees with its last
- * replication-log entry), the log's sequence numbers have no gaps, the replica id survives, and the
- * anti-entropy tree (written in the same batches) is exactly the tree of the records. Repeated on
- * the same directory, so each round also recovers from the previous crashes.
+ * replication-log entry), each new log entry is one distinct attempt of its round (nothing applied
+ * twice), the log's sequence numbers have no gaps, the replica id survives, and the anti-entropy
+ * tree (written in the same batches) is exactly the tree of the records. Repeated on the same
+ * directory, so each round also recovers from the previous crashes.
  */
 class CrashSafetyTest {
 
