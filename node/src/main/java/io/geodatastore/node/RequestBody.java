@@ -25,9 +25,10 @@ final class RequestBody {
    * each call: a batch checks up to a thousand operations per request.
    */
   void allow(String... fields) {
+    List<String> allowed = Arrays.asList(fields);
     for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!Arrays.asList(fields).contains(f)) {
+      if (!allowed.contains(f)) {
         throw ApiError.badRequest(
             "unknown_field",
             "unknown field \"" + f + "\"; this call takes " + String.join(", ", fields));
