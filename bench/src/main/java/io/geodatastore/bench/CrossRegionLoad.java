@@ -7,12 +7,14 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.MediaType;
 import io.netty.channel.ChannelOption;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -29,21 +31,22 @@ import org.HdrHistogram.Histogram;
  * inter-region latency.
  *
  * <p>Every 50 ms a probe writes a sequence number to an LWW register at the first region's node;
- * one poller per other region reads the register in a tight loop while a probe it has not seen is
- * out (and idles otherwise, so as not to take the cores the nodes replicate on), and records, for
- * each sequence number it sees first, the time since the origin acknowledged it. Each run also
- * reports the background writes: how many were not sent because {@link #MAX_IN_FLIGHT} were out (a
- * stall, of the origin or of this client, longer than that many starts), how many failed, and their
- * latency from intended start to answer. Two first runs, not reported, warm the nodes' and this
- * client's compilers up: a third of CROSS_WARMUP_S (default 360) at 1,000 writes/s, the rest at
- * 10,000. A node's compilers take about 60 s of CPU in the first minute of load and keep compiling
- * for about two (jstat -compiler on the origin at 10,000/s: 56 s compiled at 60 s, 72 s at 140 s,
- * then nearly nothing); while they do, the origin's shard and cluster threads were seen to stall
- * together for 15–40 ms about twice a second (JFR, h2load at 1,000 writes/s). After 120 s of
- * warm-up the probe p99 at 1,000/s with nothing injected was 37.2 ms, after 360 s 23.8 ms (session
- * 8). All processes share one machine and one clock, so the times compare directly. The replication
- * lag (the seed's {@code geodatastore_replication_lag_seconds}) is sampled at the start and end of
- * each run to show whether it grows.
+ * one poller per other region reads the register every half millisecond while a probe it has not
+ * seen is out (and sleeps otherwise until the next probe is acknowledged, so as not to take the
+ * cores the nodes replicate on), and records, for each sequence number it sees first, the time
+ * since the origin acknowledged it. Each run also reports the background writes: how many were not
+ * sent because {@link #MAX_IN_FLIGHT} were out (a stall, of the origin or of this client, longer
+ * than that many starts), how many failed, and their latency from intended start to answer. Two
+ * first runs, not reported, warm the nodes' and this client's compilers up: a third of
+ * CROSS_WARMUP_S (default 360) at 1,000 writes/s, the rest at 10,000. A node's compilers take about
+ * 60 s of CPU in the first minute of load and keep compiling for about two (jstat -compiler on the
+ * origin at 10,000/s: 56 s compiled at 60 s, 72 s at 140 s, then nearly nothing); while they do,
+ * the origin's shard and cluster threads were seen to stall together for 15–40 ms about twice a
+ * second (JFR, h2load at 1,000 writes/s). After 120 s of warm-up the probe p99 at 1,000/s with
+ * nothing injected was 37.2 ms, after 360 s 23.8 ms (session 8). All processes share one machine
+ * and one clock, so the times compare directly. The replication lag (the seed's {@code
+ * geodatastore_replication_lag_seconds}) is sampled at the start and end of each run to show
+ * whether it grows.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
@@ -58,9 +61,6 @@ import org.HdrHistogram.Histogram;
  * this client 30 against 44, and the origin took 9,192–9,584 writes/s against 6,938–7,410.
  */
 public final class CrossRegionLoad {
-
-  /** How long a poller waits between looks at whether a new probe is out. */
-  private static final long POLL_IDLE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
   /**
    * How long a poller waits after a read that did not show the probe it waits for. Back-to-back
@@ -94,7 +94,39 @@ public final class CrossRegionLoad {
       long probes,
       String lagStart,
       String lagEnd,
-      Load load) {}
+      Load load,
+      Cpu cpu) {}
+
+  /**
+   * CPU spent during a run, from {@code /proc} ({@link CpuTimes}): per background write, by each
+   * node (NaN where its pid is unknown) and by this client, the probes' and pollers' requests
+   * included; and the busy share of the machine's cores.
+   */
+  record Cpu(double[] nodeMicros, double clientMicros, double busyShare) {}
+
+  /**
+   * The nodes' pids, in the order of the ports, from the cluster's pid file (CROSS_PIDS, default
+   * {@code build/cluster/pids}: lines {@code pid id port}, as {@code scripts/cluster} writes them);
+   * -1 for a node not found there.
+   */
+  static long[] nodePids(int[] ports) {
+    long[] pids = new long[ports.length];
+    Arrays.fill(pids, -1);
+    Path file = Path.of(System.getenv().getOrDefault("CROSS_PIDS", "build/cluster/pids"));
+    try {
+      for (String line : Files.readAllLines(file)) {
+        String[] f = line.trim().split("\\s+");
+        for (int i = 0; f.length >= 3 && i < ports.length; i++) {
+          if (f[2].equals(Integer.toString(ports[i]))) {
+            pids[i] = Long.parseLong(f[0]);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // No pid file (a cluster started otherwise): the report says the nodes' CPU is unknown.
+    }
+    return pids;
+  }
 
   /**
    * What the background load did: writes answered with success, failed, and not sent because {@link
@@ -124,6 +156,7 @@ public final class CrossRegionLoad {
     int base = Integer.parseInt(System.getenv().getOrDefault("BASE_PORT", "8080"));
     int[] ports = {base, base + 1, base + 2};
     List<Run> runs = new ArrayList<>();
+    long[] pids = nodePids(ports);
     // A run at 10,000/s leaves work behind it (RocksDB flushes and compactions, collections): each
     // run starts after a pause without load, so as not to be charged with the one before.
     long settleMs =
@@ -146,15 +179,15 @@ public final class CrossRegionLoad {
                 .build());
       }
       injectLatency(nodes, regions, 0);
-      System.out.println("warm-up: " + row(run(nodes, 0, 1_000, warmUpSeconds / 3)));
+      System.out.println("warm-up: " + row(run(nodes, pids, 0, 1_000, warmUpSeconds / 3)));
       System.out.println(
-          "warm-up: " + row(run(nodes, 0, 10_000, warmUpSeconds - warmUpSeconds / 3)));
+          "warm-up: " + row(run(nodes, pids, 0, 10_000, warmUpSeconds - warmUpSeconds / 3)));
       for (long latency : longs("CROSS_LATENCIES", "0,50,150")) {
         injectLatency(nodes, regions, latency);
         for (long rate : longs("CROSS_RATES", "1000,10000")) {
           Thread.sleep(settleMs);
-          Run r = run(nodes, latency, (int) rate, seconds);
-          System.out.println(row(r));
+          Run r = run(nodes, pids, latency, (int) rate, seconds);
+          System.out.println(row(r) + " cpu " + cpuRow(r));
           runs.add(r);
         }
       }
@@ -169,10 +202,7 @@ public final class CrossRegionLoad {
   /** A comma-separated list of numbers from the environment variable {@code name}. */
   private static long[] longs(String name, String fallback) {
     String v = System.getenv().getOrDefault(name, fallback);
-    return java.util.Arrays.stream(v.split(","))
-        .map(String::trim)
-        .mapToLong(Long::parseLong)
-        .toArray();
+    return Arrays.stream(v.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
   }
 
   /** Delays every node's messages towards each other region by {@code ms}; negative heals. */
@@ -204,7 +234,8 @@ public final class CrossRegionLoad {
     }
   }
 
-  static Run run(List<WebClient> nodes, long latency, int rate, long seconds) throws Exception {
+  static Run run(List<WebClient> nodes, long[] pids, long latency, int rate, long seconds)
+      throws Exception {
     WebClient origin = nodes.get(0);
     // Its own key per run: a register left by an earlier run (the warm-up's) would hold a later
     // sequence number than this run's first probes.
@@ -212,9 +243,14 @@ public final class CrossRegionLoad {
     AtomicBoolean stop = new AtomicBoolean(false);
     Load load = new Load();
     Histogram visible = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-    long[] ackNanos = new long[(int) (seconds * 20 + 100)];
-    AtomicLong lastProbe = new AtomicLong(0);
+    Probes probes = new Probes((int) (seconds * 20 + 100));
     String lagStart = lag(origin);
+    long[] ticksBefore = new long[pids.length];
+    for (int i = 0; i < pids.length; i++) {
+      ticksBefore[i] = pids[i] < 0 ? -1 : CpuTimes.processTicks(pids[i]);
+    }
+    long selfBefore = CpuTimes.selfTicks();
+    CpuTimes.Machine machineBefore = CpuTimes.machine();
 
     Thread loader =
         Thread.ofPlatform().name("load").start(() -> background(origin, rate, seconds, stop, load));
@@ -224,11 +260,11 @@ public final class CrossRegionLoad {
       pollers.add(
           Thread.ofPlatform()
               .name("poll-" + i)
-              .start(() -> poll(n, probeKey, latency, ackNanos, lastProbe, visible, stop)));
+              .start(() -> poll(n, probeKey, latency, probes, visible)));
     }
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     int seq = 0;
-    while (System.nanoTime() < end && seq < ackNanos.length - 1) {
+    while (System.nanoTime() < end && seq < probes.capacity() - 1) {
       seq++;
       String body = "{\"value\":" + seq + "}";
       AggregatedHttpResponse r =
@@ -238,19 +274,39 @@ public final class CrossRegionLoad {
                       HttpMethod.POST, "/crdt/registers/" + probeKey, MediaType.JSON_UTF_8, body))
               .aggregate()
               .join();
-      ackNanos[seq] = System.nanoTime();
-      lastProbe.set(seq);
+      probes.acknowledged(seq, System.nanoTime());
       check(r, "probe");
       Thread.sleep(50);
     }
     Thread.sleep(Math.max(1_000, latency * 4));
     stop.set(true);
+    probes.stop();
     loader.join(TimeUnit.SECONDS.toMillis(60));
     for (Thread p : pollers) {
       p.join(TimeUnit.SECONDS.toMillis(10));
     }
+    long writes = load.ok.get();
+    double[] nodeMicros = new double[pids.length];
+    for (int i = 0; i < pids.length; i++) {
+      long after = pids[i] < 0 ? -1 : CpuTimes.processTicks(pids[i]);
+      nodeMicros[i] =
+          ticksBefore[i] < 0 || after < 0
+              ? Double.NaN
+              : CpuTimes.microsPer(after - ticksBefore[i], writes);
+    }
+    long selfAfter = CpuTimes.selfTicks();
+    CpuTimes.Machine machineAfter = CpuTimes.machine();
+    Cpu cpu =
+        new Cpu(
+            nodeMicros,
+            selfBefore < 0 || selfAfter < 0
+                ? Double.NaN
+                : CpuTimes.microsPer(selfAfter - selfBefore, writes),
+            machineBefore == null || machineAfter == null
+                ? Double.NaN
+                : machineAfter.busyShareSince(machineBefore));
     return new Run(
-        latency, rate, load.ok.get() / (double) seconds, visible, seq, lagStart, lag(origin), load);
+        latency, rate, writes / (double) seconds, visible, seq, lagStart, lag(origin), load, cpu);
   }
 
   /** Increments on 10,000 keys at {@code rate} per second, at most {@link #MAX_IN_FLIGHT} out. */
@@ -329,26 +385,76 @@ public final class CrossRegionLoad {
     return k == j ? BATCH : Integer.parseInt(answer.substring(j, k));
   }
 
+  /**
+   * The probes acknowledged so far, for the pollers: each one's acknowledgement time at the origin.
+   * A poller waits here for the next probe, without waking while none is out (it used to look every
+   * 200 µs: 10,000 wake-ups a second from two pollers, at 1,000 writes/s a quarter of this client's
+   * CPU, taken from the cores the nodes replicate on).
+   */
+  static final class Probes {
+    private final long[] ackNanos;
+    private long last;
+    private boolean stopped;
+
+    Probes(int capacity) {
+      ackNanos = new long[capacity];
+    }
+
+    int capacity() {
+      return ackNanos.length;
+    }
+
+    synchronized void acknowledged(int seq, long nanos) {
+      ackNanos[seq] = nanos;
+      last = seq;
+      notifyAll();
+    }
+
+    synchronized void stop() {
+      stopped = true;
+      notifyAll();
+    }
+
+    /**
+     * Waits until probe {@code seq} is acknowledged and returns when it was, or returns -1 once the
+     * run is stopping.
+     */
+    synchronized long awaitAcknowledged(long seq) throws InterruptedException {
+      while (!stopped && (last < seq || seq >= ackNanos.length)) {
+        wait();
+      }
+      return stopped ? -1 : ackNanos[(int) seq];
+    }
+
+    /** When probe {@code seq} was acknowledged, or -1 if it was not (yet). */
+    synchronized long acknowledgedAt(long seq) {
+      return seq >= 1 && seq <= last ? ackNanos[(int) seq] : -1;
+    }
+  }
+
   private static void poll(
-      WebClient node,
-      String key,
-      long injectedMs,
-      long[] ackNanos,
-      AtomicLong lastProbe,
-      Histogram visible,
-      AtomicBoolean stop) {
+      WebClient node, String key, long injectedMs, Probes probes, Histogram visible) {
     long seen = 0;
-    while (!stop.get()) {
+    while (true) {
       // Nothing to observe until the next probe is acknowledged, nor before the injected latency
       // has nearly passed since (every message to this region waits that long): polling then
       // would only take the CPU that the nodes, on the same cores, need to replicate it. (At 150
       // ms injected, two pollers polling from the acknowledgement on kept the cores busy all the
       // time.) Polls start 5 ms early; a probe already visible at the first poll counts as visible
       // then, so the figure can only err high.
-      long next = ackNanos[(int) Math.min(seen + 1, ackNanos.length - 1)];
-      if (seen >= lastProbe.get()
-          || System.nanoTime() - next < TimeUnit.MILLISECONDS.toNanos(injectedMs - 5)) {
-        LockSupport.parkNanos(POLL_IDLE_NANOS);
+      long next;
+      try {
+        next = probes.awaitAcknowledged(seen + 1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (next < 0) {
+        return;
+      }
+      long early = next + TimeUnit.MILLISECONDS.toNanos(injectedMs - 5) - System.nanoTime();
+      if (early > 0) {
+        LockSupport.parkNanos(early);
         continue;
       }
       AggregatedHttpResponse r = node.get("/crdt/registers/" + key).aggregate().join();
@@ -362,10 +468,11 @@ public final class CrossRegionLoad {
             endAt++;
           }
           long v = Long.parseLong(body.substring(at + 8, endAt));
-          if (v > seen && v <= lastProbe.get() && ackNanos[(int) v] > 0) {
+          long ack = v > seen ? probes.acknowledgedAt(v) : -1;
+          if (ack > 0) {
             seen = v;
             synchronized (visible) {
-              visible.recordValue(Math.max(0, (now - ackNanos[(int) v]) / 1_000));
+              visible.recordValue(Math.max(0, (now - ack) / 1_000));
             }
             continue;
           }
@@ -400,6 +507,19 @@ public final class CrossRegionLoad {
         r.load().percentileMs(100));
   }
 
+  static String cpuRow(Run r) {
+    StringBuilder sb =
+        new StringBuilder(String.format(Locale.ROOT, "| %d | %,d |", r.injectedMs(), r.rate()));
+    for (double m : r.cpu().nodeMicros()) {
+      sb.append(Double.isNaN(m) ? " ? |" : String.format(Locale.ROOT, " %.0f |", m));
+    }
+    double c = r.cpu().clientMicros();
+    double b = r.cpu().busyShare();
+    sb.append(Double.isNaN(c) ? " ? |" : String.format(Locale.ROOT, " %.0f |", c));
+    sb.append(Double.isNaN(b) ? " ? |" : String.format(Locale.ROOT, " %.0f%% |", b * 100));
+    return sb.toString();
+  }
+
   static String report(
       List<Run> runs,
       long seconds,
@@ -429,6 +549,15 @@ public final class CrossRegionLoad {
         "| injected ms | target writes/s | achieved writes/s | observations | p50 ms | p99 ms | max ms | goal p99 ≤ ms | writes not sent | writes failed | write p99 ms | write max ms |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     runs.forEach(r -> sb.append(row(r)).append('\n'));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%nCPU per background write, from /proc (the nodes' and this client's user and system time, the probes' and polls' requests included), and the busy share of the machine's %d cores over the run (busy at 100%%, the cores, not the design, set the pace):%n%n",
+            Runtime.getRuntime().availableProcessors()));
+    sb.append(
+        "| injected ms | target writes/s | us-east µs | eu-west µs | ap-southeast µs | client µs | machine busy |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+    runs.forEach(r -> sb.append(cpuRow(r)).append('\n'));
     sb.append("\nReplication lag at the origin, start → end of each run:\n\n");
     runs.forEach(
         r ->
