@@ -52,7 +52,8 @@ import org.HdrHistogram.Histogram;
  * paced writes/s the cores were 71–79% busy, the origin spending about 500 µs per write and each
  * replica about 350–420 (each write wakes its threads one by one, and a wake-up is costly on this
  * virtual machine), against 68–83 and 34–41 at 10,000/s. h2load's {@code --rps}, which sends its
- * requests in bursts every 10 ms, showed half that cost at 1,000/s.
+ * requests in bursts every 10 ms, showed less at 1,000/s (after 90 s of warm-up: 410–450 µs at the
+ * origin, 180–200 at each replica).
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.geodatastore.bench.CrossRegionLoad OUT_DIR [--quick]}
  * with the cluster on ports BASE_PORT (origin, default 8080), BASE_PORT+1 and BASE_PORT+2.
