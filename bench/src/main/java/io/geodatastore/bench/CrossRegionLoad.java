@@ -107,7 +107,9 @@ public final class CrossRegionLoad {
   /**
    * CPU spent during a run, from {@code /proc} ({@link CpuTimes}): per background write, by each
    * node (NaN where its pid is unknown) and by this client, the probes' and pollers' requests
-   * included; and the busy share of the machine's cores.
+   * included; and the busy share of the machine's cores. The window runs from the start of the load
+   * to the end of the pause after it (at least 1 s, four times the injected latency) in which the
+   * last writes replicate, so the busy share is a little below that of the load alone.
    */
   record Cpu(double[] nodeMicros, double clientMicros, double busyShare) {}
 
