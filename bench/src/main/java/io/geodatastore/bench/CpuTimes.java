@@ -3,8 +3,6 @@ package io.geodatastore.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * CPU time from Linux's {@code /proc}: of whole processes (all their threads, those that ended
@@ -36,11 +34,6 @@ final class CpuTimes {
     }
   }
 
-  /** This process's user plus system ticks, or -1 when they cannot be read. */
-  static long selfTicks() {
-    return processTicks(ProcessHandle.current().pid());
-  }
-
   /** The machine's ticks since boot, summed over its cores: busy and all. */
   record Machine(long busy, long total) {
 
@@ -54,26 +47,53 @@ final class CpuTimes {
   /** The machine's ticks now (the first line of {@code /proc/stat}), or null when unreadable. */
   static Machine machine() {
     try {
-      String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
-      String[] f = line.trim().split("\\s+");
-      long total = 0;
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
       // user nice system idle iowait irq softirq steal (guest time is already counted in user).
-      List<Long> v = new ArrayList<>();
-      for (int i = 1; i < Math.min(f.length, 9); i++) {
-        v.add(Long.parseLong(f[i]));
-        total += v.getLast();
+      long total = 0;
+      for (int i = 1; i <= 8; i++) {
+        total += Long.parseLong(f[i]);
       }
-      long idle = v.get(3) + (v.size() > 4 ? v.get(4) : 0);
+      long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
       return new Machine(total - idle, total);
     } catch (IOException | RuntimeException e) {
       return null;
     }
   }
 
-  /** Microseconds of CPU per operation for {@code ticks} spent on {@code operations}. */
-  static double microsPer(long ticks, long operations) {
-    return operations <= 0 || ticks < 0
-        ? Double.NaN
-        : ticks * (1_000_000.0 / TICKS_PER_SECOND) / operations;
+  /** The ticks of some processes and of the machine at one moment. */
+  record Sample(long[] processes, Machine machine) {
+
+    /** The ticks of processes {@code pids} (-1 for a negative pid or an unreadable process). */
+    static Sample take(long[] pids) {
+      long[] ticks = new long[pids.length];
+      for (int i = 0; i < pids.length; i++) {
+        ticks[i] = pids[i] < 0 ? -1 : processTicks(pids[i]);
+      }
+      return new Sample(ticks, CpuTimes.machine());
+    }
+
+    /**
+     * Microseconds of CPU each process spent per operation since {@code before}, in the order of
+     * the pids; NaN where either sample could not read it.
+     */
+    double[] microsPerSince(Sample before, long operations) {
+      double[] out = new double[processes.length];
+      for (int i = 0; i < out.length; i++) {
+        long a = before.processes[i];
+        long b = processes[i];
+        out[i] =
+            a < 0 || b < 0 || operations <= 0
+                ? Double.NaN
+                : (b - a) * (1_000_000.0 / TICKS_PER_SECOND) / operations;
+      }
+      return out;
+    }
+
+    /** The busy share of the machine's cores since {@code before}, or NaN when unreadable. */
+    double busyShareSince(Sample before) {
+      return machine == null || before.machine == null
+          ? Double.NaN
+          : machine.busyShareSince(before.machine);
+    }
   }
 }

@@ -254,12 +254,10 @@ public final class CrossRegionLoad {
     Histogram visible = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     Probes probes = new Probes((int) (seconds * 20 + 100));
     String lagStart = lag(origin);
-    long[] ticksBefore = new long[pids.length];
-    for (int i = 0; i < pids.length; i++) {
-      ticksBefore[i] = pids[i] < 0 ? -1 : CpuTimes.processTicks(pids[i]);
-    }
-    long selfBefore = CpuTimes.selfTicks();
-    CpuTimes.Machine machineBefore = CpuTimes.machine();
+    // The nodes and, last, this client.
+    long[] measured = Arrays.copyOf(pids, pids.length + 1);
+    measured[pids.length] = ProcessHandle.current().pid();
+    CpuTimes.Sample cpuBefore = CpuTimes.Sample.take(measured);
 
     Thread loader =
         Thread.ofPlatform().name("load").start(() -> background(origin, rate, seconds, stop, load));
@@ -295,25 +293,13 @@ public final class CrossRegionLoad {
       p.join(TimeUnit.SECONDS.toMillis(10));
     }
     long writes = load.ok.get();
-    double[] nodeMicros = new double[pids.length];
-    for (int i = 0; i < pids.length; i++) {
-      long after = pids[i] < 0 ? -1 : CpuTimes.processTicks(pids[i]);
-      nodeMicros[i] =
-          ticksBefore[i] < 0 || after < 0
-              ? Double.NaN
-              : CpuTimes.microsPer(after - ticksBefore[i], writes);
-    }
-    long selfAfter = CpuTimes.selfTicks();
-    CpuTimes.Machine machineAfter = CpuTimes.machine();
+    CpuTimes.Sample cpuAfter = CpuTimes.Sample.take(measured);
+    double[] micros = cpuAfter.microsPerSince(cpuBefore, writes);
     Cpu cpu =
         new Cpu(
-            nodeMicros,
-            selfBefore < 0 || selfAfter < 0
-                ? Double.NaN
-                : CpuTimes.microsPer(selfAfter - selfBefore, writes),
-            machineBefore == null || machineAfter == null
-                ? Double.NaN
-                : machineAfter.busyShareSince(machineBefore));
+            Arrays.copyOf(micros, pids.length),
+            micros[pids.length],
+            cpuAfter.busyShareSince(cpuBefore));
     return new Run(
         latency, rate, writes / (double) seconds, visible, seq, lagStart, lag(origin), load, cpu);
   }
@@ -520,13 +506,16 @@ public final class CrossRegionLoad {
     StringBuilder sb =
         new StringBuilder(String.format(Locale.ROOT, "| %d | %,d |", r.injectedMs(), r.rate()));
     for (double m : r.cpu().nodeMicros()) {
-      sb.append(Double.isNaN(m) ? " ? |" : String.format(Locale.ROOT, " %.0f |", m));
+      sb.append(cell("%.0f", m));
     }
-    double c = r.cpu().clientMicros();
-    double b = r.cpu().busyShare();
-    sb.append(Double.isNaN(c) ? " ? |" : String.format(Locale.ROOT, " %.0f |", c));
-    sb.append(Double.isNaN(b) ? " ? |" : String.format(Locale.ROOT, " %.0f%% |", b * 100));
-    return sb.toString();
+    return sb.append(cell("%.0f", r.cpu().clientMicros()))
+        .append(cell("%.0f%%", r.cpu().busyShare() * 100))
+        .toString();
+  }
+
+  /** A table cell of {@code value} in {@code format}, or "?" when it is unknown (NaN). */
+  private static String cell(String format, double value) {
+    return Double.isNaN(value) ? " ? |" : " " + String.format(Locale.ROOT, format, value) + " |";
   }
 
   static String report(
